@@ -1,0 +1,136 @@
+package org.jcluster.api;
+
+import java.util.Map;
+import java.util.Optional;
+
+import org.jcluster.api.spi.ClusterProvider;
+import org.jcluster.api.spi.ServiceLookup;
+
+/**
+ * A cluster of JVMs: one primary and the worker JVMs it forks, in the manner of Node.js's
+ * {@code cluster} module.
+ *
+ * <p>The same program runs in the primary and in its workers; {@link #isPrimary()} tells them apart
+ * (a process is a worker only when the primary put the worker role into its environment):
+ *
+ * <pre>{@code
+ * Cluster cluster = Cluster.get();
+ * if (cluster.isPrimary()) {
+ *     cluster.on(ClusterEvent.EXIT, (worker, status) -> System.out.println(worker.id() + " " + status));
+ *     for (int i = 0; i < 4; i++) cluster.fork();
+ * } else {
+ *     Worker me = cluster.worker().orElseThrow();
+ *     me.on(WorkerEvent.MESSAGE, message -> me.send(message));
+ * }
+ * }</pre>
+ *
+ * <h2>Events and threads</h2>
+ * Every event and message of a cluster is delivered on one ordered event thread (or on the
+ * {@link java.util.concurrent.Executor} given to {@link #eventExecutor}), so listeners never race each
+ * other and Node's ordering rules hold: {@code fork -> online -> listening -> exit}. A listener that
+ * blocks holds up every later event, as a blocking callback does in Node.
+ */
+public interface Cluster {
+
+    /** Round-robin: the primary accepts connections and hands them to workers in turn (the default). */
+    String SCHED_RR = "rr";
+    /** The primary shares the listening socket and the operating system picks which worker accepts. */
+    String SCHED_NONE = "none";
+    /** Environment variable that chooses the scheduling policy, as NODE_CLUSTER_SCHED_POLICY does. */
+    String SCHED_POLICY_ENV = "JCLUSTER_SCHED_POLICY";
+
+    /**
+     * The cluster of this JVM, from the {@link ClusterProvider} found through ServiceLoader (module
+     * {@code jcluster.core}). The same instance is returned on every call.
+     *
+     * @throws ProviderNotFoundException when no implementation is on the module path or class path
+     */
+    static Cluster get() {
+        return ServiceLookup.clusterProvider().cluster();
+    }
+
+    /** True in the process that forks workers; false in a worker. */
+    boolean isPrimary();
+
+    /** True in a worker JVM started by a primary. */
+    default boolean isWorker() {
+        return !isPrimary();
+    }
+
+    /**
+     * Starts a worker JVM running the program of {@link #settings()} and returns at once; the
+     * {@link ClusterEvent#FORK} event follows asynchronously. Primary only.
+     */
+    default Worker fork() {
+        return fork(Map.of());
+    }
+
+    /**
+     * As {@link #fork()}, with {@code env} merged over the primary's environment: new keys added,
+     * existing keys overridden.
+     */
+    Worker fork(Map<String, String> env);
+
+    /**
+     * The live workers by id, in id order: a read-only view that changes as workers come and go. A
+     * worker leaves it once it has both disconnected and exited. Empty in a worker.
+     */
+    Map<Integer, Worker> workers();
+
+    /** In a worker, the worker itself; empty in the primary. */
+    Optional<Worker> worker();
+
+    /**
+     * The settings used for the next fork. Empty until first needed (the first {@link #setupPrimary}
+     * or {@link #fork}), then the primary's own program, arguments and JVM flags merged with every
+     * {@link #setupPrimary} call so far.
+     */
+    ClusterSettings settings();
+
+    /**
+     * Merges {@code settings} into the cluster's settings: only the keys set in {@code settings}
+     * change. Emits {@link ClusterEvent#SETUP} asynchronously with the merged settings. Primary only.
+     */
+    void setupPrimary(ClusterSettings settings);
+
+    /**
+     * The scheduling policy name: {@link #SCHED_RR} unless set by {@link #schedulingPolicy(String)}
+     * or the {@value #SCHED_POLICY_ENV} environment variable.
+     */
+    String schedulingPolicy();
+
+    /**
+     * Chooses the scheduling policy by provider name. Allowed until the first {@link #fork} or
+     * {@link #setupPrimary}, after which the policy is frozen.
+     *
+     * @throws IllegalStateException once the policy is frozen
+     * @throws ProviderNotFoundException when no policy of that name is on the module path
+     */
+    void schedulingPolicy(String name);
+
+    /**
+     * Disconnects every worker gracefully, as {@link Worker#disconnect()} does, and runs
+     * {@code callback} on the event thread once every worker is gone. The callback is always
+     * asynchronous, also with no workers. Primary only.
+     */
+    void disconnect(Runnable callback);
+
+    /** {@link #disconnect(Runnable)} without a callback. */
+    default void disconnect() {
+        disconnect(() -> { });
+    }
+
+    /**
+     * Hands event delivery to the embedding program's executor instead of the cluster's own event
+     * thread. The executor must run tasks one at a time in submission order (an event loop).
+     *
+     * @throws IllegalStateException once an event has been queued
+     */
+    void eventExecutor(java.util.concurrent.Executor executor);
+
+    /** Adds a listener for {@code event}; the returned registration removes it. */
+    <L> Registration on(ClusterEvent<L> event, L listener);
+
+    /** Adds a listener that is removed after its first call. */
+    <L> Registration once(ClusterEvent<L> event, L listener);
+}

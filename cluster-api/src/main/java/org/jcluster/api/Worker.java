@@ -1,0 +1,81 @@
+package org.jcluster.api;
+
+import java.util.Optional;
+
+/**
+ * One worker JVM. In the primary each forked worker has a Worker object; in a worker process,
+ * {@code Cluster.get().worker()} is the worker itself, and its {@link #send} goes to the primary.
+ *
+ * <p>Every method is safe to call in any state and from any thread.
+ */
+public interface Worker {
+
+    /** Ids start at 1 and grow by one per fork; an id is never reused within a primary. */
+    int id();
+
+    /** none -> online -> listening -> disconnected -> dead. */
+    WorkerState state();
+
+    /**
+     * Sends a message to the other side (primary to worker, or worker to primary), serialized by the
+     * cluster's {@link org.jcluster.api.spi.Serialization}. Never blocks.
+     *
+     * @return true while the outgoing backlog is below its high-water mark; false above it, in which
+     *     case the message is still queued and the caller should slow down
+     * @throws IllegalArgumentException when the serialization cannot carry {@code message}
+     */
+    default boolean send(Object message) {
+        return send(message, null);
+    }
+
+    /**
+     * As {@link #send(Object)}; {@code callback} (when not null) runs on the event thread once the
+     * message is written to the channel, or with the error that stopped it (the channel is closed).
+     * A failure is also emitted as {@link WorkerEvent#ERROR} when no callback was given.
+     */
+    boolean send(Object message, SendCallback callback);
+
+    /**
+     * Disconnects gracefully: the worker closes its servers, waits until they are closed, then the
+     * channel closes. Does not force an exit. Returns this worker.
+     */
+    Worker disconnect();
+
+    /** Sends SIGTERM (in the primary), or disconnects and exits (inside the worker). */
+    default void kill() {
+        kill("SIGTERM");
+    }
+
+    /**
+     * Ends the worker with {@code signal} (a name such as "SIGKILL" or "KILL"). Safe in any state,
+     * also after the worker has exited.
+     *
+     * @throws IllegalArgumentException for a name that is not a signal of this operating system
+     */
+    void kill(String signal);
+
+    /**
+     * Whether the worker exited (or is exiting) because of a disconnect or a kill from inside the
+     * worker. Empty until that is known: it becomes true at {@link #disconnect()}, and is settled
+     * (true or false) by the time {@link WorkerEvent#EXIT} is emitted.
+     */
+    Optional<Boolean> exitedAfterDisconnect();
+
+    /** True while the IPC channel is open; false inside every disconnect listener. */
+    boolean isConnected();
+
+    /** True once the worker process has exited. */
+    boolean isDead();
+
+    /** The worker's operating-system process id. */
+    long pid();
+
+    /** In the primary, the worker's {@link Process}; empty inside the worker. */
+    Optional<Process> process();
+
+    /** Adds a listener for {@code event}; the returned registration removes it. */
+    <L> Registration on(WorkerEvent<L> event, L listener);
+
+    /** Adds a listener that is removed after its first call. */
+    <L> Registration once(WorkerEvent<L> event, L listener);
+}

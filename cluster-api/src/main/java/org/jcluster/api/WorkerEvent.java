@@ -1,0 +1,43 @@
+package org.jcluster.api;
+
+import java.util.function.Consumer;
+
+/**
+ * The events a {@link Worker} emits, each typed by the listener it takes:
+ * {@code worker.on(WorkerEvent.MESSAGE, message -> ...)}.
+ *
+ * @param <L> the listener type
+ */
+public final class WorkerEvent<L> {
+    /** The worker is running and connected (primary side). */
+    public static final WorkerEvent<Runnable> ONLINE = new WorkerEvent<>("online");
+    /** A server of the worker is listening. */
+    public static final WorkerEvent<Consumer<ListenAddress>> LISTENING = new WorkerEvent<>("listening");
+    /**
+     * A message from the other side. Messages that arrive before any message listener exists are kept
+     * and handed to the first one added, so a message sent right after fork() is never lost.
+     */
+    public static final WorkerEvent<Consumer<Object>> MESSAGE = new WorkerEvent<>("message");
+    /** The IPC channel closed. Fires exactly once. */
+    public static final WorkerEvent<Runnable> DISCONNECT = new WorkerEvent<>("disconnect");
+    /** The worker process ended (primary side). Fires exactly once. */
+    public static final WorkerEvent<Consumer<ExitStatus>> EXIT = new WorkerEvent<>("exit");
+    /** Something failed that has no caller to throw to: a send that could not be written, a bad frame. */
+    public static final WorkerEvent<Consumer<Throwable>> ERROR = new WorkerEvent<>("error");
+
+    private final String name;
+
+    private WorkerEvent(String name) {
+        this.name = name;
+    }
+
+    /** Node's name for the event. */
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String toString() {
+        return "WorkerEvent." + name;
+    }
+}

@@ -1,0 +1,20 @@
+/**
+ * jcluster's implementation of the {@link org.jcluster.api.Cluster}: forks worker JVMs, runs the IPC
+ * channel and its protocol, delivers events. Exports nothing: users program against jcluster.api.
+ */
+module jcluster.core {
+    requires jcluster.api;
+    requires java.management;
+    requires org.jnrproject.unixsocket;
+    requires org.jnrproject.posix;
+    requires org.jnrproject.enxio;
+    requires org.jnrproject.ffi;
+    requires org.jnrproject.constants;
+    // jnr-ffi generates code with ASM; as an automatic module it cannot say so itself.
+    requires org.objectweb.asm;
+    requires org.jctools.core;
+    // JCTools queues use sun.misc.Unsafe from here.
+    requires jdk.unsupported;
+
+    provides org.jcluster.api.spi.ClusterProvider with org.jcluster.core.CoreClusterProvider;
+}

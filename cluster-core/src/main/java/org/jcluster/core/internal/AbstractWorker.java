@@ -1,0 +1,189 @@
+package org.jcluster.core.internal;
+
+import java.nio.channels.ClosedChannelException;
+import java.util.ArrayDeque;
+import java.util.Optional;
+
+import org.jcluster.api.Registration;
+import org.jcluster.api.SendCallback;
+import org.jcluster.api.Worker;
+import org.jcluster.api.WorkerEvent;
+import org.jcluster.api.WorkerState;
+import org.jcluster.api.spi.Serialization;
+import org.jcluster.core.internal.events.EventLoop;
+import org.jcluster.core.internal.events.EventRegistry;
+import org.jcluster.core.internal.ipc.WriteCallback;
+
+/**
+ * What the primary's view of a worker and a worker's view of itself share: identity, state, listeners,
+ * messages held until a listener exists, and how send errors are reported.
+ *
+ * <p>Threads: state fields are volatile and written on the event thread (or, for the few flags a
+ * caller sets, by that caller before anything depends on them); listeners run on the event thread.
+ */
+public abstract class AbstractWorker implements Worker {
+    private static final int MAX_HELD_MESSAGES = 100_000;
+    private static final System.Logger LOG = System.getLogger("org.jcluster");
+
+    protected final int id;
+    protected final EventLoop events;
+    protected final EventRegistry listeners = new EventRegistry();
+    protected final Serialization serialization;
+    private final int maxFrameBytes;
+    protected volatile WorkerState state = WorkerState.NONE;
+    protected volatile Boolean exitedAfterDisconnect;
+
+    /** Messages that arrived while nobody listened; touched on the event thread only. */
+    private final ArrayDeque<Object> held = new ArrayDeque<>();
+
+    /** Reports a failed write of a send() that had no callback; one instance, reused by every send. */
+    protected final WriteCallback reportWriteErrors = error -> {
+        if (error != null) {
+            emitErrorLater(error);
+        }
+    };
+
+    protected AbstractWorker(int id, EventLoop events, Serialization serialization, int maxFrameBytes) {
+        this.id = id;
+        this.events = events;
+        this.serialization = serialization;
+        this.maxFrameBytes = maxFrameBytes;
+    }
+
+    @Override
+    public int id() {
+        return id;
+    }
+
+    @Override
+    public WorkerState state() {
+        return state;
+    }
+
+    @Override
+    public Optional<Boolean> exitedAfterDisconnect() {
+        return Optional.ofNullable(exitedAfterDisconnect);
+    }
+
+    @Override
+    public <L> Registration on(WorkerEvent<L> event, L listener) {
+        return register(event, listener, false);
+    }
+
+    @Override
+    public <L> Registration once(WorkerEvent<L> event, L listener) {
+        return register(event, listener, true);
+    }
+
+    private <L> Registration register(WorkerEvent<L> event, L listener, boolean once) {
+        Registration registration = listeners.add(event, listener, once);
+        if (event == WorkerEvent.MESSAGE) {
+            events.execute(this::releaseHeldMessages);
+        }
+        return registration;
+    }
+
+    /** The cluster-level message listeners count as listeners too (primary only). */
+    protected boolean clusterHasMessageListeners() {
+        return false;
+    }
+
+    /** Emits a cluster-level message event after the worker's own (primary only). */
+    protected void emitClusterMessage(Object message) {
+    }
+
+    /** On the event thread: delivers a message, or holds it while nobody listens. */
+    public final void deliverMessage(Object message) {
+        if (!hasMessageListeners()) {
+            if (held.size() == MAX_HELD_MESSAGES) {
+                LOG.log(System.Logger.Level.WARNING, "jcluster: worker " + id + ": " + MAX_HELD_MESSAGES
+                        + " messages arrived with no message listener; dropping the oldest");
+                held.poll();
+            }
+            held.add(message);
+            return;
+        }
+        releaseHeldMessages();
+        dispatchMessage(message);
+    }
+
+    /** On the event thread: hands held messages to listeners that now exist, oldest first. */
+    public final void releaseHeldMessages() {
+        while (!held.isEmpty() && hasMessageListeners()) {
+            dispatchMessage(held.poll());
+        }
+    }
+
+    private boolean hasMessageListeners() {
+        return listeners.hasListeners(WorkerEvent.MESSAGE) || clusterHasMessageListeners();
+    }
+
+    private void dispatchMessage(Object message) {
+        listeners.<java.util.function.Consumer<Object>>emit(WorkerEvent.MESSAGE, l -> l.accept(message));
+        emitClusterMessage(message);
+    }
+
+    /** Reports an error on the event thread, as Node's worker 'error' event. */
+    public final void emitErrorLater(Throwable error) {
+        events.execute(() -> emitError(error));
+    }
+
+    /** On the event thread. */
+    protected final void emitError(Throwable error) {
+        if (!listeners.hasListeners(WorkerEvent.ERROR)) {
+            LOG.log(System.Logger.Level.WARNING, "jcluster: worker " + id + ": " + error.getMessage()
+                    + " (add a WorkerEvent.ERROR listener to handle this)", error);
+            return;
+        }
+        listeners.<java.util.function.Consumer<Throwable>>emit(WorkerEvent.ERROR, l -> l.accept(error));
+    }
+
+    /** The error of a send() on a closed channel, reported asynchronously as Node does. */
+    protected final boolean failSend(SendCallback callback, String why) {
+        ClosedChannelException error = closedError(why);
+        if (callback != null) {
+            events.execute(() -> callback.done(error));
+        } else {
+            emitErrorLater(error);
+        }
+        return false;
+    }
+
+    private static ClosedChannelException closedError(String why) {
+        ClosedChannelException error = new ClosedChannelException();
+        error.initCause(new IllegalStateException(why));
+        return error;
+    }
+
+    /** A write callback that runs the user's callback on the event thread. */
+    protected final WriteCallback callbackOnEventThread(SendCallback callback) {
+        if (callback == null) {
+            return reportWriteErrors;
+        }
+        return error -> events.execute(() -> callback.done(error));
+    }
+
+    /**
+     * Encodes a user message on the caller's thread, so that an unsupported value or an oversized
+     * message fails its own send() instead of the channel.
+     */
+    protected final byte[] encode(Object message) {
+        byte[] payload = serialization.encode(message);
+        if (payload.length >= maxFrameBytes) {
+            throw new IllegalArgumentException("The message is " + payload.length + " bytes once encoded by "
+                    + serialization.name() + ", over the limit of " + maxFrameBytes
+                    + " bytes; raise ClusterSettings.maxFrameBytes (in the primary's settings) or send it in parts");
+        }
+        return payload;
+    }
+
+    /** Emits a worker-level event (on the event thread). */
+    protected final <L> void emit(WorkerEvent<L> event, java.util.function.Consumer<L> call) {
+        listeners.emit(event, call);
+    }
+
+    @Override
+    public String toString() {
+        return "Worker[id=" + id + ", state=" + state + "]";
+    }
+}

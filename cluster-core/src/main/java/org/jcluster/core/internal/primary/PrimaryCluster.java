@@ -1,0 +1,440 @@
+package org.jcluster.core.internal.primary;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+import org.jcluster.api.Cluster;
+import org.jcluster.api.ClusterEvent;
+import org.jcluster.api.ClusterSettings;
+import org.jcluster.api.Registration;
+import org.jcluster.api.Worker;
+import org.jcluster.api.spi.Serialization;
+import org.jcluster.api.spi.SerializationOptions;
+import org.jcluster.api.spi.ServiceLookup;
+import org.jcluster.core.internal.events.EventLoop;
+import org.jcluster.core.internal.events.EventRegistry;
+import org.jcluster.core.internal.events.KeepAlive;
+import org.jcluster.core.internal.ipc.ChannelConfig;
+import org.jcluster.core.internal.ipc.FrameHandler;
+import org.jcluster.core.internal.ipc.IpcChannel;
+import org.jcluster.core.internal.ipc.IpcServer;
+import org.jcluster.core.internal.ipc.PeerCredentials;
+import org.jcluster.core.internal.nativeio.Posix;
+import org.jcluster.core.internal.protocol.FrameKind;
+import org.jcluster.core.internal.protocol.InternalMessage;
+import org.jcluster.core.internal.protocol.ProtocolException;
+import org.jcluster.core.internal.worker.WorkerEnvironment;
+
+/** The cluster as seen from the primary JVM. */
+public final class PrimaryCluster implements Cluster {
+    private static final System.Logger LOG = System.getLogger("org.jcluster");
+    /** How long a new connection may take to prove it is one of our workers. */
+    private static final long HELLO_DEADLINE_SECONDS = 30;
+
+    private final EventLoop events = new EventLoop("jcluster-events");
+    private final KeepAlive keepAlive = new KeepAlive("jcluster-primary-keepalive");
+    private final EventRegistry listeners = new EventRegistry();
+    private final ConcurrentSkipListMap<Integer, PrimaryWorker> live = new ConcurrentSkipListMap<>();
+    private final Map<Integer, Worker> liveView = Collections.unmodifiableMap(live);
+    private final AtomicInteger lastId = new AtomicInteger();
+    private final SecureRandom random = new SecureRandom();
+    private final Map<String, Serialization> serializations = new ConcurrentHashMap<>();
+    private final List<DisconnectWaiter> disconnectWaiters = new ArrayList<>();
+    private final ScheduledExecutorService timer;
+
+    // Guarded by this.
+    private ClusterSettings settings = ClusterSettings.empty();
+    private String schedulingPolicy;
+    private boolean policyFrozen;
+    private IpcServer server;
+
+    private static final class DisconnectWaiter {
+        final Set<Integer> remaining;
+        final Runnable callback;
+
+        DisconnectWaiter(Set<Integer> remaining, Runnable callback) {
+            this.remaining = remaining;
+            this.callback = callback;
+        }
+    }
+
+    public PrimaryCluster() {
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread thread = new Thread(r, "jcluster-timer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        t.setRemoveOnCancelPolicy(true);
+        this.timer = t;
+    }
+
+    EventLoop events() {
+        return events;
+    }
+
+    /** Runs {@code task} on the event thread after every event queued so far. */
+    public void runOnEventThread(Runnable task) {
+        events.execute(task);
+    }
+
+    /** Closes a worker's channel abruptly, without the disconnect handshake, as a cut channel would. */
+    public void cutChannelForTesting(int workerId) {
+        PrimaryWorker worker = live.get(workerId);
+        if (worker != null) {
+            worker.closeChannelAbruptly();
+        }
+    }
+
+    /** The IPC socket's path, once the first worker was forked (tests connect to it as strangers). */
+    public synchronized Optional<java.nio.file.Path> ipcSocketPath() {
+        return Optional.ofNullable(server).map(IpcServer::socketPath);
+    }
+
+    @Override
+    public boolean isPrimary() {
+        return true;
+    }
+
+    @Override
+    public Map<Integer, Worker> workers() {
+        return liveView;
+    }
+
+    @Override
+    public Optional<Worker> worker() {
+        return Optional.empty();
+    }
+
+    @Override
+    public synchronized ClusterSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public void setupPrimary(ClusterSettings given) {
+        ClusterSettings merged;
+        synchronized (this) {
+            merged = resolvedSettings().mergedWith(given);
+            settings = merged;
+        }
+        events.execute(() -> emit(ClusterEvent.SETUP, (Consumer<ClusterSettings> l) -> l.accept(merged)));
+    }
+
+    /** The settings, filled with this JVM's defaults on first need; freezes the policy (rule 30). */
+    private synchronized ClusterSettings resolvedSettings() {
+        if (settings.isEmpty()) {
+            settings = SettingsDefaults.ofThisJvm();
+        }
+        freezePolicy();
+        return settings;
+    }
+
+    @Override
+    public synchronized String schedulingPolicy() {
+        if (schedulingPolicy != null) {
+            return schedulingPolicy;
+        }
+        String fromEnv = System.getenv(SCHED_POLICY_ENV);
+        return fromEnv != null && !fromEnv.isBlank() ? fromEnv.trim() : SCHED_RR;
+    }
+
+    @Override
+    public synchronized void schedulingPolicy(String name) {
+        if (policyFrozen) {
+            throw new IllegalStateException("The scheduling policy is frozen at the first fork() or setupPrimary();"
+                    + " choose it (\"" + name + "\") before either");
+        }
+        ServiceLookup.schedulingPolicy(name); // an unknown name fails here, listing the policies found
+        schedulingPolicy = name;
+    }
+
+    private void freezePolicy() {
+        if (!policyFrozen) {
+            schedulingPolicy = schedulingPolicy();
+            policyFrozen = true;
+        }
+    }
+
+    @Override
+    public void eventExecutor(Executor executor) {
+        events.useExecutor(executor);
+    }
+
+    @Override
+    public Worker fork(Map<String, String> env) {
+        ClusterSettings s;
+        boolean firstSetup;
+        synchronized (this) {
+            firstSetup = settings.isEmpty();
+            s = resolvedSettings();
+        }
+        if (firstSetup) {
+            ClusterSettings snapshot = s;
+            events.execute(() -> emit(ClusterEvent.SETUP, (Consumer<ClusterSettings> l) -> l.accept(snapshot)));
+        }
+        Serialization serialization = serialization(s);
+        IpcServer ipc = server(s);
+        int id = lastId.incrementAndGet();
+        byte[] secretBytes = new byte[24];
+        random.nextBytes(secretBytes);
+        String secret = HexFormat.of().formatHex(secretBytes);
+
+        List<String> command = WorkerCommand.build(s, id);
+        ProcessBuilder builder = new ProcessBuilder(command);
+        Map<String, String> environment = builder.environment();
+        environment.putAll(env);
+        WorkerEnvironment.put(environment, new WorkerEnvironment(id, ipc.socketPath(), secret,
+                s.serialization().orElseThrow(), s.maxFrameBytes().orElseThrow(), s.sendHighWaterMark().orElseThrow(),
+                s.messageTypes().orElse(List.of()).stream().map(Class::getName).toList(), schedulingPolicy()));
+        s.cwd().ifPresent(cwd -> builder.directory(cwd.toFile()));
+        if (s.silent().orElse(false)) {
+            builder.redirectOutput(ProcessBuilder.Redirect.PIPE).redirectError(ProcessBuilder.Redirect.PIPE);
+        } else {
+            builder.inheritIO();
+        }
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not start worker " + id + " with " + String.join(" ", command)
+                    + ": " + e.getMessage() + ". Check ClusterSettings javaCommand and cwd.", e);
+        }
+        PrimaryWorker worker = new PrimaryWorker(this, id, process, secret, serialization,
+                s.sendHighWaterMark().orElseThrow(), s.maxFrameBytes().orElseThrow());
+        live.put(id, worker);
+        keepAlive.acquire();
+        events.execute(() -> emit(ClusterEvent.FORK, (Consumer<Worker> l) -> l.accept(worker)));
+        process.onExit().thenAccept(p -> events.execute(() -> worker.onExited(p.exitValue())));
+        return worker;
+    }
+
+    private Serialization serialization(ClusterSettings s) {
+        String name = s.serialization().orElseThrow();
+        List<Class<?>> types = s.messageTypes().orElse(List.of());
+        String key = name + types;
+        return serializations.computeIfAbsent(key, k -> ServiceLookup.serialization(name)
+                .create(new SerializationOptions(types, SerializationOptions.DEFAULT_MAX_NESTING_DEPTH)));
+    }
+
+    private synchronized IpcServer server(ClusterSettings s) {
+        if (server == null) {
+            try {
+                server = IpcServer.open(new ChannelConfig(s.maxFrameBytes().orElseThrow(), s.sendHighWaterMark().orElseThrow()));
+            } catch (IOException e) {
+                throw new UncheckedIOException("Could not open the primary's IPC socket: " + e.getMessage()
+                        + ". Check that $XDG_RUNTIME_DIR or java.io.tmpdir is writable.", e);
+            }
+            server.start(this::accepted);
+            IpcServer opened = server;
+            Runtime.getRuntime().addShutdownHook(new Thread(opened::close, "jcluster-ipc-cleanup"));
+        }
+        return server;
+    }
+
+    // ---- connections ----
+
+    private void accepted(IpcChannel channel, PeerCredentials peer) {
+        long ownUid = Posix.currentUid();
+        if (peer.uid() != ownUid) {
+            LOG.log(System.Logger.Level.WARNING, "jcluster: refused an IPC connection from pid " + peer.pid()
+                    + " (uid " + peer.uid() + "): not this primary's user");
+            channel.close();
+            return;
+        }
+        Connection connection = new Connection(peer);
+        channel.label("pid " + peer.pid());
+        channel.start(connection);
+        connection.deadline = timer.schedule(() -> {
+            if (connection.owner == null) {
+                connection.refuse(channel, "it did not introduce itself within " + HELLO_DEADLINE_SECONDS + " s");
+            }
+        }, HELLO_DEADLINE_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** One accepted channel: first it must prove which worker it is, then its frames go to that worker. */
+    private final class Connection implements FrameHandler {
+        private final PeerCredentials peer;
+        volatile PrimaryWorker owner;
+        volatile java.util.concurrent.ScheduledFuture<?> deadline;
+        private boolean refused;
+
+        Connection(PeerCredentials peer) {
+            this.peer = peer;
+        }
+
+        @Override
+        public void onFrame(IpcChannel channel, int kind, ByteBuffer payload, int fd) {
+            PrimaryWorker worker = owner;
+            if (worker != null) {
+                worker.onFrame(kind, payload, fd);
+                return;
+            }
+            if (fd >= 0) {
+                Posix.closeQuietly(fd);
+            }
+            if (refused) {
+                return;
+            }
+            authenticate(channel, kind, payload);
+        }
+
+        private void authenticate(IpcChannel channel, int kind, ByteBuffer payload) {
+            InternalMessage message;
+            try {
+                if (kind != FrameKind.INTERNAL) {
+                    throw new ProtocolException("its first frame was not the worker introduction");
+                }
+                message = InternalMessage.decode(payload);
+            } catch (ProtocolException e) {
+                refuse(channel, e.getMessage());
+                return;
+            }
+            if (!(message instanceof InternalMessage.Hello hello)) {
+                refuse(channel, "its first message was " + message + ", not the worker introduction");
+                return;
+            }
+            PrimaryWorker worker = live.get(hello.workerId());
+            if (worker == null || worker.pid() != peer.pid()) {
+                refuse(channel, "pid " + peer.pid() + " is not the process of worker " + hello.workerId());
+                return;
+            }
+            if (!MessageDigest.isEqual(worker.secret().getBytes(StandardCharsets.US_ASCII),
+                    hello.secret().getBytes(StandardCharsets.US_ASCII))) {
+                refuse(channel, "it did not know worker " + hello.workerId() + "'s secret");
+                return;
+            }
+            if (worker.hasChannel() || worker.isDead()) {
+                refuse(channel, "worker " + hello.workerId() + " is already connected or gone");
+                return;
+            }
+            java.util.concurrent.ScheduledFuture<?> d = deadline;
+            if (d != null) {
+                d.cancel(false);
+            }
+            channel.label("worker " + worker.id());
+            owner = worker;
+            worker.attach(channel);
+        }
+
+        void refuse(IpcChannel channel, String why) {
+            refused = true;
+            LOG.log(System.Logger.Level.WARNING, "jcluster: refused an IPC connection from pid " + peer.pid() + ": " + why);
+            channel.close();
+        }
+
+        @Override
+        public void onClose(IpcChannel channel, Throwable cause) {
+            java.util.concurrent.ScheduledFuture<?> d = deadline;
+            if (d != null) {
+                d.cancel(false);
+            }
+            PrimaryWorker worker = owner;
+            if (worker != null) {
+                worker.onChannelClosed(cause);
+            }
+        }
+    }
+
+    // ---- leaving ----
+
+    /** Event thread: the worker has both disconnected and exited; it leaves workers() now. */
+    void remove(PrimaryWorker worker) {
+        live.remove(worker.id(), worker);
+    }
+
+    /** Event thread: after the worker's last event. */
+    void gone(PrimaryWorker worker) {
+        List<Runnable> ready = new ArrayList<>();
+        synchronized (disconnectWaiters) {
+            disconnectWaiters.removeIf(w -> {
+                w.remaining.remove(worker.id());
+                if (w.remaining.isEmpty()) {
+                    ready.add(w.callback);
+                    return true;
+                }
+                return false;
+            });
+        }
+        ready.forEach(Runnable::run);
+        keepAlive.release();
+    }
+
+    @Override
+    public void disconnect(Runnable callback) {
+        Set<Integer> ids = new HashSet<>(live.keySet());
+        DisconnectWaiter waiter = new DisconnectWaiter(ids, callback == null ? () -> { } : callback);
+        synchronized (disconnectWaiters) {
+            disconnectWaiters.add(waiter);
+        }
+        for (PrimaryWorker worker : live.values()) {
+            if (worker.isConnected()) {
+                worker.disconnect();
+            }
+        }
+        // Always asynchronous (also with no workers); catches workers that left before the waiter existed.
+        events.execute(() -> {
+            boolean done;
+            synchronized (disconnectWaiters) {
+                waiter.remaining.retainAll(live.keySet());
+                done = waiter.remaining.isEmpty() && disconnectWaiters.remove(waiter);
+            }
+            if (done) {
+                waiter.callback.run();
+            }
+        });
+    }
+
+    // ---- events ----
+
+    @Override
+    public <L> Registration on(ClusterEvent<L> event, L listener) {
+        return register(event, listener, false);
+    }
+
+    @Override
+    public <L> Registration once(ClusterEvent<L> event, L listener) {
+        return register(event, listener, true);
+    }
+
+    private <L> Registration register(ClusterEvent<L> event, L listener, boolean once) {
+        Registration registration = listeners.add(event, listener, once);
+        if (event == ClusterEvent.MESSAGE) {
+            events.execute(() -> live.values().forEach(PrimaryWorker::releaseHeldMessages));
+        }
+        return registration;
+    }
+
+    <L> void emit(ClusterEvent<L> event, Consumer<L> call) {
+        listeners.emit(event, call);
+    }
+
+    boolean hasListeners(ClusterEvent<?> event) {
+        return listeners.hasListeners(event);
+    }
+
+    @Override
+    public String toString() {
+        return "PrimaryCluster[workers=" + live.keySet().stream().map(String::valueOf).collect(Collectors.joining(",")) + "]";
+    }
+}

@@ -1,0 +1,308 @@
+package org.jcluster.core.internal.primary;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+
+import org.jcluster.api.ClusterEvent;
+import org.jcluster.api.ExitStatus;
+import org.jcluster.api.SendCallback;
+import org.jcluster.api.Worker;
+import org.jcluster.api.WorkerEvent;
+import org.jcluster.api.WorkerState;
+import org.jcluster.api.spi.Serialization;
+import org.jcluster.core.internal.AbstractWorker;
+import org.jcluster.core.internal.ipc.IpcChannel;
+import org.jcluster.core.internal.ipc.WriteCallback;
+import org.jcluster.core.internal.nativeio.Posix;
+import org.jcluster.core.internal.protocol.FrameKind;
+import org.jcluster.core.internal.protocol.InternalMessage;
+import org.jcluster.core.internal.protocol.ProtocolException;
+
+/**
+ * The primary's handle on one worker JVM.
+ *
+ * <p>Life: forked (no channel yet; sends are queued) -> the worker connects and proves who it is
+ * (channel attached, 'online') -> 'disconnect' when the channel closes and 'exit' when the process
+ * ends, each exactly once and in either order; the worker leaves {@code workers()} just before the
+ * second of the two is emitted.
+ */
+final class PrimaryWorker extends AbstractWorker {
+    private static final System.Logger LOG = System.getLogger("org.jcluster");
+
+    private final PrimaryCluster cluster;
+    private final Process process;
+    private final String secret;
+    private final int highWaterMark;
+
+    /** Null until the worker connects; then never changes. */
+    private volatile IpcChannel channel;
+    /** Frames sent before the worker connected, in order; guarded by this. */
+    private final List<Pending> pending = new ArrayList<>();
+    private long pendingBytes;
+
+    private volatile boolean connected = true;
+    private volatile boolean dead;
+    /** What the worker's shutdown hook said; see ExitStatuses. */
+    private volatile String toldSignal;
+
+    // Event thread only.
+    private boolean disconnectEmitted;
+    private boolean exitEmitted;
+
+    private record Pending(int kind, byte[] payload, WriteCallback callback) { }
+
+    PrimaryWorker(PrimaryCluster cluster, int id, Process process, String secret, Serialization serialization,
+            int highWaterMark, int maxFrameBytes) {
+        super(id, cluster.events(), serialization, maxFrameBytes);
+        this.cluster = cluster;
+        this.process = process;
+        this.secret = secret;
+        this.highWaterMark = highWaterMark;
+    }
+
+    String secret() {
+        return secret;
+    }
+
+    boolean hasChannel() {
+        return channel != null;
+    }
+
+    @Override
+    public long pid() {
+        return process.pid();
+    }
+
+    @Override
+    public Optional<Process> process() {
+        return Optional.of(process);
+    }
+
+    @Override
+    public boolean isConnected() {
+        return connected;
+    }
+
+    @Override
+    public boolean isDead() {
+        return dead;
+    }
+
+    @Override
+    public boolean send(Object message, SendCallback callback) {
+        byte[] payload = encode(message);
+        if (!connected) {
+            return failSend(callback, "worker " + id + " is disconnected");
+        }
+        return sendFrame(FrameKind.USER, payload, callbackOnEventThread(callback));
+    }
+
+    void sendInternal(InternalMessage message) {
+        sendFrame(FrameKind.INTERNAL, InternalMessage.encode(message), error -> {
+            if (error != null) {
+                LOG.log(System.Logger.Level.DEBUG, "jcluster: worker " + id + ": internal message lost: " + error);
+            }
+        });
+    }
+
+    private boolean sendFrame(int kind, byte[] payload, WriteCallback callback) {
+        IpcChannel c = channel;
+        if (c == null) {
+            synchronized (this) {
+                c = channel;
+                if (c == null) {
+                    // Node rule 25: a message sent before 'online' is still delivered.
+                    pending.add(new Pending(kind, payload, callback));
+                    pendingBytes += payload.length;
+                    return pendingBytes < highWaterMark;
+                }
+            }
+        }
+        return c.send(kind, payload, -1, callback);
+    }
+
+    /** The worker proved who it is: queued frames go first, then the channel is live for everyone. */
+    void attach(IpcChannel c) {
+        synchronized (this) {
+            for (Pending p : pending) {
+                c.send(p.kind(), p.payload(), -1, p.callback());
+            }
+            pending.clear();
+            pendingBytes = 0;
+            channel = c;
+        }
+        events.execute(() -> {
+            if (state == WorkerState.NONE) {
+                state = WorkerState.ONLINE;
+            }
+            emit(WorkerEvent.ONLINE, Runnable::run);
+            cluster.emit(ClusterEvent.ONLINE, (Consumer<Worker> l) -> l.accept(this));
+        });
+    }
+
+    @Override
+    public Worker disconnect() {
+        exitedAfterDisconnect = true;
+        if (connected && !dead) {
+            sendInternal(new InternalMessage.Disconnect());
+        }
+        return this;
+    }
+
+    @Override
+    public void kill(String signal) {
+        Posix.signalNumber(signal); // refuses an unknown name even when the worker is already gone
+        if (!dead && process.isAlive()) {
+            Posix.kill(process.pid(), signal);
+        }
+    }
+
+    void closeChannelAbruptly() {
+        IpcChannel c = channel;
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    // ---- reader thread ----
+
+    void onFrame(int kind, ByteBuffer payload, int fd) {
+        if (fd >= 0) {
+            Posix.closeQuietly(fd); // no handle travels with messages in this version
+        }
+        switch (kind) {
+            case FrameKind.USER -> {
+                Object message;
+                try {
+                    message = serialization.decode(payload);
+                } catch (RuntimeException e) {
+                    protocolError("worker " + id + " sent a message that " + serialization.name()
+                            + " serialization cannot read: " + e.getMessage());
+                    return;
+                }
+                events.execute(() -> deliverMessage(message));
+            }
+            case FrameKind.INTERNAL -> {
+                InternalMessage message;
+                try {
+                    message = InternalMessage.decode(payload);
+                } catch (ProtocolException e) {
+                    protocolError("worker " + id + " broke the protocol: " + e.getMessage());
+                    return;
+                }
+                onInternal(message);
+            }
+            default -> protocolError("worker " + id + " sent a frame of unknown kind " + kind);
+        }
+    }
+
+    private void onInternal(InternalMessage message) {
+        if (message instanceof InternalMessage.ExitedAfterDisconnect m) {
+            events.execute(() -> {
+                exitedAfterDisconnect = true;
+                sendInternal(new InternalMessage.Ack(m.seq()));
+            });
+        } else if (message instanceof InternalMessage.Exiting m) {
+            toldSignal = m.signal();
+        } else {
+            protocolError("worker " + id + " sent an internal message the primary does not expect: " + message);
+        }
+    }
+
+    /** A bad frame closes this worker's channel and nothing else. */
+    private void protocolError(String why) {
+        LOG.log(System.Logger.Level.WARNING, "jcluster: " + why + "; closing its channel");
+        emitErrorLater(new ProtocolException(why + "; its channel was closed"));
+        IpcChannel c = channel;
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    void onChannelClosed(Throwable cause) {
+        events.execute(() -> {
+            if (cause != null) {
+                emitError(new java.io.IOException("worker " + id + "'s IPC channel failed: " + cause.getMessage(), cause));
+            }
+            onDisconnected();
+        });
+    }
+
+    // ---- event thread ----
+
+    private void onDisconnected() {
+        if (disconnectEmitted) {
+            return;
+        }
+        disconnectEmitted = true;
+        connected = false;
+        failPendingFrames();
+        if (exitedAfterDisconnect == null) {
+            exitedAfterDisconnect = false;
+        }
+        if (state != WorkerState.DEAD) {
+            state = WorkerState.DISCONNECTED;
+        }
+        boolean last = exitEmitted;
+        if (last) {
+            cluster.remove(this);
+        }
+        emit(WorkerEvent.DISCONNECT, Runnable::run);
+        cluster.emit(ClusterEvent.DISCONNECT, (Consumer<Worker> l) -> l.accept(this));
+        if (last) {
+            cluster.gone(this);
+        }
+    }
+
+    void onExited(int exitValue) {
+        if (exitEmitted) {
+            return;
+        }
+        if (channel == null) {
+            // It never connected: its channel ends with it, as a child's IPC pipe does in Node.
+            onDisconnected();
+        }
+        exitEmitted = true;
+        dead = true;
+        state = WorkerState.DEAD;
+        if (exitedAfterDisconnect == null) {
+            exitedAfterDisconnect = false;
+        }
+        ExitStatus status = ExitStatuses.of(exitValue, toldSignal);
+        boolean last = disconnectEmitted;
+        if (last) {
+            cluster.remove(this);
+        }
+        emit(WorkerEvent.EXIT, (Consumer<ExitStatus> l) -> l.accept(status));
+        cluster.emit(ClusterEvent.EXIT, (BiConsumer<Worker, ExitStatus> l) -> l.accept(this, status));
+        if (last) {
+            cluster.gone(this);
+        }
+    }
+
+    private void failPendingFrames() {
+        List<Pending> lost;
+        synchronized (this) {
+            lost = new ArrayList<>(pending);
+            pending.clear();
+            pendingBytes = 0;
+        }
+        for (Pending p : lost) {
+            p.callback().written(new java.nio.channels.ClosedChannelException());
+        }
+    }
+
+    @Override
+    protected boolean clusterHasMessageListeners() {
+        return cluster.hasListeners(ClusterEvent.MESSAGE);
+    }
+
+    @Override
+    protected void emitClusterMessage(Object message) {
+        cluster.emit(ClusterEvent.MESSAGE, (BiConsumer<Worker, Object> l) -> l.accept(this, message));
+    }
+}

@@ -1,0 +1,193 @@
+package org.jcluster.core.internal.worker;
+
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.jcluster.api.SendCallback;
+import org.jcluster.api.Worker;
+import org.jcluster.api.WorkerEvent;
+import org.jcluster.api.WorkerState;
+import org.jcluster.api.spi.Serialization;
+import org.jcluster.core.internal.AbstractWorker;
+import org.jcluster.core.internal.events.EventLoop;
+import org.jcluster.core.internal.events.KeepAlive;
+import org.jcluster.core.internal.ipc.FrameHandler;
+import org.jcluster.core.internal.ipc.IpcChannel;
+import org.jcluster.core.internal.nativeio.Posix;
+import org.jcluster.core.internal.protocol.FrameKind;
+import org.jcluster.core.internal.protocol.InternalMessage;
+import org.jcluster.core.internal.protocol.ProtocolException;
+
+/**
+ * A worker's view of itself: its channel to the primary, and the disconnect and kill handshakes.
+ *
+ * <p>An orderly disconnect (asked by the primary, or by this worker and acknowledged) closes the
+ * channel and leaves the JVM to end when nothing else keeps it alive (Node rule 16). A channel that
+ * closes without one (the primary died, the channel was cut) ends the JVM at once with code 0 (rule 17).
+ */
+final class SelfWorker extends AbstractWorker {
+    private static final System.Logger LOG = System.getLogger("org.jcluster");
+
+    private final IpcChannel channel;
+    private final KeepAlive keepAlive;
+    private final AtomicInteger seq = new AtomicInteger();
+    private final Map<Integer, Runnable> awaitingAck = new ConcurrentHashMap<>();
+    private final AtomicBoolean leaving = new AtomicBoolean();
+    private volatile boolean connected = true;
+    /** Set by kill() from inside the worker: exit once the channel is closed. */
+    private volatile boolean exitWhenDisconnected;
+
+    SelfWorker(int id, EventLoop events, Serialization serialization, int maxFrameBytes, IpcChannel channel,
+            KeepAlive keepAlive) {
+        super(id, events, serialization, maxFrameBytes);
+        this.channel = channel;
+        this.keepAlive = keepAlive;
+        this.state = WorkerState.ONLINE;
+    }
+
+    void keepAliveWhileConnected() {
+        keepAlive.acquire();
+    }
+
+    @Override
+    public long pid() {
+        return ProcessHandle.current().pid();
+    }
+
+    @Override
+    public Optional<Process> process() {
+        return Optional.empty();
+    }
+
+    @Override
+    public boolean isConnected() {
+        return connected;
+    }
+
+    @Override
+    public boolean isDead() {
+        return false;
+    }
+
+    @Override
+    public boolean send(Object message, SendCallback callback) {
+        byte[] payload = encode(message);
+        if (!connected) {
+            return failSend(callback, "worker " + id + " is disconnected from its primary");
+        }
+        return channel.send(FrameKind.USER, payload, -1, callbackOnEventThread(callback));
+    }
+
+    /** Worker-initiated graceful disconnect: the primary must acknowledge first (Node rule 18). */
+    @Override
+    public Worker disconnect() {
+        exitedAfterDisconnect = true;
+        leaveAfterAck();
+        return this;
+    }
+
+    /** Inside a worker, kill() ends this worker: disconnect, then exit (Node's worker.destroy()). */
+    @Override
+    public void kill(String signal) {
+        Posix.signalNumber(signal); // the same check of the name as in the primary
+        exitedAfterDisconnect = true;
+        exitWhenDisconnected = true;
+        if (!connected) {
+            System.exit(0);
+        }
+        leaveAfterAck();
+    }
+
+    private void leaveAfterAck() {
+        if (!connected || !leaving.compareAndSet(false, true)) {
+            return;
+        }
+        int n = seq.incrementAndGet();
+        awaitingAck.put(n, channel::closeAfterFlush);
+        channel.send(FrameKind.INTERNAL, InternalMessage.encode(new InternalMessage.ExitedAfterDisconnect(n)), -1,
+                error -> {
+                    if (error != null) {
+                        channel.close();
+                    }
+                });
+    }
+
+    FrameHandler frameHandler() {
+        return new FrameHandler() {
+            @Override
+            public void onFrame(IpcChannel ch, int kind, ByteBuffer payload, int fd) {
+                if (fd >= 0) {
+                    Posix.closeQuietly(fd);
+                }
+                if (kind == FrameKind.USER) {
+                    Object message;
+                    try {
+                        message = serialization.decode(payload);
+                    } catch (RuntimeException e) {
+                        protocolError("the primary sent a message that " + serialization.name()
+                                + " serialization cannot read: " + e.getMessage());
+                        return;
+                    }
+                    events.execute(() -> deliverMessage(message));
+                } else if (kind == FrameKind.INTERNAL) {
+                    try {
+                        onInternal(InternalMessage.decode(payload));
+                    } catch (ProtocolException e) {
+                        protocolError("the primary broke the protocol: " + e.getMessage());
+                    }
+                } else {
+                    protocolError("the primary sent a frame of unknown kind " + kind);
+                }
+            }
+
+            @Override
+            public void onClose(IpcChannel ch, Throwable cause) {
+                events.execute(() -> onDisconnected(cause));
+            }
+        };
+    }
+
+    private void onInternal(InternalMessage message) {
+        if (message instanceof InternalMessage.Disconnect) {
+            // Primary-initiated: no acknowledgement needed. Servers close first (none in this version).
+            exitedAfterDisconnect = true;
+            leaving.set(true);
+            channel.closeAfterFlush();
+        } else if (message instanceof InternalMessage.Ack ack) {
+            Runnable then = awaitingAck.remove(ack.seq());
+            if (then != null) {
+                then.run();
+            }
+        } else {
+            protocolError("the primary sent an internal message a worker does not expect: " + message);
+        }
+    }
+
+    private void protocolError(String why) {
+        LOG.log(System.Logger.Level.ERROR, "jcluster worker " + id + ": " + why + "; closing the channel");
+        emitErrorLater(new ProtocolException(why));
+        channel.close();
+    }
+
+    /** Event thread. */
+    private void onDisconnected(Throwable cause) {
+        if (!connected) {
+            return;
+        }
+        if (cause != null) {
+            emitError(new java.io.IOException("the channel to the primary failed: " + cause.getMessage(), cause));
+        }
+        connected = false;
+        state = WorkerState.DISCONNECTED;
+        emit(WorkerEvent.DISCONNECT, Runnable::run);
+        if (exitWhenDisconnected || exitedAfterDisconnect == null) {
+            // Killed from inside, or the primary vanished without a handshake: leave now (rule 17).
+            System.exit(0);
+        }
+        keepAlive.release();
+    }
+}

@@ -1,0 +1,143 @@
+package org.jcluster.core.it;
+
+import java.io.File;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.jcluster.api.ClusterSettings;
+import org.jcluster.api.Worker;
+import org.jcluster.api.WorkerEvent;
+import org.jcluster.core.internal.primary.PrimaryCluster;
+
+/**
+ * A fresh primary for one test (not the JVM-wide Cluster.get(), so tests do not share workers or
+ * listeners), whose workers run {@link WorkerMain} scenarios on the class path. Closing it kills
+ * whatever workers are left and waits for them to be gone.
+ */
+final class TestCluster implements AutoCloseable {
+    static final Duration DEADLINE = Duration.ofSeconds(30);
+    /** Flags that make a worker JVM start faster; the tests care about behaviour, not peak speed. */
+    static final List<String> FAST_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-Xss512k");
+
+    final PrimaryCluster cluster = new PrimaryCluster();
+
+    TestCluster(String scenario, String... args) {
+        this(settings(scenario, args).build());
+    }
+
+    TestCluster(ClusterSettings settings) {
+        cluster.setupPrimary(settings);
+    }
+
+    static ClusterSettings.Builder settings(String scenario, String... args) {
+        List<String> all = new ArrayList<>();
+        all.add(scenario);
+        all.addAll(List.of(args));
+        return ClusterSettings.builder()
+                .exec(WorkerMain.class.getName())
+                .classPath(workerClassPath())
+                .modulePath("")
+                .execArgv(FAST_JVM)
+                .args(all);
+    }
+
+    /** Everything this test JVM can see, flattened onto a class path for the worker JVMs. */
+    static String workerClassPath() {
+        Set<String> entries = new LinkedHashSet<>();
+        for (String property : List.of("jcluster.test.classes", "jcluster.test.main.classes", "jdk.module.path",
+                "java.class.path")) {
+            String value = System.getProperty(property);
+            if (value != null && !value.isEmpty()) {
+                entries.addAll(List.of(value.split(File.pathSeparator)));
+            }
+        }
+        entries.removeIf(String::isEmpty);
+        return String.join(File.pathSeparator, entries);
+    }
+
+    Worker fork() {
+        return cluster.fork();
+    }
+
+    /** Waits for a future completed by an event listener. */
+    static <T> T await(CompletableFuture<T> future) {
+        try {
+            return future.get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("no event within " + DEADLINE, e);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
+                throw new AssertionError("no event within " + DEADLINE + " (" + latch.getCount() + " missing)");
+            }
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Resolves once the worker's exit event has been delivered. */
+    static CompletableFuture<org.jcluster.api.ExitStatus> exitOf(Worker worker) {
+        CompletableFuture<org.jcluster.api.ExitStatus> exit = new CompletableFuture<>();
+        worker.once(WorkerEvent.EXIT, exit::complete);
+        return exit;
+    }
+
+    /** Resolves once the worker has both disconnected and exited: it has left workers() by then. */
+    static CompletableFuture<Void> goneOf(Worker worker) {
+        CompletableFuture<Void> disconnected = new CompletableFuture<>();
+        worker.once(WorkerEvent.DISCONNECT, () -> disconnected.complete(null));
+        return CompletableFuture.allOf(disconnected, exitOf(worker));
+    }
+
+    /** Sends {@code message} and returns the worker's next message (its echo, for "echo" workers). */
+    static Object roundTrip(Worker worker, Object message) {
+        CompletableFuture<Object> answer = nextMessage(worker);
+        worker.send(message);
+        return await(answer);
+    }
+
+    /** The next message the worker sends. */
+    static CompletableFuture<Object> nextMessage(Worker worker) {
+        CompletableFuture<Object> message = new CompletableFuture<>();
+        worker.once(WorkerEvent.MESSAGE, message::complete);
+        return message;
+    }
+
+    /**
+     * Returns once every event queued so far has been delivered: anything a finished worker could
+     * still emit (a duplicate, say) has been emitted by then.
+     */
+    void drainEvents() {
+        CountDownLatch drained = new CountDownLatch(1);
+        cluster.runOnEventThread(drained::countDown);
+        await(drained);
+    }
+
+    @Override
+    public void close() {
+        List<CompletableFuture<?>> exits = new ArrayList<>();
+        for (Worker worker : List.copyOf(cluster.workers().values())) {
+            CompletableFuture<Void> gone = new CompletableFuture<>();
+            worker.once(WorkerEvent.EXIT, status -> gone.complete(null));
+            if (worker.isDead()) {
+                gone.complete(null);
+            }
+            worker.kill("SIGKILL");
+            exits.add(gone);
+        }
+        for (CompletableFuture<?> exit : exits) {
+            await(exit);
+        }
+    }
+}

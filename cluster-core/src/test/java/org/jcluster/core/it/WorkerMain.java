@@ -1,0 +1,130 @@
+package org.jcluster.core.it;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.jcluster.api.Cluster;
+import org.jcluster.api.Worker;
+import org.jcluster.api.WorkerEvent;
+import org.jcluster.core.internal.worker.WorkerCluster;
+
+/**
+ * The program test workers run: the scenario named by the first argument. Runs in a worker JVM.
+ */
+public final class WorkerMain {
+    private WorkerMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Cluster cluster = Cluster.get();
+        if (cluster.isPrimary()) {
+            throw new IllegalStateException("WorkerMain runs in workers only");
+        }
+        Worker me = cluster.worker().orElseThrow();
+        String scenario = args[0];
+        switch (scenario) {
+            case "echo" -> me.on(WorkerEvent.MESSAGE, me::send);
+            case "idle" -> { }
+            case "report" -> me.send(report(cluster, me, args));
+            case "exit" -> System.exit(Integer.parseInt(args[1]));
+            case "exit-after-report" -> {
+                me.send("bye", error -> System.exit(Integer.parseInt(args[1])));
+            }
+            case "disconnect-self" -> {
+                Worker returned = me.disconnect();
+                System.out.println("disconnect-returned-self=" + (returned == me));
+            }
+            case "kill-self" -> me.kill();
+            case "kill-self-on-message" -> me.on(WorkerEvent.MESSAGE, m -> me.kill());
+            case "disconnect-self-on-message" -> me.on(WorkerEvent.MESSAGE, m -> me.disconnect());
+            case "busy-loop" -> {
+                me.send("looping");
+                long x = 0;
+                while (true) {
+                    x += System.nanoTime() % 7; // never returns; only a signal ends it
+                    if (x == -1) {
+                        break;
+                    }
+                }
+            }
+            case "outlive-disconnect" -> {
+                // A non-daemon thread that ends the JVM with code 7 only after the disconnect: a
+                // disconnect must not force the exit (Node rule 16).
+                Object lock = new Object();
+                me.on(WorkerEvent.DISCONNECT, () -> {
+                    synchronized (lock) {
+                        lock.notifyAll();
+                    }
+                });
+                Thread t = new Thread(() -> {
+                    synchronized (lock) {
+                        while (me.isConnected()) {
+                            try {
+                                lock.wait();
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
+                    }
+                    System.out.println("still alive after disconnect");
+                    System.exit(7);
+                });
+                t.start();
+                me.send("ready");
+            }
+            case "hold-open" -> {
+                // A non-daemon thread that never ends: only a forced exit ends this JVM.
+                Thread t = new Thread(() -> {
+                    while (true) {
+                        try {
+                            Thread.sleep(Long.MAX_VALUE);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                });
+                t.start();
+                me.send("ready");
+            }
+            case "disconnect-listener-state" -> {
+                me.on(WorkerEvent.DISCONNECT, () -> System.out.println(
+                        "in-disconnect state=" + me.state() + " connected=" + me.isConnected()));
+                me.send("ready");
+            }
+            case "raw-frame" -> {
+                // Sends a frame straight onto the channel, bypassing every check: kind, then payload size.
+                int kind = Integer.parseInt(args[1]);
+                byte[] payload = new byte[Integer.parseInt(args[2])];
+                Arrays.fill(payload, (byte) '{');
+                ((WorkerCluster) cluster).channelForTesting().send(kind, payload, -1, null);
+            }
+            case "raw-internal" -> {
+                byte[] payload = new byte[] {(byte) Integer.parseInt(args[1]), 0, 0, 0, 1};
+                ((WorkerCluster) cluster).channelForTesting().send(0, payload, -1, null);
+            }
+            default -> throw new IllegalArgumentException("unknown scenario " + scenario);
+        }
+    }
+
+    private static Map<String, Object> report(Cluster cluster, Worker me, String[] args) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("isWorker", cluster.isWorker());
+        r.put("isPrimary", cluster.isPrimary());
+        r.put("id", me.id());
+        r.put("pid", me.pid());
+        r.put("args", List.of(args));
+        r.put("cwd", Path.of("").toAbsolutePath().toString());
+        r.put("jvmFlags", ManagementFactory.getRuntimeMXBean().getInputArguments());
+        Map<String, Object> env = new LinkedHashMap<>();
+        for (String name : List.of("JCLUSTER_TEST_NEW", "JCLUSTER_TEST_OVERRIDE", "PATH")) {
+            env.put(name, System.getenv(name));
+        }
+        r.put("env", env);
+        r.put("property", System.getProperty("jcluster.test.flag"));
+        return r;
+    }
+}
