@@ -9,6 +9,8 @@ module jcluster.core {
     requires org.jnrproject.posix;
     requires org.jnrproject.enxio;
     requires org.jnrproject.ffi;
+    // The IPC syscalls (sendmsg, recvmsg, poll) go straight through jffi: no allocation per call.
+    requires org.jnrproject.jffi;
     requires org.jnrproject.constants;
     // jnr-ffi generates code with ASM; as an automatic module it cannot say so itself.
     requires org.objectweb.asm;

@@ -61,7 +61,7 @@ class BadInputTest {
     @Test
     void aFrameOverTheLimitClosesThatWorkersChannel() {
         assertBadFrameClosesOnlyItsSender(TestCluster.settings("echo").maxFrameBytes(8192), "exceeds the limit",
-                "raw-frame", Integer.toString(FrameKind.USER), "9000");
+                "raw-header", "9000");
     }
 
     @Test

@@ -105,8 +105,11 @@ class MessagingRulesTest {
         }
     }
 
-    /** An exception with a code, as Node's system errors have. */
-    static final class CodedException extends Exception {
+    /**
+     * An exception with a code, as Node's system errors have. json reads the code by reflection: the
+     * test package is opened to jcluster.ipc.json (surefire argLine), as a user's module would open it.
+     */
+    public static final class CodedException extends Exception {
         private static final long serialVersionUID = 1L;
 
         CodedException(String message) {

@@ -102,6 +102,12 @@ public final class WorkerMain {
                 Arrays.fill(payload, (byte) '{');
                 ((WorkerCluster) cluster).channelForTesting().send(kind, payload, -1, null);
             }
+            case "raw-header" -> {
+                // A frame header that declares more bytes than the primary accepts, and nothing after it.
+                java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(5);
+                header.putInt(Integer.parseInt(args[1])).put((byte) 1);
+                ((WorkerCluster) cluster).channelForTesting().writeRawForTesting(header.array());
+            }
             case "raw-internal" -> {
                 byte[] payload = new byte[] {(byte) Integer.parseInt(args[1]), 0, 0, 0, 1};
                 ((WorkerCluster) cluster).channelForTesting().send(0, payload, -1, null);

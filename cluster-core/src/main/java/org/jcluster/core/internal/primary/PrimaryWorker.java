@@ -157,7 +157,7 @@ final class PrimaryWorker extends AbstractWorker {
     public void kill(String signal) {
         Posix.signalNumber(signal); // refuses an unknown name even when the worker is already gone
         if (!dead && process.isAlive()) {
-            Posix.kill(process.pid(), signal);
+            Posix.trySignal(process.pid(), signal); // false when it exited meanwhile: nothing to do
         }
     }
 

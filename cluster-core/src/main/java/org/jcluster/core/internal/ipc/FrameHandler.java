@@ -1,0 +1,25 @@
+package org.jcluster.core.internal.ipc;
+
+import java.nio.ByteBuffer;
+
+/** Receives what arrives on an {@link IpcChannel}; all calls come from the channel's reader thread. */
+public interface FrameHandler {
+    /**
+     * A complete frame, in arrival order.
+     *
+     * @param kind    the frame's kind, 0..127
+     * @param payload the payload between position and limit; valid only during this call (the channel
+     *                reuses the memory), so decode it here
+     * @param fd      -1, or a file descriptor received with this frame, which the handler now owns and must close
+     */
+    void onFrame(IpcChannel channel, int kind, ByteBuffer payload, int fd);
+
+    /**
+     * Exactly once, after the last {@link #onFrame}, when the channel closes for any reason.
+     *
+     * @param cause null for an orderly end (the peer closed, or {@link IpcChannel#close()} or
+     *              {@link IpcChannel#closeAfterFlush()} was called); otherwise the error that ended the
+     *              channel ({@link IpcProtocolException}, an I/O error, or an exception thrown by {@link #onFrame})
+     */
+    void onClose(IpcChannel channel, Throwable cause);
+}

@@ -1,0 +1,161 @@
+package org.jcluster.core.internal.nativeio;
+
+import com.kenai.jffi.CallContext;
+import com.kenai.jffi.CallingConvention;
+import com.kenai.jffi.Invoker;
+import com.kenai.jffi.LastError;
+import com.kenai.jffi.Library;
+import com.kenai.jffi.MemoryIO;
+import com.kenai.jffi.Platform;
+import com.kenai.jffi.Type;
+import jnr.constants.platform.Errno;
+
+import java.nio.Buffer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The handful of libc socket calls the IPC transport needs and that jnr-posix lacks (poll, shutdown)
+ * or offers only with per-call allocation (sendmsg and recvmsg through {@code MsgHdr} allocate
+ * finalizable native memory on every call).
+ *
+ * <p>Calls go straight through jffi's {@link Invoker}: no generated classes, so nothing has to be
+ * exported to jnr-ffi's class loader (jnr-ffi's generated binding classes live in an unnamed module and
+ * cannot implement an interface from a non-exported package of a named module), and no allocation per
+ * call. Every method returns the call's result, or {@code -errno} when it failed.
+ *
+ * <p>Linux, 64-bit only: the constants and the struct layouts in {@link MessageHeader} are Linux LP64's.
+ */
+public final class Syscalls {
+    public static final int MSG_CTRUNC = 0x8;
+    public static final int MSG_DONTWAIT = 0x40;
+    public static final int MSG_NOSIGNAL = 0x4000;
+    public static final int MSG_CMSG_CLOEXEC = 0x40000000;
+
+    public static final int SOL_SOCKET = 1;
+    public static final int SCM_RIGHTS = 1;
+
+    public static final int SHUT_RD = 0;
+    public static final int SHUT_WR = 1;
+    public static final int SHUT_RDWR = 2;
+
+    public static final short POLLIN = 0x1;
+    public static final short POLLOUT = 0x4;
+
+    public static final int EINTR = 4;
+    public static final int EBADF = 9;
+    public static final int EAGAIN = 11;
+    public static final int EPIPE = 32;
+    public static final int ECONNRESET = 104;
+
+    private static final Invoker INVOKER;
+    private static final CallContext SSIZE_OF_INT_PTR_INT;
+    private static final CallContext INT_OF_PTR_INT_INT;
+    private static final CallContext INT_OF_INT_INT;
+    private static final CallContext INT_OF_INT;
+    private static final long SENDMSG;
+    private static final long RECVMSG;
+    private static final long POLL;
+    private static final long SHUTDOWN;
+    private static final long CLOSE;
+
+    static {
+        try {
+            Platform platform = Platform.getPlatform();
+            if (platform.getOS() != Platform.OS.LINUX || platform.addressSize() != 64) {
+                throw new UnsupportedOperationException("jcluster's IPC transport supports 64-bit Linux only; this is "
+                        + platform.getOS() + " with " + platform.addressSize() + "-bit addresses");
+            }
+            INVOKER = Invoker.getInstance();
+            // saveErrno=true: jffi copies errno into its thread-local LastError right after the call,
+            // before the JVM can run anything that would clobber it.
+            SSIZE_OF_INT_PTR_INT = context(Type.SLONG, Type.SINT, Type.POINTER, Type.SINT);
+            INT_OF_PTR_INT_INT = context(Type.SINT, Type.POINTER, Type.SINT, Type.SINT);
+            INT_OF_INT_INT = context(Type.SINT, Type.SINT, Type.SINT);
+            INT_OF_INT = context(Type.SINT, Type.SINT);
+            Library libc = Library.getDefault();
+            SENDMSG = symbol(libc, "sendmsg");
+            RECVMSG = symbol(libc, "recvmsg");
+            POLL = symbol(libc, "poll");
+            SHUTDOWN = symbol(libc, "shutdown");
+            CLOSE = symbol(libc, "close");
+        } catch (UnsupportedOperationException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("jcluster cannot load jffi's native library, which its IPC transport"
+                    + " needs (check that the jffi 'native' jar is on the path; on Java 22+ also run with"
+                    + " --enable-native-access=org.jnrproject.jffi, or ALL-UNNAMED on the class path): " + e, e);
+        }
+    }
+
+    private Syscalls() {
+    }
+
+    private static CallContext context(Type result, Type... parameters) {
+        return CallContext.getCallContext(result, parameters, CallingConvention.DEFAULT, true);
+    }
+
+    private static long symbol(Library library, String name) {
+        long address = library.getSymbolAddress(name);
+        if (address == 0L) {
+            throw new IllegalStateException("libc symbol " + name + " not found: " + Library.getLastError());
+        }
+        return address;
+    }
+
+    private static int errno() {
+        return LastError.getInstance().get();
+    }
+
+    /** sendmsg(2): bytes sent, or -errno. */
+    public static long sendmsg(int fd, long msghdr, int flags) {
+        long r = INVOKER.invokeN3(SSIZE_OF_INT_PTR_INT, SENDMSG, fd, msghdr, flags);
+        return r < 0 ? -errno() : r;
+    }
+
+    /** recvmsg(2): bytes received (0 at end of stream), or -errno. */
+    public static long recvmsg(int fd, long msghdr, int flags) {
+        long r = INVOKER.invokeN3(SSIZE_OF_INT_PTR_INT, RECVMSG, fd, msghdr, flags);
+        return r < 0 ? -errno() : r;
+    }
+
+    /** poll(2) on an array of {@code struct pollfd}: number of ready descriptors, 0 on timeout, or -errno. */
+    public static int poll(long pollfds, int count, int timeoutMillis) {
+        int r = (int) INVOKER.invokeN3(INT_OF_PTR_INT_INT, POLL, pollfds, count, timeoutMillis);
+        return r < 0 ? -errno() : r;
+    }
+
+    /** shutdown(2): 0, or -errno. */
+    public static int shutdown(int fd, int how) {
+        int r = INVOKER.invokeI2(INT_OF_INT_INT, SHUTDOWN, fd, how);
+        return r < 0 ? -errno() : r;
+    }
+
+    /** close(2): 0, or -errno. */
+    public static int close(int fd) {
+        int r = INVOKER.invokeI1(INT_OF_INT, CLOSE, fd);
+        return r < 0 ? -errno() : r;
+    }
+
+    /** Address of a direct buffer's first byte (not of its position). */
+    public static long address(Buffer directBuffer) {
+        if (!directBuffer.isDirect()) {
+            throw new IllegalArgumentException("not a direct buffer: " + directBuffer);
+        }
+        return MemoryIO.getInstance().getDirectBufferAddress(directBuffer);
+    }
+
+    /** A zeroed, 8-byte-aligned, native-order direct buffer, for structs handed to the kernel. */
+    public static ByteBuffer allocateStruct(int bytes) {
+        return ByteBuffer.allocateDirect(bytes + 8).alignedSlice(8).order(ByteOrder.nativeOrder());
+    }
+
+    /** "EPIPE (Broken pipe)" for 32: an errno as a person reads it. */
+    public static String describe(int errno) {
+        Errno e = Errno.valueOf(errno);
+        if (e == null || !e.defined()) {
+            return "errno " + errno;
+        }
+        return e.name() + " (" + e.description() + ")";
+    }
+}
