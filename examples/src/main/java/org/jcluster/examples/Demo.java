@@ -87,7 +87,11 @@ public final class Demo {
             return t;
         });
         AtomicLong ticks = new AtomicLong();
-        ticker.scheduleAtFixedRate(() -> me.send(Map.of("tick", ticks.incrementAndGet())), 200, 200, TimeUnit.MILLISECONDS);
+        ticker.scheduleAtFixedRate(() -> {
+            if (me.isConnected()) { // false as soon as a disconnect starts
+                me.send(Map.of("tick", ticks.incrementAndGet()));
+            }
+        }, 200, 200, TimeUnit.MILLISECONDS);
         me.on(WorkerEvent.DISCONNECT, ticker::shutdown);
     }
 

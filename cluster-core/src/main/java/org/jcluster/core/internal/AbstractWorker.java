@@ -131,11 +131,18 @@ public abstract class AbstractWorker implements Worker {
     /** On the event thread. */
     protected final void emitError(Throwable error) {
         if (!listeners.hasListeners(WorkerEvent.ERROR)) {
-            LOG.log(System.Logger.Level.WARNING, "jcluster: worker " + id + ": " + error.getMessage()
+            LOG.log(System.Logger.Level.WARNING, "jcluster: worker " + id + ": " + describe(error)
                     + " (add a WorkerEvent.ERROR listener to handle this)", error);
             return;
         }
         listeners.<java.util.function.Consumer<Throwable>>emit(WorkerEvent.ERROR, l -> l.accept(error));
+    }
+
+    /** A one-line account of an error, also for exceptions that carry their story only in their cause. */
+    static String describe(Throwable error) {
+        String text = error.getMessage() != null ? error.getMessage() : error.getClass().getSimpleName();
+        Throwable cause = error.getCause();
+        return cause != null && cause.getMessage() != null ? text + ": " + cause.getMessage() : text;
     }
 
     /** The error of a send() on a closed channel, reported asynchronously as Node does. */

@@ -246,8 +246,11 @@ public final class PrimaryCluster implements Cluster {
                         + ". Check that $XDG_RUNTIME_DIR or java.io.tmpdir is writable.", e);
             }
             server.start(this::accepted);
-            IpcServer opened = server;
-            Runtime.getRuntime().addShutdownHook(new Thread(opened::close, "jcluster-ipc-cleanup"));
+            // Not a shutdown hook: hooks run concurrently, and a program's own hook may still be
+            // disconnecting workers gracefully (or waiting for late ones to connect). deleteOnExit runs
+            // after every hook. Registered directory first: files are deleted in reverse order.
+            server.directory().toFile().deleteOnExit();
+            server.socketPath().toFile().deleteOnExit();
         }
         return server;
     }

@@ -37,7 +37,10 @@ final class SelfWorker extends AbstractWorker {
     private final AtomicInteger seq = new AtomicInteger();
     private final Map<Integer, Runnable> awaitingAck = new ConcurrentHashMap<>();
     private final AtomicBoolean leaving = new AtomicBoolean();
+    /** False from the moment the channel starts closing, as Node's process.connected. */
     private volatile boolean connected = true;
+    /** Event thread only. */
+    private boolean disconnectEmitted;
     /** Set by kill() from inside the worker: exit once the channel is closed. */
     private volatile boolean exitWhenDisconnected;
 
@@ -107,7 +110,7 @@ final class SelfWorker extends AbstractWorker {
             return;
         }
         int n = seq.incrementAndGet();
-        awaitingAck.put(n, channel::closeAfterFlush);
+        awaitingAck.put(n, this::closeChannel);
         channel.send(FrameKind.INTERNAL, InternalMessage.encode(new InternalMessage.ExitedAfterDisconnect(n)), -1,
                 error -> {
                     if (error != null) {
@@ -156,7 +159,7 @@ final class SelfWorker extends AbstractWorker {
             // Primary-initiated: no acknowledgement needed. Servers close first (none in this version).
             exitedAfterDisconnect = true;
             leaving.set(true);
-            channel.closeAfterFlush();
+            closeChannel();
         } else if (message instanceof InternalMessage.Ack ack) {
             Runnable then = awaitingAck.remove(ack.seq());
             if (then != null) {
@@ -167,6 +170,11 @@ final class SelfWorker extends AbstractWorker {
         }
     }
 
+    private void closeChannel() {
+        connected = false;
+        channel.closeAfterFlush();
+    }
+
     private void protocolError(String why) {
         LOG.log(System.Logger.Level.ERROR, "jcluster worker " + id + ": " + why + "; closing the channel");
         emitErrorLater(new ProtocolException(why));
@@ -175,9 +183,10 @@ final class SelfWorker extends AbstractWorker {
 
     /** Event thread. */
     private void onDisconnected(Throwable cause) {
-        if (!connected) {
+        if (disconnectEmitted) {
             return;
         }
+        disconnectEmitted = true;
         if (cause != null) {
             emitError(new java.io.IOException("the channel to the primary failed: " + cause.getMessage(), cause));
         }

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# jcluster against Node's cluster module, side by side, alternating in one run (this machine is
+# noisy: only ratios taken in the same run mean much). Each case runs ROUNDS times per side; the
+# line shows the medians.
+#
+#   benchmarks/compare/ipc-echo.sh [DURATION_S] [ROUNDS]     (defaults: 3 s, 3 rounds)
+#
+# Prints, per case:
+#   ipc-echo <json|advanced> <string|object> <inflight> jcluster=<round trips/s> node=<round trips/s> ratio=<x>
+# then fork-to-online time and idle worker memory beside Node's.
+# SERIALIZATIONS="json advanced" chooses the echo rows' serializations.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+peer=${PEER_BENCH:-$root/../shared/peer-bench}
+duration=${1:-3}
+rounds=${2:-3}
+serializations=${SERIALIZATIONS:-json advanced}
+
+command -v node >/dev/null || { echo "node is needed for the side-by-side runs" >&2; exit 1; }
+[ -f "$peer/ipc-echo.js" ] || { echo "Node peer scripts not found at $peer (set PEER_BENCH)" >&2; exit 1; }
+
+mvn -q -B -ntp -f "$root/pom.xml" -DskipTests -pl benchmarks -am install >&2
+jar=$root/benchmarks/target/benchmarks.jar
+# Workers inherit the primary's JVM flags (rule 40), so these are the workers' flags too.
+echo_flags=(--enable-native-access=ALL-UNNAMED)
+lean_flags=(--enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:CICompilerCount=1
+  -Xss256k -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=64m -Xmx64m -Xms8m)
+
+field() { awk -v k="$1" '$1 == k { print $2; exit }'; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+for serialization in $serializations; do
+  for payload in string object; do
+    # a 12-character string, as the issue asks; a small object of 4 items
+    len=12; [ "$payload" = object ] && len=4
+    for inflight in 1 100; do
+      j=""; n=""
+      for _ in $(seq "$rounds"); do
+        j="$j $(SERIALIZATION=$serialization PAYLOAD=$payload LEN=$len INFLIGHT=$inflight DURATION=$duration \
+          java "${echo_flags[@]}" -cp "$jar" org.jcluster.benchmarks.compare.EchoBench | field roundtrips_per_s)"
+        n="$n $(SERIALIZATION=$serialization PAYLOAD=$payload LEN=$len INFLIGHT=$inflight DURATION=$duration \
+          node "$peer/ipc-echo.js" | field roundtrips_per_s)"
+      done
+      jm=$(echo "$j" | median); nm=$(echo "$n" | median)
+      echo "ipc-echo $serialization $payload $inflight jcluster=$jm node=$nm ratio=$(ratio "$jm" "$nm")"
+    done
+  done
+done
+
+j=""; n=""; je=""; ne=""
+for _ in $(seq "$rounds"); do
+  out=$(WORKERS=4 java "${lean_flags[@]}" -cp "$jar" org.jcluster.benchmarks.compare.ForkOnline)
+  j="$j $(echo "$out" | field all_online_ms)"; je="$je $(echo "$out" | field all_exited_ms)"
+  out=$(WORKERS=4 node "$peer/fork-online.js")
+  n="$n $(echo "$out" | field all_online_ms)"; ne="$ne $(echo "$out" | field all_exited_ms)"
+done
+jm=$(echo "$j" | median); nm=$(echo "$n" | median)
+echo "fork-online workers=4 jcluster_all_online_ms=$jm node_all_online_ms=$nm ratio=$(ratio "$jm" "$nm")" \
+  "jcluster_all_exited_ms=$(echo "$je" | median) node_all_exited_ms=$(echo "$ne" | median)"
+
+j=""; n=""
+for _ in $(seq "$rounds"); do
+  j="$j $(java "${lean_flags[@]}" -cp "$jar" org.jcluster.benchmarks.compare.WorkerRss | field worker_VmRSS:)"
+  n="$n $(node "$peer/rss.js" | field worker_VmRSS:)"
+done
+jm=$(echo "$j" | median); nm=$(echo "$n" | median)
+echo "idle-worker-rss jcluster_kB=$jm node_kB=$nm ratio=$(ratio "$jm" "$nm")"
+echo "(fork-online and rss: jcluster primary and workers ran with: ${lean_flags[*]})"
