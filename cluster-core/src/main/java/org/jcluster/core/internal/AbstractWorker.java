@@ -12,6 +12,7 @@ import org.jcluster.api.WorkerState;
 import org.jcluster.api.spi.Serialization;
 import org.jcluster.core.internal.events.EventLoop;
 import org.jcluster.core.internal.events.EventRegistry;
+import org.jcluster.core.internal.ipc.IpcChannel;
 import org.jcluster.core.internal.ipc.WriteCallback;
 
 /**
@@ -160,6 +161,19 @@ public abstract class AbstractWorker implements Worker {
         ClosedChannelException error = new ClosedChannelException();
         error.initCause(new IllegalStateException(why));
         return error;
+    }
+
+    /**
+     * Sends a frame. From a running event it is only queued, and written with the run's other sends
+     * when the run ends (one sendmsg for a whole batch of answers).
+     */
+    protected final boolean write(IpcChannel channel, int kind, byte[] payload, WriteCallback callback) {
+        if (events.isRunnerThread()) {
+            boolean belowHighWater = channel.sendDeferred(kind, payload, callback);
+            events.deferFlush(channel);
+            return belowHighWater;
+        }
+        return channel.send(kind, payload, -1, callback);
     }
 
     /** A write callback that runs the user's callback on the event thread. */

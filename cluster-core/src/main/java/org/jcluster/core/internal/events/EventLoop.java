@@ -1,36 +1,61 @@
 package org.jcluster.core.internal.events;
 
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executor;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+
+import org.jcluster.core.internal.ipc.IpcChannel;
+import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 
 /**
- * The one ordered event thread of a cluster: every event and message is delivered through it, so
- * listeners never race each other. An embedding runtime may hand in its own serial executor before
- * the first event.
+ * The ordered event delivery of a cluster: every event and message runs through here, one at a time,
+ * in submission order, so listeners never race each other.
  *
- * <p>The default thread is a daemon: what keeps a JVM alive is decided by {@link KeepAlive}, not by
- * whether this thread exists. It ends after a few idle seconds and is recreated on demand.
+ * <h2>Who runs the events</h2>
+ * A combining serial executor. Tasks go into one lock-free queue; whoever holds the runner role (a CAS)
+ * runs them. Two kinds of thread take the role:
+ * <ul>
+ * <li>jcluster's own I/O threads (channel readers), through {@link #runPendingHere()} at the end of a
+ *     read batch: a message is then handled on the thread that read it, with no hand-off, which is what
+ *     makes a round trip cheap;</li>
+ * <li>the loop's own daemon thread, woken when a task is queued and nobody runs: so tasks queued from
+ *     user threads (a fork event, say) are delivered asynchronously, never inside the call that caused
+ *     them.</li>
+ * </ul>
+ * An embedding runtime may hand in its own serial executor instead ({@link #useExecutor}); then every
+ * task goes there and I/O threads never run events.
+ *
+ * <h2>Writes made while events run</h2>
+ * Sends made by a running task are queued on their channel and written together when the run ends
+ * ({@link #deferFlush}), so answering a batch of 100 messages costs one sendmsg, not 100.
+ *
+ * <h2>Why the races are harmless</h2>
+ * A producer offers, then reads {@code running}; a runner clears {@code running}, then looks at the
+ * queue again. Both are volatile, so one of them sees the other: a task is never left with nobody to
+ * run it. The role's CAS and release also publish the runner-only state ({@link #toFlush}) from one
+ * runner to the next.
  */
 public final class EventLoop implements Executor {
     private static final System.Logger LOG = System.getLogger("org.jcluster");
+    /** Flush deferred writes at least this often during a long run, so answers are not held back. */
+    private static final int FLUSH_EVERY_TASKS = 64;
 
-    private volatile Executor delegate;
+    private final String name;
+    private final MpscUnboundedXaddArrayQueue<Runnable> tasks = new MpscUnboundedXaddArrayQueue<>(256);
+    private final AtomicBoolean running = new AtomicBoolean();
+    private final Object threadLock = new Object();
+    private volatile Thread ownThread;
+    private volatile Thread runner;
+    private volatile Executor external;
     private volatile boolean used;
-    private volatile Thread currentThread;
+    /** Channels with frames queued by the current run; touched by the runner only. */
+    private final List<IpcChannel> toFlush = new ArrayList<>();
 
     public EventLoop(String name) {
-        ThreadFactory factory = runnable -> {
-            Thread t = new Thread(runnable, name);
-            t.setDaemon(true);
-            return t;
-        };
-        ThreadPoolExecutor own = new ThreadPoolExecutor(1, 1, 5, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), factory);
-        own.allowCoreThreadTimeOut(true);
-        this.delegate = own;
+        this.name = name;
     }
 
     /** Replaces the delivery executor; allowed only before anything was queued. */
@@ -39,27 +64,122 @@ public final class EventLoop implements Executor {
             throw new IllegalStateException("eventExecutor must be set before the cluster's first event"
                     + " (before fork() in the primary, at start-up in a worker)");
         }
-        delegate = executor;
+        external = executor;
     }
 
+    /** Queues a task; it runs later, never inside this call. */
     @Override
     public void execute(Runnable task) {
         used = true;
-        delegate.execute(() -> {
-            currentThread = Thread.currentThread();
-            try {
-                task.run();
-            } catch (Throwable t) {
-                // A listener's exception must not stop delivery of every later event.
-                LOG.log(Level.ERROR, "jcluster: an event listener threw", t);
-            } finally {
-                currentThread = null;
-            }
-        });
+        Executor ext = external;
+        if (ext != null) {
+            ext.execute(() -> runGuarded(task));
+            return;
+        }
+        tasks.offer(task);
+        if (!running.get()) {
+            LockSupport.unpark(ownThread());
+        }
     }
 
-    /** True when called from inside an event being delivered. */
-    public boolean inEventThread() {
-        return currentThread == Thread.currentThread();
+    /**
+     * For jcluster's I/O threads, which promise a {@link #runPendingHere()} when their batch ends:
+     * queues without waking the loop's own thread, which would only compete for the work.
+     */
+    public void executeFromIo(Runnable task) {
+        used = true;
+        Executor ext = external;
+        if (ext != null) {
+            ext.execute(() -> runGuarded(task));
+            return;
+        }
+        tasks.offer(task);
+    }
+
+    /**
+     * For jcluster's I/O threads: runs every queued task on this thread, unless another thread is
+     * running them already (it then runs these too).
+     */
+    public void runPendingHere() {
+        if (external == null) {
+            runWhileWork();
+        }
+    }
+
+    /** True when called from a task being run, on the thread running it. */
+    public boolean isRunnerThread() {
+        return runner == Thread.currentThread();
+    }
+
+    /**
+     * From a running task: the channel has frames queued with {@link IpcChannel#sendDeferred}; they are
+     * written when the run ends.
+     */
+    public void deferFlush(IpcChannel channel) {
+        if (!toFlush.contains(channel)) {
+            toFlush.add(channel);
+        }
+    }
+
+    private void runWhileWork() {
+        while (!tasks.isEmpty() && running.compareAndSet(false, true)) {
+            runner = Thread.currentThread();
+            try {
+                int sinceFlush = 0;
+                Runnable task;
+                while ((task = tasks.poll()) != null) {
+                    runGuarded(task);
+                    if (++sinceFlush == FLUSH_EVERY_TASKS) {
+                        flushDeferred();
+                        sinceFlush = 0;
+                    }
+                }
+                flushDeferred();
+            } finally {
+                runner = null;
+                running.set(false);
+            }
+        }
+    }
+
+    private void flushDeferred() {
+        for (int i = 0; i < toFlush.size(); i++) {
+            toFlush.get(i).flushQueued();
+        }
+        toFlush.clear();
+    }
+
+    private static void runGuarded(Runnable task) {
+        try {
+            task.run();
+        } catch (Throwable t) {
+            // A listener's exception must not stop delivery of every later event.
+            LOG.log(Level.ERROR, "jcluster: an event listener threw", t);
+        }
+    }
+
+    private Thread ownThread() {
+        Thread t = ownThread;
+        if (t != null) {
+            return t;
+        }
+        synchronized (threadLock) {
+            if (ownThread == null) {
+                t = new Thread(this::ownLoop, name);
+                t.setDaemon(true); // what keeps a JVM alive is KeepAlive's business, not this thread's
+                ownThread = t;
+                t.start();
+            }
+            return ownThread;
+        }
+    }
+
+    private void ownLoop() {
+        for (;;) {
+            runWhileWork();
+            if (tasks.isEmpty() || running.get()) {
+                LockSupport.park(this);
+            }
+        }
     }
 }

@@ -15,6 +15,13 @@ public interface FrameHandler {
     void onFrame(IpcChannel channel, int kind, ByteBuffer payload, int fd);
 
     /**
+     * The frames of one read have all been delivered and the reader is about to wait for more: a good
+     * moment to act on a batch at once (run the events they caused, write the answers together).
+     */
+    default void onBatchEnd(IpcChannel channel) {
+    }
+
+    /**
      * Exactly once, after the last {@link #onFrame}, when the channel closes for any reason.
      *
      * @param cause null for an orderly end (the peer closed, or {@link IpcChannel#close()} or

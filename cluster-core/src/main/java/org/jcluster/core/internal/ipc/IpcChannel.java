@@ -197,6 +197,23 @@ public final class IpcChannel implements AutoCloseable {
      * @throws IllegalArgumentException for a kind outside 0..127 or an fd below -1
      */
     public boolean send(int kind, byte[] payload, int fd, WriteCallback callback) {
+        return send(kind, payload, fd, callback, true);
+    }
+
+    /**
+     * As {@link #send(int, byte[], int, WriteCallback)}, but only queues the frame: the caller promises
+     * a {@link #flushQueued()} soon, so that many frames sent in a row go out in one sendmsg.
+     */
+    public boolean sendDeferred(int kind, byte[] payload, WriteCallback callback) {
+        return send(kind, payload, -1, callback, false);
+    }
+
+    /** Writes what {@link #sendDeferred} queued (non-blocking, as send() does). */
+    public void flushQueued() {
+        writeFromCaller();
+    }
+
+    private boolean send(int kind, byte[] payload, int fd, WriteCallback callback, boolean writeNow) {
         if ((kind & ~KIND_MASK) != 0 || fd < -1) {
             closeFd(fd);
             throw new IllegalArgumentException("frame kind must be 0..127 and fd -1 or a descriptor, was kind "
@@ -216,7 +233,9 @@ public final class IpcChannel implements AutoCloseable {
         Outgoing frame = Outgoing.data((byte) (kind | (fd >= 0 ? FD_FLAG : 0)), bytes, fd, callback);
         backlog.addAndGet(frame.size);
         queue.offer(frame);
-        writeFromCaller();
+        if (writeNow) {
+            writeFromCaller();
+        }
         return isOpen() && backlog.get() < config.highWaterMarkBytes();
     }
 
@@ -792,6 +811,9 @@ public final class IpcChannel implements AutoCloseable {
                     }
                     inEnd += (int) received;
                     deliverFrames();
+                    if (closeReason.get() == null) {
+                        handler.onBatchEnd(IpcChannel.this);
+                    }
                 } else if (received == 0) {
                     if (large != null || inEnd > inStart) {
                         long have = large != null ? large.filled : inEnd - inStart;

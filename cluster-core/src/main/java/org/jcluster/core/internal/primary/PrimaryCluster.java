@@ -347,6 +347,11 @@ public final class PrimaryCluster implements Cluster {
         }
 
         @Override
+        public void onBatchEnd(IpcChannel channel) {
+            events.runPendingHere();
+        }
+
+        @Override
         public void onClose(IpcChannel channel, Throwable cause) {
             java.util.concurrent.ScheduledFuture<?> d = deadline;
             if (d != null) {
@@ -355,6 +360,7 @@ public final class PrimaryCluster implements Cluster {
             PrimaryWorker worker = owner;
             if (worker != null) {
                 worker.onChannelClosed(cause);
+                events.runPendingHere();
             }
         }
     }

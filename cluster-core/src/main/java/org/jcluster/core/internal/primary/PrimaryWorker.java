@@ -122,7 +122,7 @@ final class PrimaryWorker extends AbstractWorker {
                 }
             }
         }
-        return c.send(kind, payload, -1, callback);
+        return write(c, kind, payload, callback);
     }
 
     /** The worker proved who it is: queued frames go first, then the channel is live for everyone. */
@@ -184,7 +184,7 @@ final class PrimaryWorker extends AbstractWorker {
                             + " serialization cannot read: " + e.getMessage());
                     return;
                 }
-                events.execute(() -> deliverMessage(message));
+                events.executeFromIo(() -> deliverMessage(message));
             }
             case FrameKind.INTERNAL -> {
                 InternalMessage message;
@@ -202,7 +202,7 @@ final class PrimaryWorker extends AbstractWorker {
 
     private void onInternal(InternalMessage message) {
         if (message instanceof InternalMessage.ExitedAfterDisconnect m) {
-            events.execute(() -> {
+            events.executeFromIo(() -> {
                 exitedAfterDisconnect = true;
                 sendInternal(new InternalMessage.Ack(m.seq()));
             });
@@ -224,7 +224,7 @@ final class PrimaryWorker extends AbstractWorker {
     }
 
     void onChannelClosed(Throwable cause) {
-        events.execute(() -> {
+        events.executeFromIo(() -> {
             if (cause != null) {
                 emitError(new java.io.IOException("worker " + id + "'s IPC channel failed: " + cause.getMessage(), cause));
             }

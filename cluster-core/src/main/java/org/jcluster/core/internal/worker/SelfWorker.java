@@ -82,7 +82,7 @@ final class SelfWorker extends AbstractWorker {
         if (!connected) {
             return failSend(callback, "worker " + id + " is disconnected from its primary");
         }
-        return channel.send(FrameKind.USER, payload, -1, callbackOnEventThread(callback));
+        return write(channel, FrameKind.USER, payload, callbackOnEventThread(callback));
     }
 
     /** Worker-initiated graceful disconnect: the primary must acknowledge first (Node rule 18). */
@@ -135,7 +135,7 @@ final class SelfWorker extends AbstractWorker {
                                 + " serialization cannot read: " + e.getMessage());
                         return;
                     }
-                    events.execute(() -> deliverMessage(message));
+                    events.executeFromIo(() -> deliverMessage(message));
                 } else if (kind == FrameKind.INTERNAL) {
                     try {
                         onInternal(InternalMessage.decode(payload));
@@ -148,8 +148,14 @@ final class SelfWorker extends AbstractWorker {
             }
 
             @Override
+            public void onBatchEnd(IpcChannel ch) {
+                events.runPendingHere();
+            }
+
+            @Override
             public void onClose(IpcChannel ch, Throwable cause) {
-                events.execute(() -> onDisconnected(cause));
+                events.executeFromIo(() -> onDisconnected(cause));
+                events.runPendingHere();
             }
         };
     }
