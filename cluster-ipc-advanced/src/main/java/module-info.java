@@ -9,7 +9,8 @@
  * no library: see the README for why not Jackson's CBOR parser.
  */
 module jcluster.ipc.advanced {
-    requires jcluster.api;
+    // Transitive: the exported provider's signatures are jcluster.api types.
+    requires transitive jcluster.api;
 
     exports org.jcluster.ipc.advanced;
 

@@ -9,9 +9,11 @@ import java.nio.ByteBuffer;
  * <h2>The value model</h2>
  * Every serialization carries at least: {@code null}, {@link Boolean}, integral numbers (decoded as
  * {@link Long}), other numbers (decoded as {@link Double}), {@link String}, {@link java.util.List}, and
- * {@link java.util.Map} with String keys, whose insertion order is kept. A {@link Throwable} is sent
- * as a map keeping its fields ({@code name}, {@code message}, and {@code code} where the exception has
- * one). A serialization may carry more. Never java.io object serialization.
+ * {@link java.util.Map} with String keys, whose insertion order is kept. A serialization may carry
+ * more. An exception arrives as a value that keeps its fields, never as an instance of its class:
+ * "json" makes it a map ({@code name}, {@code message}, {@code code} where the exception has one,
+ * {@code stack}); "advanced" makes it a {@code RemoteError} (class name, message, stack, cause). Never
+ * java.io object serialization.
  */
 public interface Serialization {
     /** The provider name, e.g. "json". */
@@ -26,8 +28,8 @@ public interface Serialization {
     byte[] encode(Object message);
 
     /**
-     * Decodes one frame payload (the buffer's remaining bytes). Must not allocate beyond what the
-     * bytes present justify, whatever lengths the bytes declare.
+     * Decodes one frame payload (the buffer's remaining bytes), leaving the buffer's position where it
+     * was. Must not allocate beyond what the bytes present justify, whatever lengths the bytes declare.
      *
      * @throws MalformedMessageException when the bytes are not a valid message
      */

@@ -271,8 +271,16 @@ final class CborDecoder {
     private Object readKey() {
         int p = pos;
         if (p < end && u8(p) >>> 5 == Cbor.MAJOR_TEXT) {
+            int info = u8(p) & 0x1F;
             pos = p + 1;
-            return readText(u8(p) & 0x1F, p);
+            if (array != null && info < 24 && info <= end - pos) {
+                String cached = KeyCache.ascii(array, arrayOffset + pos, info);
+                if (cached != null) {
+                    pos += info;
+                    return cached;
+                }
+            }
+            return readText(info, p);
         }
         keyDepth++;
         Object key = readItem(-1);
@@ -610,11 +618,12 @@ final class CborDecoder {
             // Definite is what this encoder writes; an indefinite array must still hold exactly one argument.
             arguments = u8OrTruncated(pos) == Cbor.BREAK ? 0 : 1;
         }
-        enter(at);
         Object value;
         if (name.equals(Cbor.ERROR_TYPE_NAME)) {
             expectArguments(1, arguments, name, nameAt);
+            enter(at);
             value = readError(pos);
+            depth--;
         } else {
             TypeCodec codec = types.forWireName(name);
             if (codec == null) {
@@ -624,15 +633,16 @@ final class CborDecoder {
             }
             expectArguments(1, arguments, codec.type.getName(), nameAt);
             if (codec instanceof EnumCodec ec) {
-                value = readEnum(ec);
+                value = readEnum(ec); // a constant, like a string: no nesting level (as in the encoder)
             } else {
+                enter(at);
                 value = readRecord((RecordCodec) codec, at);
+                depth--;
             }
         }
         if (indefinite && !atBreak()) {
             throw malformed(pos, "a typed object (tag 27) " + clip(name) + " holds more than one argument");
         }
-        depth--;
         return value;
     }
 
@@ -752,17 +762,7 @@ final class CborDecoder {
                     }
                     cause = (RemoteError) c;
                 }
-                case "suppressed" -> {
-                    Object s = readItem(-1);
-                    if (!(s instanceof List<?> list) || list.stream().anyMatch(e -> !(e instanceof RemoteError))) {
-                        throw malformed(valueAt, "an error's suppressed errors must be a list of errors");
-                    }
-                    List<RemoteError> errors = new ArrayList<>();
-                    for (Object e : list) {
-                        errors.add((RemoteError) e);
-                    }
-                    suppressed = errors;
-                }
+                case "suppressed" -> suppressed = readSuppressed(valueAt);
                 default -> readItem(-1); // a later version's field: skipped, so errors can grow compatibly
             }
         }
@@ -770,6 +770,24 @@ final class CborDecoder {
             throw malformed(at, "an error (tag 27 \"jcluster/error\") arrived without its className");
         }
         return new RemoteError(className, message, frames, cause, suppressed);
+    }
+
+    /** An array of errors; like the encoder, the array itself is no nesting level (each error is). */
+    private List<RemoteError> readSuppressed(int at) {
+        int initial = next(at);
+        if (initial >>> 5 != Cbor.MAJOR_ARRAY || (initial & 0x1F) == Cbor.INDEFINITE) {
+            throw malformed(at, "an error's suppressed errors must be an array of errors");
+        }
+        int count = count(argument(initial & 0x1F, at), at, 1, "suppressed errors");
+        List<RemoteError> errors = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            int errorAt = pos;
+            if (!(readItem(-1) instanceof RemoteError e)) {
+                throw malformed(errorAt, "an error's suppressed errors must all be errors");
+            }
+            errors.add(e);
+        }
+        return errors;
     }
 
     private List<StackTraceElement> readFrames(int at) {

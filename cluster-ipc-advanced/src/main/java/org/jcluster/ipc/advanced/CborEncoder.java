@@ -10,8 +10,11 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.TemporalAccessor;
 import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,8 +32,8 @@ import java.util.UUID;
  * does it start over in two passes, a first ({@link #scan}) that finds the shared objects (and sizes
  * the output) and a second that writes. Most messages share nothing and are walked once.
  *
- * <p>A lone byte[] (the bulk-data case) is written into an array of exactly its encoded size: one copy
- * of the bytes, no trimming copy.
+ * <p>A lone byte[] (the bulk-data case), or a lone ASCII string, is written into an array of exactly its
+ * encoded size: one copy of the bytes, no trimming copy.
  */
 final class CborEncoder {
     private static final int MAX_ARRAY = Integer.MAX_VALUE - 16;
@@ -105,7 +108,10 @@ final class CborEncoder {
             return buf;
         }
         optimistic = true;
-        buf = new byte[FIRST_BUFFER];
+        // A lone string is sized for ASCII (exact then); anything else starts small and grows.
+        buf = new byte[message instanceof String s && s.length() < MAX_ARRAY - 9
+                ? Cbor.headerSize(s.length()) + s.length()
+                : FIRST_BUFFER];
         try {
             write(message);
         } catch (SharingFound restart) {
@@ -198,6 +204,42 @@ final class CborEncoder {
     // ---------------------------------------------------------------- pass 2: writing
 
     private void write(Object v) {
+        // Exact-class tests first: on JDK 17 each instanceof against an interface (Map, List) scans the
+        // class's secondary supers and thrashes its one-entry cache when the interfaces alternate,
+        // which was the encoder's largest cost on object graphs. The instanceof chain handles the rest.
+        if (v == null) {
+            writeByte(Cbor.NULL);
+            return;
+        }
+        Class<?> c = v.getClass();
+        if (c == String.class) {
+            writeString((String) v, true);
+        } else if (c == Long.class) {
+            writeLong((Long) v);
+        } else if (c == LinkedHashMap.class || c == HashMap.class) {
+            Map<?, ?> m = (Map<?, ?>) v;
+            Share share = share(m);
+            if (!writeReference(share)) {
+                writeMap(m, share);
+            }
+        } else if (c == ArrayList.class) {
+            List<?> l = (List<?>) v;
+            Share share = share(l);
+            if (!writeReference(share)) {
+                writeRandomAccess(l);
+            }
+        } else if (c == Boolean.class) {
+            writeByte((Boolean) v ? Cbor.TRUE : Cbor.FALSE);
+        } else if (c == Integer.class) {
+            writeLong((Integer) v);
+        } else if (c == Double.class) {
+            writeDouble((Double) v);
+        } else {
+            writeByInterface(v);
+        }
+    }
+
+    private void writeByInterface(Object v) {
         if (v instanceof String s) {
             writeString(s, true);
         } else if (v instanceof Long l) {
@@ -427,10 +469,14 @@ final class CborEncoder {
     }
 
     private void writeList(List<?> l, Share share) {
-        if (!(l instanceof RandomAccess)) {
+        if (l instanceof RandomAccess) {
+            writeRandomAccess(l);
+        } else {
             writeCollection(l, share);
-            return;
         }
+    }
+
+    private void writeRandomAccess(List<?> l) {
         enter();
         enterKeyed(l);
         int n = l.size();
@@ -702,21 +748,33 @@ final class CborEncoder {
      * {@code strict} refuses it (user data should not change silently); error text replaces it with
      * U+FFFD instead, because refusing to report an error would hide it.
      */
-    @SuppressWarnings("deprecation")
     private void writeString(String s, boolean strict) {
         int n = s.length();
-        int ascii = 0;
-        while (ascii < n && s.charAt(ascii) < 0x80) {
-            ascii++;
+        int headerSize = Cbor.headerSize(n);
+        ensure(headerSize + n);
+        // One pass for the usual all-ASCII string: copy while checking, with the header sized for
+        // n bytes; only a non-ASCII char sends the rest down the general path.
+        byte[] b = buf;
+        int at = pos + headerSize;
+        int i = 0;
+        for (; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                break;
+            }
+            b[at + i] = (byte) c;
         }
-        if (ascii == n) {
+        if (i == n) {
             writeHeader(Cbor.MAJOR_TEXT, n);
-            ensure(n);
-            // Copies each char's low byte, exact for ASCII; for a Latin-1 String it is one arraycopy.
-            s.getBytes(0, n, buf, pos);
             pos += n;
             return;
         }
+        writeNonAscii(s, strict, i, headerSize);
+    }
+
+    /** The rest of writeString: chars [0, ascii) are already copied after a header of headerSize bytes. */
+    private void writeNonAscii(String s, boolean strict, int ascii, int headerSize) {
+        int n = s.length();
         long length = ascii;
         for (int i = ascii; i < n; i++) {
             char c = s.charAt(i);
@@ -742,12 +800,14 @@ final class CborEncoder {
         if (length > MAX_ARRAY) {
             throw new EncodeRefusal("A String is too long to encode (" + length + " UTF-8 bytes)");
         }
-        writeHeader(Cbor.MAJOR_TEXT, length);
-        ensure((int) length);
+        int finalHeader = Cbor.headerSize(length);
+        ensure((int) (finalHeader + length));
         byte[] b = buf;
-        int p = pos;
-        s.getBytes(0, ascii, b, p);
-        p += ascii;
+        if (finalHeader != headerSize) {
+            System.arraycopy(b, pos + headerSize, b, pos + finalHeader, ascii);
+        }
+        writeHeader(Cbor.MAJOR_TEXT, length);
+        int p = pos + ascii;
         for (int i = ascii; i < n; i++) {
             char c = s.charAt(i);
             if (c < 0x80) {
@@ -783,7 +843,9 @@ final class CborEncoder {
     }
 
     private void writeHeader(int major, long argument) {
-        ensure(9);
+        if (buf.length - pos < 9) {
+            ensure(Cbor.headerSize(argument)); // exactly: an exactly sized buffer must not grow here
+        }
         byte[] b = buf;
         int p = pos;
         int m = major << 5;
@@ -852,7 +914,7 @@ final class CborEncoder {
             throw new EncodeRefusal("The message is too large to encode (over " + MAX_ARRAY + " bytes)");
         }
         // Growing to exactly the need when that is more than doubling keeps a big blob to one copy.
-        long capacity = Math.max(needed, (long) buf.length + (buf.length >> 1));
+        long capacity = Math.max(needed, 2L * buf.length);
         buf = Arrays.copyOf(buf, (int) Math.min(capacity, MAX_ARRAY));
     }
 }

@@ -114,6 +114,35 @@ class MalformedInputTest {
                 .hasMessageContaining("too deeply");
     }
 
+    @Test
+    void encoderAndDecoderCountNestingAlike() {
+        AdvancedSerialization depth3 = (AdvancedSerialization) new AdvancedSerializationProvider()
+                .create(new SerializationOptions(Fixtures.TYPES, 3));
+        List<Object> atLimit = List.of(
+                List.of(List.of(List.of(Color.RED, "s", new byte[0], 1L))),
+                List.of(Map.of("k", Set.of("v"))),
+                List.of(List.of(new Point(1, 2))),
+                Map.of("p", new Fixtures.Person("n", 1, List.of(), new Point(0, 0), Color.RED, Map.of())),
+                List.of(List.of(new IllegalStateException("e", new RuntimeException("cause")))),
+                List.of(List.of(suppressing())));
+        for (Object value : atLimit) {
+            assertThat(depth3.decode(ByteBuffer.wrap(depth3.encode(value)))).as("%s", value).isNotNull();
+        }
+        RemoteError cut = (RemoteError) ((List<?>) ((List<?>) depth3.decode(ByteBuffer.wrap(depth3.encode(
+                atLimit.get(4))))).get(0)).get(0);
+        assertThat(cut.cause()).as("the cause chain is cut at the nesting limit").isNull();
+        assertThatThrownBy(() -> depth3.encode(List.of(List.of(List.of(List.of())))))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> depth3.encode(List.of(List.of(List.of(new Point(1, 2))))))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static Exception suppressing() {
+        Exception e = new Exception("outer");
+        e.addSuppressed(new Exception("inner"));
+        return e;
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "c5 82 01 01                 | unknown tag 5               | byte 0",
