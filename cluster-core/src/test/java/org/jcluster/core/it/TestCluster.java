@@ -35,6 +35,12 @@ final class TestCluster implements AutoCloseable {
         cluster.setupPrimary(settings);
     }
 
+    /** An embedder's cluster: its executor is installed before anything (setup included) emits an event. */
+    TestCluster(ClusterSettings settings, java.util.concurrent.Executor eventExecutor) {
+        cluster.eventExecutor(eventExecutor);
+        cluster.setupPrimary(settings);
+    }
+
     static ClusterSettings.Builder settings(String scenario, String... args) {
         List<String> all = new ArrayList<>();
         all.add(scenario);
