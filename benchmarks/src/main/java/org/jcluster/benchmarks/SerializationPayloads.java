@@ -10,7 +10,7 @@ import java.util.Random;
  * The messages SerializationBenchmark encodes and decodes. Apart from the 1 MB byte[], each is built
  * from the value model both serializations carry, so "advanced" and "json" move the same data.
  */
-final class SerializationPayloads {
+public final class SerializationPayloads {
     private SerializationPayloads() {
     }
 
@@ -28,8 +28,8 @@ final class SerializationPayloads {
         };
     }
 
-    /** {cmd: 'echo', items: [{id: i, name: 'item' + i, ok: true}, ...]}. */
-    static Map<String, Object> echo(int n) {
+    /** Node's echo object: {cmd: 'echo', items: [{id: i, name: 'item' + i, ok: true}, ...]}. */
+    public static Map<String, Object> echo(int n) {
         List<Object> items = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Map<String, Object> item = new LinkedHashMap<>();

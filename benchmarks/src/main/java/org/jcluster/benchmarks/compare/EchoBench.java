@@ -1,14 +1,10 @@
 package org.jcluster.benchmarks.compare;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
 import org.jcluster.api.Cluster;
 import org.jcluster.api.ClusterSettings;
 import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerEvent;
+import org.jcluster.benchmarks.SerializationPayloads;
 
 /**
  * Round trips between the primary and one worker, shaped like shared/peer-bench/ipc-echo.js (itself
@@ -34,7 +30,7 @@ public final class EchoBench {
         double duration = Double.parseDouble(env("DURATION", "5"));
         double warmup = Double.parseDouble(env("WARMUP", "1"));
         cluster.setupPrimary(ClusterSettings.builder().serialization(serialization).build());
-        Object payload = env("PAYLOAD", "string").equals("object") ? objectPayload(len) : "x".repeat(len);
+        Object payload = env("PAYLOAD", "string").equals("object") ? SerializationPayloads.echo(len) : "x".repeat(len);
 
         Worker w = cluster.fork();
         long[] count = {0};
@@ -70,22 +66,6 @@ public final class EchoBench {
                 w.send(payload);
             }
         });
-    }
-
-    /** Node's object payload: {cmd: 'echo', items: [{id: i, name: 'item' + i, ok: true}, ...]}. */
-    static Map<String, Object> objectPayload(int items) {
-        List<Object> list = new ArrayList<>();
-        for (int i = 0; i < items; i++) {
-            Map<String, Object> item = new LinkedHashMap<>();
-            item.put("id", (long) i);
-            item.put("name", "item" + i);
-            item.put("ok", true);
-            list.add(item);
-        }
-        Map<String, Object> payload = new LinkedHashMap<>();
-        payload.put("cmd", "echo");
-        payload.put("items", list);
-        return payload;
     }
 
     static String env(String name, String fallback) {

@@ -70,14 +70,7 @@ public final class EventLoop implements Executor {
     /** Queues a task; it runs later, never inside this call. */
     @Override
     public void execute(Runnable task) {
-        used = true;
-        Executor ext = external;
-        if (ext != null) {
-            ext.execute(() -> runGuarded(task));
-            return;
-        }
-        tasks.offer(task);
-        if (!running.get()) {
+        if (enqueue(task) && !running.get()) {
             LockSupport.unpark(ownThread());
         }
     }
@@ -87,13 +80,19 @@ public final class EventLoop implements Executor {
      * queues without waking the loop's own thread, which would only compete for the work.
      */
     public void executeFromIo(Runnable task) {
+        enqueue(task);
+    }
+
+    /** @return true when the task went into the queue (false: to the embedder's executor) */
+    private boolean enqueue(Runnable task) {
         used = true;
         Executor ext = external;
         if (ext != null) {
             ext.execute(() -> runGuarded(task));
-            return;
+            return false;
         }
         tasks.offer(task);
+        return true;
     }
 
     /**
