@@ -51,6 +51,12 @@ final class JsonDecoder {
             payload.get(payload.position(), bytes);
             off = 0;
         }
+        Object trivial = TrivialJson.decode(bytes, off, len);
+        return trivial != TrivialJson.NOT_TRIVIAL ? trivial : decodeWithJackson(bytes, off, len);
+    }
+
+    /** The general path for a non-empty payload; package-private so that tests can hold the fast path against it. */
+    Object decodeWithJackson(byte[] bytes, int off, int len) {
         // Jackson guesses UTF-16 or UTF-32 from NUL bytes at the start; JSON messages here are UTF-8 only.
         for (int i = 0; i < Math.min(len, 4); i++) {
             if (bytes[off + i] == 0) {

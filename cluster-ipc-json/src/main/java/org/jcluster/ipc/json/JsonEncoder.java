@@ -56,6 +56,12 @@ final class JsonEncoder {
     }
 
     byte[] encode(Object message) {
+        byte[] trivial = TrivialJson.encode(message);
+        return trivial != null ? trivial : encodeWithJackson(message);
+    }
+
+    /** The general path; package-private so that tests can hold the fast path against it. */
+    byte[] encodeWithJackson(Object message) {
         ByteSink sink = new ByteSink();
         try (JsonGenerator g = factory.createGenerator(sink)) {
             write(g, message, 0);

@@ -7,6 +7,7 @@ import org.jcluster.api.spi.Serialization;
 import org.jcluster.api.spi.SerializationOptions;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.StreamWriteConstraints;
@@ -76,17 +77,18 @@ public final class JsonSerialization implements Serialization {
     /** A serialization configured with {@code options}. */
     public JsonSerialization(SerializationOptions options) {
         this.options = options;
-        JsonFactory factory = newFactory(options.maxNestingDepth());
+        JsonFactory factory = newFactory(options.maxNestingDepth(), true);
         this.encoder = new JsonEncoder(factory, options.maxNestingDepth());
         this.decoder = new JsonDecoder(factory, options.maxNestingDepth());
     }
 
-    private static JsonFactory newFactory(int maxDepth) {
+    /** {@code lean}: a LeanJsonFactory; false only for tests that hold it against Jackson's own. */
+    static JsonFactory newFactory(int maxDepth, boolean lean) {
         // Our own depth checks give the better message (path, cycle detection), so Jackson's must
         // never fire first: one level of slack.
         int jacksonDepth = maxDepth == Integer.MAX_VALUE ? maxDepth : maxDepth + 1;
-        return JsonFactory.builder()
-                .streamReadConstraints(StreamReadConstraints.builder()
+        JsonFactoryBuilder builder = new JsonFactoryBuilder();
+        builder.streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(jacksonDepth)
                         // The frame size limit already bounds strings and names, and encode sends
                         // any length: Jackson's defaults (20M chars, 50k for names) would make
@@ -104,8 +106,8 @@ public final class JsonSerialization implements Serialization {
                 .enable(StreamReadFeature.USE_FAST_BIG_NUMBER_PARSER)
                 .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
                 // A refused message is thrown away: closing brackets after a failure are wasted work.
-                .disable(StreamWriteFeature.AUTO_CLOSE_CONTENT)
-                .build();
+                .disable(StreamWriteFeature.AUTO_CLOSE_CONTENT);
+        return lean ? new LeanJsonFactory(builder) : builder.build();
     }
 
     @Override
