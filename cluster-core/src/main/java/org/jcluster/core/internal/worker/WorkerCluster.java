@@ -28,7 +28,6 @@ import org.jcluster.core.internal.protocol.InternalMessage;
 
 /** The cluster as seen from inside a worker JVM: no workers of its own, one Worker for itself. */
 public final class WorkerCluster implements Cluster {
-    private static final System.Logger LOG = System.getLogger("org.jcluster");
     private static final Pattern SIGNAL_THREAD = Pattern.compile("^(SIG[A-Z0-9]+) handler$");
 
     private final WorkerEnvironment env;
