@@ -83,13 +83,13 @@ public final class Posix {
 
     /** The real uid of this process (compared with a connecting peer's SO_PEERCRED uid). */
     public static int currentUid() {
-        return posix().getuid();
+        return Syscalls.getuid(); // not jnr-posix: the primary asks at its first worker's connection
     }
 
     /** Closes an fd this process owns, ignoring errors; -1 (no fd) is fine. */
     public static void closeQuietly(int fd) {
         if (fd >= 0) {
-            posix().close(fd);
+            Syscalls.close(fd);
         }
     }
 
@@ -101,11 +101,9 @@ public final class Posix {
      * @return false if the call failed (e.g. EPERM for a session leader); nothing else changes then
      */
     public static boolean leaveProcessGroup() {
-        POSIX posix = posix();
-        if (posix.getpgrp() == posix.getpid()) {
-            return true; // already leads its own group
-        }
-        return posix.setpgid(0, 0) == 0;
+        // Through jffi directly: a worker calls this at start-up, and loading jnr-posix would cost it
+        // most of a second. setpgid(0, 0) also succeeds for a process that already leads its group.
+        return Syscalls.setpgid(0, 0) == 0;
     }
 
     /**

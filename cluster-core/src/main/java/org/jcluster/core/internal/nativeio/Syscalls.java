@@ -58,6 +58,9 @@ public final class Syscalls {
     private static final long POLL;
     private static final long SHUTDOWN;
     private static final long CLOSE;
+    private static final long SETPGID;
+    private static final long GETUID;
+    private static final CallContext INT_OF_NOTHING;
 
     static {
         try {
@@ -79,6 +82,9 @@ public final class Syscalls {
             POLL = symbol(libc, "poll");
             SHUTDOWN = symbol(libc, "shutdown");
             CLOSE = symbol(libc, "close");
+            SETPGID = symbol(libc, "setpgid");
+            GETUID = symbol(libc, "getuid");
+            INT_OF_NOTHING = context(Type.SINT);
         } catch (UnsupportedOperationException e) {
             throw e;
         } catch (Throwable e) {
@@ -135,6 +141,20 @@ public final class Syscalls {
     public static int close(int fd) {
         int r = INVOKER.invokeI1(INT_OF_INT, CLOSE, fd);
         return r < 0 ? -errno() : r;
+    }
+
+    /**
+     * setpgid(2): 0, or -errno. Here rather than through jnr-posix because a worker needs nothing else
+     * of jnr-posix at start-up, and binding jnr-posix's libc costs most of a second of code generation.
+     */
+    public static int setpgid(int pid, int pgid) {
+        int r = INVOKER.invokeI2(INT_OF_INT_INT, SETPGID, pid, pgid);
+        return r < 0 ? -errno() : r;
+    }
+
+    /** getuid(2), which cannot fail. Through jffi for the same reason as {@link #setpgid}. */
+    public static int getuid() {
+        return INVOKER.invokeI0(INT_OF_NOTHING, GETUID);
     }
 
     /** Address of a direct buffer's first byte (not of its position). */
