@@ -88,6 +88,14 @@ class AdvancedSerializationTest {
     }
 
     @Test
+    void garbageInAnAdvancedFrameClosesOnlyThatWorkersChannel() {
+        // 20 bytes of 0x7b: CBOR for a 27-byte text string, cut short. A clear error, that worker's
+        // channel closed, another worker unharmed.
+        BadInputTest.assertBadFrameClosesOnlyItsSender(TestCluster.settings("echo").serialization("advanced"),
+                "advanced serialization cannot read", "raw-frame", "1", "20");
+    }
+
+    @Test
     void anUnregisteredTypeIsRefusedAtSendNamingIt() {
         try (TestCluster t = advancedEcho()) {
             Worker w = t.fork();

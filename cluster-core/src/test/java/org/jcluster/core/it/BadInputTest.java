@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class BadInputTest {
 
     /** Forks a worker that sends one bad frame, and checks the error it causes and that the cluster carries on. */
-    private static void assertBadFrameClosesOnlyItsSender(ClusterSettings.Builder settings, String expectedError,
+    static void assertBadFrameClosesOnlyItsSender(ClusterSettings.Builder settings, String expectedError,
             String... rawScenario) {
         try (TestCluster t = new TestCluster(settings.build())) {
             Worker healthy = forkEcho(t);
