@@ -12,7 +12,13 @@ import org.jcluster.api.WorkerState;
 import org.jcluster.api.spi.Serialization;
 import org.jcluster.core.internal.events.EventLoop;
 import org.jcluster.core.internal.events.EventRegistry;
+import java.nio.ByteBuffer;
+
 import org.jcluster.core.internal.ipc.IpcChannel;
+import org.jcluster.core.internal.nativeio.Posix;
+import org.jcluster.core.internal.protocol.FrameKind;
+import org.jcluster.core.internal.protocol.InternalMessage;
+import org.jcluster.core.internal.protocol.ProtocolException;
 import org.jcluster.core.internal.ipc.WriteCallback;
 
 /**
@@ -82,6 +88,49 @@ public abstract class AbstractWorker implements Worker {
             events.execute(this::releaseHeldMessages);
         }
         return registration;
+    }
+
+    /** How error messages name the other end: "worker 3", or "the primary". */
+    protected abstract String peerName();
+
+    /** Reader thread: an internal protocol message from the other end. */
+    protected abstract void onInternal(InternalMessage message);
+
+    /** Reader thread: the other end broke the protocol; report {@code why} and close the channel. */
+    protected abstract void protocolError(String why);
+
+    /**
+     * Reader thread: one frame from the other end. A user message is decoded here, where the frame's
+     * memory is valid, and delivered through the event loop; anything unreadable closes the channel.
+     */
+    protected final void receive(int kind, ByteBuffer payload, int fd) {
+        if (fd >= 0) {
+            Posix.closeQuietly(fd); // no handle travels with messages in this version
+        }
+        switch (kind) {
+            case FrameKind.USER -> {
+                Object message;
+                try {
+                    message = serialization.decode(payload);
+                } catch (RuntimeException e) {
+                    protocolError(peerName() + " sent a message that " + serialization.name()
+                            + " serialization cannot read: " + e.getMessage());
+                    return;
+                }
+                events.executeFromIo(() -> deliverMessage(message));
+            }
+            case FrameKind.INTERNAL -> {
+                InternalMessage message;
+                try {
+                    message = InternalMessage.decode(payload);
+                } catch (ProtocolException e) {
+                    protocolError(peerName() + " broke the protocol: " + e.getMessage());
+                    return;
+                }
+                onInternal(message);
+            }
+            default -> protocolError(peerName() + " sent a frame of unknown kind " + kind);
+        }
     }
 
     /** The cluster-level message listeners count as listeners too (primary only). */

@@ -290,7 +290,7 @@ public final class PrimaryCluster implements Cluster {
         public void onFrame(IpcChannel channel, int kind, ByteBuffer payload, int fd) {
             PrimaryWorker worker = owner;
             if (worker != null) {
-                worker.onFrame(kind, payload, fd);
+                worker.receiveFrame(kind, payload, fd);
                 return;
             }
             if (fd >= 0) {

@@ -170,37 +170,18 @@ final class PrimaryWorker extends AbstractWorker {
 
     // ---- reader thread ----
 
-    void onFrame(int kind, ByteBuffer payload, int fd) {
-        if (fd >= 0) {
-            Posix.closeQuietly(fd); // no handle travels with messages in this version
-        }
-        switch (kind) {
-            case FrameKind.USER -> {
-                Object message;
-                try {
-                    message = serialization.decode(payload);
-                } catch (RuntimeException e) {
-                    protocolError("worker " + id + " sent a message that " + serialization.name()
-                            + " serialization cannot read: " + e.getMessage());
-                    return;
-                }
-                events.executeFromIo(() -> deliverMessage(message));
-            }
-            case FrameKind.INTERNAL -> {
-                InternalMessage message;
-                try {
-                    message = InternalMessage.decode(payload);
-                } catch (ProtocolException e) {
-                    protocolError("worker " + id + " broke the protocol: " + e.getMessage());
-                    return;
-                }
-                onInternal(message);
-            }
-            default -> protocolError("worker " + id + " sent a frame of unknown kind " + kind);
-        }
+    /** Reader thread: a frame on this worker's channel (the connection handler forwards it). */
+    void receiveFrame(int kind, ByteBuffer payload, int fd) {
+        receive(kind, payload, fd);
     }
 
-    private void onInternal(InternalMessage message) {
+    @Override
+    protected String peerName() {
+        return "worker " + id;
+    }
+
+    @Override
+    protected void onInternal(InternalMessage message) {
         if (message instanceof InternalMessage.ExitedAfterDisconnect m) {
             events.executeFromIo(() -> {
                 exitedAfterDisconnect = true;
@@ -214,7 +195,8 @@ final class PrimaryWorker extends AbstractWorker {
     }
 
     /** A bad frame closes this worker's channel and nothing else. */
-    private void protocolError(String why) {
+    @Override
+    protected void protocolError(String why) {
         LOG.log(System.Logger.Level.WARNING, "jcluster: " + why + "; closing its channel");
         emitErrorLater(new ProtocolException(why + "; its channel was closed"));
         IpcChannel c = channel;

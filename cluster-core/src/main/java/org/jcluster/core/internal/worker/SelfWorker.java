@@ -123,28 +123,7 @@ final class SelfWorker extends AbstractWorker {
         return new FrameHandler() {
             @Override
             public void onFrame(IpcChannel ch, int kind, ByteBuffer payload, int fd) {
-                if (fd >= 0) {
-                    Posix.closeQuietly(fd);
-                }
-                if (kind == FrameKind.USER) {
-                    Object message;
-                    try {
-                        message = serialization.decode(payload);
-                    } catch (RuntimeException e) {
-                        protocolError("the primary sent a message that " + serialization.name()
-                                + " serialization cannot read: " + e.getMessage());
-                        return;
-                    }
-                    events.executeFromIo(() -> deliverMessage(message));
-                } else if (kind == FrameKind.INTERNAL) {
-                    try {
-                        onInternal(InternalMessage.decode(payload));
-                    } catch (ProtocolException e) {
-                        protocolError("the primary broke the protocol: " + e.getMessage());
-                    }
-                } else {
-                    protocolError("the primary sent a frame of unknown kind " + kind);
-                }
+                receive(kind, payload, fd);
             }
 
             @Override
@@ -160,7 +139,13 @@ final class SelfWorker extends AbstractWorker {
         };
     }
 
-    private void onInternal(InternalMessage message) {
+    @Override
+    protected String peerName() {
+        return "the primary";
+    }
+
+    @Override
+    protected void onInternal(InternalMessage message) {
         if (message instanceof InternalMessage.Disconnect) {
             // Primary-initiated: no acknowledgement needed. Servers close first (none in this version).
             exitedAfterDisconnect = true;
@@ -181,7 +166,8 @@ final class SelfWorker extends AbstractWorker {
         channel.closeAfterFlush();
     }
 
-    private void protocolError(String why) {
+    @Override
+    protected void protocolError(String why) {
         LOG.log(System.Logger.Level.ERROR, "jcluster worker " + id + ": " + why + "; closing the channel");
         emitErrorLater(new ProtocolException(why));
         channel.close();
