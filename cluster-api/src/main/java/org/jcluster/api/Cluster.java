@@ -128,6 +128,32 @@ public interface Cluster {
      */
     void eventExecutor(java.util.concurrent.Executor executor);
 
+    /**
+     * Listens for stream connections, as Node's {@code server.listen()}. In a worker the server is
+     * shared through the primary: under "rr" the primary accepts and hands each connection to a worker
+     * that is ready for it; under "none" every worker accepts on a copy of the primary's listening
+     * socket. In the primary, or in a process outside any cluster, the server listens by itself. The
+     * worker's {@link WorkerEvent#LISTENING} / {@link ClusterEvent#LISTENING} events follow.
+     *
+     * <p>Blocks until the server listens (in a worker: until the primary answered), so call it from
+     * the worker's main thread or its event thread, not from a {@link ConnectionHandler}.
+     *
+     * @param handler takes each connection, on a thread of the server's own
+     * @throws ListenException when the address cannot be listened on, with the OS error's name
+     *     ({@link ListenException#code()}), also when the primary's bind failed; the process is unharmed
+     * @throws java.io.IOException when the primary cannot be reached (the worker is disconnecting)
+     */
+    ClusterServer listen(ServerOptions options, ConnectionHandler handler) throws java.io.IOException;
+
+    /**
+     * Binds a UDP socket. In a worker every worker binding equal options shares the one socket the
+     * primary bound (UDP is never round-robin); elsewhere it binds by itself.
+     *
+     * @throws ListenException when the address cannot be bound, with the OS error's name
+     * @throws java.io.IOException when the primary cannot be reached
+     */
+    ClusterDatagramSocket bindDatagram(DatagramOptions options) throws java.io.IOException;
+
     /** Adds a listener for {@code event}; the returned registration removes it. */
     <L> Registration on(ClusterEvent<L> event, L listener);
 

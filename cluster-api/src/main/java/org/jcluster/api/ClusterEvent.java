@@ -19,6 +19,11 @@ public final class ClusterEvent<L> {
     public static final ClusterEvent<BiConsumer<Worker, ListenAddress>> LISTENING = new ClusterEvent<>("listening");
     /** A message from a worker. Emitted after the worker's own {@link WorkerEvent#MESSAGE}. */
     public static final ClusterEvent<BiConsumer<Worker, Object>> MESSAGE = new ClusterEvent<>("message");
+    /**
+     * A message a worker sent with a channel; the listener owns the channel. With no listener the channel
+     * is closed and a warning logged.
+     */
+    public static final ClusterEvent<HandleListener> HANDLE = new ClusterEvent<>("handle");
     /** A worker's IPC channel closed. Fires exactly once per worker. */
     public static final ClusterEvent<Consumer<Worker>> DISCONNECT = new ClusterEvent<>("disconnect");
     /** A worker's process ended. Fires exactly once per worker; the worker is already out of workers(). */

@@ -36,6 +36,23 @@ public interface Worker {
     boolean send(Object message, SendCallback callback);
 
     /**
+     * Sends a message with a channel, as Node's {@code send(message, handle)}: a connected
+     * {@link java.nio.channels.SocketChannel}, a bound {@link java.nio.channels.ServerSocketChannel} or a
+     * {@link java.nio.channels.DatagramChannel} travels to the other side as a real JDK channel of the
+     * same kind, delivered with the message to {@link WorkerEvent#HANDLE} (in a worker) or
+     * {@link ClusterEvent#HANDLE} (in the primary).
+     *
+     * <p>In the primary this needs the JVM flag {@code --add-opens java.base/sun.nio.ch=jcluster.core}
+     * ({@code ALL-UNNAMED} on the class path); jcluster adds it to workers itself.
+     *
+     * @param keepOpen false closes the sender's copy of the channel once it is written (Node's default);
+     *     true leaves it open
+     * @return as {@link #send(Object)}
+     * @throws IllegalArgumentException for a channel that is not one of those kinds, or not open
+     */
+    boolean send(Object message, java.nio.channels.Channel handle, boolean keepOpen, SendCallback callback);
+
+    /**
      * Disconnects gracefully: the worker closes its servers, waits until they are closed, then the
      * channel closes. Does not force an exit. Returns this worker.
      */

@@ -18,6 +18,13 @@ public final class WorkerEvent<L> {
      * and handed to the first one added, so a message sent right after fork() is never lost.
      */
     public static final WorkerEvent<Consumer<Object>> MESSAGE = new WorkerEvent<>("message");
+    /**
+     * A message that came with a channel (inside a worker: from the primary's
+     * {@link Worker#send(Object, java.nio.channels.Channel, boolean, SendCallback)}); the listener owns
+     * the channel. With no listener the channel is closed and a warning logged.
+     */
+    public static final WorkerEvent<java.util.function.BiConsumer<Object, java.nio.channels.Channel>> HANDLE =
+            new WorkerEvent<>("handle");
     /** The IPC channel closed. Fires exactly once. */
     public static final WorkerEvent<Runnable> DISCONNECT = new WorkerEvent<>("disconnect");
     /** The worker process ended (primary side). Fires exactly once. */

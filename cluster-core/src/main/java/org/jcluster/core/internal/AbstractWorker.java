@@ -15,6 +15,7 @@ import org.jcluster.core.internal.events.EventRegistry;
 import java.nio.ByteBuffer;
 
 import org.jcluster.core.internal.ipc.IpcChannel;
+import org.jcluster.core.internal.nativeio.JdkChannels;
 import org.jcluster.core.internal.nativeio.Posix;
 import org.jcluster.core.internal.protocol.FrameKind;
 import org.jcluster.core.internal.protocol.InternalMessage;
@@ -93,8 +94,11 @@ public abstract class AbstractWorker implements Worker {
     /** How error messages name the other end: "worker 3", or "the primary". */
     protected abstract String peerName();
 
-    /** Reader thread: an internal protocol message from the other end. */
-    protected abstract void onInternal(InternalMessage message);
+    /**
+     * Reader thread: an internal protocol message from the other end, with the fd that came with it
+     * (-1 for none), which the method now owns.
+     */
+    protected abstract void onInternal(InternalMessage message, int fd);
 
     /** Reader thread: the other end broke the protocol; report {@code why} and close the channel. */
     protected abstract void protocolError(String why);
@@ -104,34 +108,116 @@ public abstract class AbstractWorker implements Worker {
      * memory is valid, and delivered through the event loop; anything unreadable closes the channel.
      */
     protected final void receive(int kind, ByteBuffer payload, int fd) {
-        if (fd >= 0) {
-            Posix.closeQuietly(fd); // no handle travels with messages in this version
-        }
         switch (kind) {
             case FrameKind.USER -> {
                 Object message;
                 try {
                     message = serialization.decode(payload);
                 } catch (RuntimeException e) {
+                    Posix.closeQuietly(fd);
                     protocolError(peerName() + " sent a message that " + serialization.name()
                             + " serialization cannot read: " + e.getMessage());
                     return;
                 }
-                events.executeFromIo(() -> deliverMessage(message));
+                if (fd >= 0) {
+                    receiveHandle(message, fd);
+                } else {
+                    events.executeFromIo(() -> deliverMessage(message));
+                }
             }
             case FrameKind.INTERNAL -> {
                 InternalMessage message;
                 try {
                     message = InternalMessage.decode(payload);
                 } catch (ProtocolException e) {
+                    Posix.closeQuietly(fd);
                     protocolError(peerName() + " broke the protocol: " + e.getMessage());
                     return;
                 }
-                onInternal(message);
+                onInternal(message, fd);
             }
-            default -> protocolError(peerName() + " sent a frame of unknown kind " + kind);
+            default -> {
+                Posix.closeQuietly(fd);
+                protocolError(peerName() + " sent a frame of unknown kind " + kind);
+            }
         }
     }
+
+    /** Reader thread: a user message that came with a channel (Node's send(message, handle)). */
+    private void receiveHandle(Object message, int fd) {
+        java.nio.channels.Channel handle;
+        try {
+            handle = JdkChannels.adopt(fd); // closes the fd when it cannot make a channel of it
+        } catch (RuntimeException e) {
+            emitErrorLater(new java.io.IOException(peerName() + " sent a message with a channel that this JVM cannot"
+                    + " take: " + e.getMessage(), e));
+            return;
+        }
+        events.executeFromIo(() -> deliverHandle(message, handle));
+    }
+
+    /** On the event thread: a message with a channel goes to the handle listeners, or the channel is closed. */
+    private void deliverHandle(Object message, java.nio.channels.Channel handle) {
+        boolean heard = listeners.hasListeners(WorkerEvent.HANDLE) || clusterHasHandleListeners();
+        if (!heard) {
+            LOG.log(System.Logger.Level.WARNING, "jcluster: worker " + id + ": a message came with a "
+                    + handle.getClass().getSimpleName() + " and nobody listens to the 'handle' event; the channel was"
+                    + " closed (add a HANDLE listener before the other side sends one)");
+            try {
+                handle.close();
+            } catch (java.io.IOException ignored) {
+                // closing a channel nobody used: nothing to report
+            }
+            return;
+        }
+        listeners.<java.util.function.BiConsumer<Object, java.nio.channels.Channel>>emit(WorkerEvent.HANDLE,
+                l -> l.accept(message, handle));
+        emitClusterHandle(message, handle);
+    }
+
+    /** The cluster-level handle listeners count too (primary only). */
+    protected boolean clusterHasHandleListeners() {
+        return false;
+    }
+
+    /** Emits a cluster-level handle event after the worker's own (primary only). */
+    protected void emitClusterHandle(Object message, java.nio.channels.Channel handle) {
+    }
+
+    /**
+     * Sends a user message with a channel: a duplicate of the channel's fd travels (the channel layer
+     * closes it once written), and the user's channel is closed after the write unless kept open.
+     */
+    protected final boolean sendWithHandle(Object message, java.nio.channels.Channel handle,
+            boolean keepOpen, org.jcluster.api.SendCallback callback) {
+        java.util.Objects.requireNonNull(handle, "handle");
+        if (!handle.isOpen()) {
+            throw new IllegalArgumentException("the channel to send with the message is closed");
+        }
+        byte[] payload = encode(message);
+        int fd = JdkChannels.fdOf(handle); // refuses kinds of channel that cannot travel
+        int copy = org.jcluster.core.internal.nativeio.Syscalls.dupCloexec(fd);
+        if (copy < 0) {
+            throw new IllegalStateException("cannot duplicate the channel's descriptor: "
+                    + org.jcluster.core.internal.nativeio.Syscalls.describe(-copy));
+        }
+        WriteCallback userCallback = callbackOnEventThread(callback);
+        WriteCallback then = keepOpen ? userCallback : error -> {
+            try {
+                handle.close();
+            } catch (java.io.IOException ignored) {
+                // the copy travelled (or failed to); the sender's channel is done with either way
+            }
+            userCallback.written(error);
+        };
+        return transmit(FrameKind.USER, payload, copy, then);
+    }
+
+    /**
+     * Sends a frame carrying {@code fd} (owned by the call from here on: closed once written, or on
+     * failure). Fails through {@code callback} when the channel is closed.
+     */
+    protected abstract boolean transmit(int kind, byte[] payload, int fd, WriteCallback callback);
 
     /** The cluster-level message listeners count as listeners too (primary only). */
     protected boolean clusterHasMessageListeners() {

@@ -41,6 +41,22 @@ final class TestCluster implements AutoCloseable {
         cluster.setupPrimary(settings);
     }
 
+    /** A primary under scheduling policy {@code policy} whose workers are {@link ServerAgent}s. */
+    static TestCluster agents(String policy) {
+        return agents(policy, b -> { });
+    }
+
+    static TestCluster agents(String policy, java.util.function.Consumer<ClusterSettings.Builder> more) {
+        ClusterSettings.Builder b = settings("agent").exec(ServerAgent.class.getName()).args(List.of());
+        more.accept(b);
+        return new TestCluster(policy, b.build());
+    }
+
+    private TestCluster(String policy, ClusterSettings settings) {
+        cluster.schedulingPolicy(policy);
+        cluster.setupPrimary(settings);
+    }
+
     static ClusterSettings.Builder settings(String scenario, String... args) {
         List<String> all = new ArrayList<>();
         all.add(scenario);

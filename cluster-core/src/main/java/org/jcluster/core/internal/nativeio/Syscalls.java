@@ -52,6 +52,7 @@ public final class Syscalls {
     private static final CallContext SSIZE_OF_INT_PTR_INT;
     private static final CallContext INT_OF_PTR_INT_INT;
     private static final CallContext INT_OF_INT_INT;
+    private static final CallContext INT_OF_INT_INT_INT;
     private static final CallContext INT_OF_INT;
     private static final long SENDMSG;
     private static final long RECVMSG;
@@ -60,6 +61,8 @@ public final class Syscalls {
     private static final long CLOSE;
     private static final long SETPGID;
     private static final long GETUID;
+    private static final long FCNTL;
+    private static final int F_DUPFD_CLOEXEC = 1030;
     private static final CallContext INT_OF_NOTHING;
 
     static {
@@ -75,6 +78,7 @@ public final class Syscalls {
             SSIZE_OF_INT_PTR_INT = context(Type.SLONG, Type.SINT, Type.POINTER, Type.SINT);
             INT_OF_PTR_INT_INT = context(Type.SINT, Type.POINTER, Type.SINT, Type.SINT);
             INT_OF_INT_INT = context(Type.SINT, Type.SINT, Type.SINT);
+            INT_OF_INT_INT_INT = context(Type.SINT, Type.SINT, Type.SINT, Type.SINT);
             INT_OF_INT = context(Type.SINT, Type.SINT);
             Library libc = Library.getDefault();
             SENDMSG = symbol(libc, "sendmsg");
@@ -84,6 +88,7 @@ public final class Syscalls {
             CLOSE = symbol(libc, "close");
             SETPGID = symbol(libc, "setpgid");
             GETUID = symbol(libc, "getuid");
+            FCNTL = symbol(libc, "fcntl");
             INT_OF_NOTHING = context(Type.SINT);
         } catch (UnsupportedOperationException e) {
             throw e;
@@ -155,6 +160,15 @@ public final class Syscalls {
     /** getuid(2), which cannot fail. Through jffi for the same reason as {@link #setpgid}. */
     public static int getuid() {
         return INVOKER.invokeI0(INT_OF_NOTHING, GETUID);
+    }
+
+    /**
+     * A new descriptor for the same open socket, close-on-exec (fcntl F_DUPFD_CLOEXEC): or -errno. Used to
+     * send a socket while keeping one's own copy (the channel layer closes what it sends).
+     */
+    public static int dupCloexec(int fd) {
+        int r = INVOKER.invokeI3(INT_OF_INT_INT_INT, FCNTL, fd, F_DUPFD_CLOEXEC, 0);
+        return r < 0 ? -errno() : r;
     }
 
     /** Address of a direct buffer's first byte (not of its position). */

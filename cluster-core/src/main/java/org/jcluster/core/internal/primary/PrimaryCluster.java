@@ -29,6 +29,15 @@ import org.jcluster.api.ClusterEvent;
 import org.jcluster.api.ClusterSettings;
 import org.jcluster.api.Registration;
 import org.jcluster.api.Worker;
+import org.jcluster.api.ClusterDatagramSocket;
+import org.jcluster.api.ClusterServer;
+import org.jcluster.api.ConnectionHandler;
+import org.jcluster.api.DatagramOptions;
+import org.jcluster.api.ServerOptions;
+import org.jcluster.api.spi.SchedulingPolicy;
+import org.jcluster.core.internal.servers.LocalDatagram;
+import org.jcluster.core.internal.servers.LocalServer;
+import org.jcluster.core.internal.servers.PrimaryServers;
 import org.jcluster.api.spi.Serialization;
 import org.jcluster.api.spi.SerializationOptions;
 import org.jcluster.api.spi.ServiceLookup;
@@ -68,6 +77,8 @@ public final class PrimaryCluster implements Cluster {
     private String schedulingPolicy;
     private boolean policyFrozen;
     private IpcServer server;
+    private SchedulingPolicy policy;
+    private final PrimaryServers servers = new PrimaryServers(this::policyInstance);
 
     private static final class DisconnectWaiter {
         final Set<Integer> remaining;
@@ -167,6 +178,30 @@ public final class PrimaryCluster implements Cluster {
         }
         ServiceLookup.schedulingPolicy(name); // an unknown name fails here, listing the policies found
         schedulingPolicy = name;
+    }
+
+    /** The policy's provider is looked up at the first shared server, so a bad name fails that listen only. */
+    private synchronized SchedulingPolicy policyInstance() {
+        freezePolicy();
+        if (policy == null) {
+            policy = ServiceLookup.schedulingPolicy(schedulingPolicy).create();
+        }
+        return policy;
+    }
+
+    PrimaryServers servers() {
+        return servers;
+    }
+
+    /** In the primary a server is not shared: it listens by itself, as in Node. */
+    @Override
+    public ClusterServer listen(ServerOptions options, ConnectionHandler handler) throws IOException {
+        return LocalServer.listen(options, handler, error -> LOG.log(System.Logger.Level.WARNING, "jcluster: " + error.getMessage(), error));
+    }
+
+    @Override
+    public ClusterDatagramSocket bindDatagram(DatagramOptions options) throws IOException {
+        return LocalDatagram.bind(options);
     }
 
     private void freezePolicy() {

@@ -21,6 +21,7 @@ import org.jcluster.core.internal.nativeio.Posix;
 import org.jcluster.core.internal.protocol.FrameKind;
 import org.jcluster.core.internal.protocol.InternalMessage;
 import org.jcluster.core.internal.protocol.ProtocolException;
+import org.jcluster.core.internal.servers.ServerPeer;
 
 /**
  * The primary's handle on one worker JVM.
@@ -30,7 +31,7 @@ import org.jcluster.core.internal.protocol.ProtocolException;
  * ends, each exactly once and in either order; the worker leaves {@code workers()} just before the
  * second of the two is emitted.
  */
-final class PrimaryWorker extends AbstractWorker {
+final class PrimaryWorker extends AbstractWorker implements ServerPeer {
     private static final System.Logger LOG = System.getLogger("org.jcluster");
 
     private final PrimaryCluster cluster;
@@ -53,7 +54,7 @@ final class PrimaryWorker extends AbstractWorker {
     private boolean disconnectEmitted;
     private boolean exitEmitted;
 
-    private record Pending(int kind, byte[] payload, WriteCallback callback) { }
+    private record Pending(int kind, byte[] payload, int fd, WriteCallback callback) { }
 
     PrimaryWorker(PrimaryCluster cluster, int id, Process process, String secret, Serialization serialization,
             int highWaterMark, int maxFrameBytes) {
@@ -98,29 +99,58 @@ final class PrimaryWorker extends AbstractWorker {
         if (!connected) {
             return failSend(callback, "worker " + id + " is disconnected");
         }
-        return sendFrame(FrameKind.USER, payload, callbackOnEventThread(callback));
+        return sendFrame(FrameKind.USER, payload, -1, callbackOnEventThread(callback));
     }
+
+    @Override
+    public boolean send(Object message, java.nio.channels.Channel handle, boolean keepOpen, SendCallback callback) {
+        if (!connected) {
+            encode(message); // a message that cannot travel fails as it would on a live channel
+            return failSend(callback, "worker " + id + " is disconnected");
+        }
+        return sendWithHandle(message, handle, keepOpen, callback);
+    }
+
+    @Override
+    protected boolean transmit(int kind, byte[] payload, int fd, WriteCallback callback) {
+        return sendFrame(kind, payload, fd, callback);
+    }
+
+    @Override
+    public Worker worker() {
+        return this;
+    }
+
+    private final WriteCallback logInternalLoss = error -> {
+        if (error != null) {
+            LOG.log(System.Logger.Level.DEBUG, "jcluster: worker " + id + ": internal message lost: " + error);
+        }
+    };
 
     void sendInternal(InternalMessage message) {
-        sendFrame(FrameKind.INTERNAL, InternalMessage.encode(message), error -> {
-            if (error != null) {
-                LOG.log(System.Logger.Level.DEBUG, "jcluster: worker " + id + ": internal message lost: " + error);
-            }
-        });
+        sendFrame(FrameKind.INTERNAL, InternalMessage.encode(message), -1, logInternalLoss);
     }
 
-    private boolean sendFrame(int kind, byte[] payload, WriteCallback callback) {
+    @Override
+    public void sendInternal(InternalMessage message, int fd) {
+        sendFrame(FrameKind.INTERNAL, InternalMessage.encode(message), fd, logInternalLoss);
+    }
+
+    private boolean sendFrame(int kind, byte[] payload, int fd, WriteCallback callback) {
         IpcChannel c = channel;
         if (c == null) {
             synchronized (this) {
                 c = channel;
                 if (c == null) {
                     // Node rule 25: a message sent before 'online' is still delivered.
-                    pending.add(new Pending(kind, payload, callback));
+                    pending.add(new Pending(kind, payload, fd, callback));
                     pendingBytes += payload.length;
                     return pendingBytes < highWaterMark;
                 }
             }
+        }
+        if (fd >= 0) {
+            return c.send(kind, payload, fd, callback);
         }
         return write(c, kind, payload, callback);
     }
@@ -129,7 +159,7 @@ final class PrimaryWorker extends AbstractWorker {
     void attach(IpcChannel c) {
         synchronized (this) {
             for (Pending p : pending) {
-                c.send(p.kind(), p.payload(), -1, p.callback());
+                c.send(p.kind(), p.payload(), p.fd(), p.callback());
             }
             pending.clear();
             pendingBytes = 0;
@@ -181,8 +211,33 @@ final class PrimaryWorker extends AbstractWorker {
     }
 
     @Override
-    protected void onInternal(InternalMessage message) {
-        if (message instanceof InternalMessage.ExitedAfterDisconnect m) {
+    protected void onInternal(InternalMessage message, int fd) {
+        if (fd >= 0) {
+            Posix.closeQuietly(fd);
+            protocolError("worker " + id + " sent a descriptor with an internal message, which no message of the"
+                    + " protocol carries in this direction");
+            return;
+        }
+        if (message instanceof InternalMessage.QueryServer m) {
+            cluster.servers().onQuery(this, m);
+        } else if (message instanceof InternalMessage.ConnectionAck m) {
+            cluster.servers().onConnectionAck(this, m);
+        } else if (message instanceof InternalMessage.Listening m) {
+            cluster.servers().onListening(this, m.handleId());
+            org.jcluster.api.ListenAddress address = new org.jcluster.api.ListenAddress(m.address(), m.port(),
+                    org.jcluster.api.AddressType.valueOf(m.addressType()));
+            events.executeFromIo(() -> {
+                if (state == WorkerState.ONLINE) {
+                    state = WorkerState.LISTENING;
+                }
+                emit(WorkerEvent.LISTENING, (Consumer<org.jcluster.api.ListenAddress> l) -> l.accept(address));
+                cluster.emit(ClusterEvent.LISTENING,
+                        (BiConsumer<Worker, org.jcluster.api.ListenAddress> l) -> l.accept(this, address));
+            });
+        } else if (message instanceof InternalMessage.CloseServer m) {
+            cluster.servers().onClose(this, m.handleId());
+            sendInternal(new InternalMessage.Ack(m.seq()));
+        } else if (message instanceof InternalMessage.ExitedAfterDisconnect m) {
             events.executeFromIo(() -> {
                 exitedAfterDisconnect = true;
                 sendInternal(new InternalMessage.Ack(m.seq()));
@@ -206,6 +261,8 @@ final class PrimaryWorker extends AbstractWorker {
     }
 
     void onChannelClosed(Throwable cause) {
+        connected = false; // no more hand-offs to it from here on
+        cluster.servers().workerGone(this);
         events.executeFromIo(() -> {
             if (cause != null) {
                 emitError(new java.io.IOException("worker " + id + "'s IPC channel failed: " + cause.getMessage(), cause));
@@ -276,6 +333,16 @@ final class PrimaryWorker extends AbstractWorker {
         for (Pending p : lost) {
             p.callback().written(new java.nio.channels.ClosedChannelException());
         }
+    }
+
+    @Override
+    protected boolean clusterHasHandleListeners() {
+        return cluster.hasListeners(ClusterEvent.HANDLE);
+    }
+
+    @Override
+    protected void emitClusterHandle(Object message, java.nio.channels.Channel handle) {
+        cluster.emit(ClusterEvent.HANDLE, (org.jcluster.api.HandleListener l) -> l.onHandle(this, message, handle));
     }
 
     @Override

@@ -35,14 +35,69 @@ public sealed interface InternalMessage {
      */
     record Exiting(String signal) implements InternalMessage { }
 
+    /**
+     * Worker to primary: a server of this worker wants to listen (Node's queryServer). Equal queries
+     * from different workers share one handle in the primary; {@code index} counts this worker's open
+     * listens with the same address, so that its second listen gets a handle of its own (Node rule 31).
+     *
+     * @param kind "tcp", "unix", "udp4" or "udp6"
+     * @param host "" for every address
+     * @param path the absolute socket path for "unix", else ""
+     */
+    record QueryServer(int seq, int index, String kind, String host, int port, String path, int backlog,
+            boolean ipv6Only) implements InternalMessage {
+        /** What makes two queries share a handle: everything but the sequence number and the backlog. */
+        public String key() {
+            return kind + "|" + host + "|" + port + "|" + path + "|" + ipv6Only + "|" + index;
+        }
+    }
+
+    /**
+     * Primary to worker, the answer to {@link QueryServer}: an error ({@code errorCode} not empty), or
+     * the handle's id and real address. For a shared handle ("none", or UDP) the frame carries the
+     * listening socket's fd; under round-robin it carries none.
+     */
+    record ServerReply(int seq, int handleId, String errorCode, String errorMessage, String address, int port,
+            String addressType) implements InternalMessage {
+        public boolean failed() {
+            return !errorCode.isEmpty();
+        }
+    }
+
+    /** Worker to primary: the server on {@code handleId} listens; emit 'listening'. */
+    record Listening(int handleId, String address, int port, String addressType) implements InternalMessage { }
+
+    /** Worker to primary: this worker's server on {@code handleId} closed; answered with {@link Ack}. */
+    record CloseServer(int seq, int handleId) implements InternalMessage { }
+
+    /** Primary to worker, carrying the connection's fd: a connection for the server on {@code handleId}. */
+    record NewConnection(int handleId, long connectionId) implements InternalMessage { }
+
+    /** Worker to primary: whether it took connection {@code connectionId} (Node's {accepted} ack). */
+    record ConnectionAck(long connectionId, boolean accepted) implements InternalMessage { }
+
     byte HELLO = 1;
     byte DISCONNECT = 2;
     byte EXITED_AFTER_DISCONNECT = 3;
     byte ACK = 4;
     byte EXITING = 5;
+    byte QUERY_SERVER = 6;
+    byte SERVER_REPLY = 7;
+    byte LISTENING = 8;
+    byte CLOSE_SERVER = 9;
+    byte NEW_CONNECTION = 10;
+    byte CONNECTION_ACK = 11;
 
     /** Encodes a message as a frame payload. */
     static byte[] encode(InternalMessage message) {
+        if (message instanceof NewConnection m) {
+            // The one message on the per-connection path: no stream, no copy.
+            return ByteBuffer.allocate(13).put(NEW_CONNECTION).putInt(m.handleId()).putLong(m.connectionId()).array();
+        }
+        if (message instanceof ConnectionAck m) {
+            return ByteBuffer.allocate(10).put(CONNECTION_ACK).putLong(m.connectionId())
+                    .put((byte) (m.accepted() ? 1 : 0)).array();
+        }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(32);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             if (message instanceof Hello m) {
@@ -60,6 +115,35 @@ public sealed interface InternalMessage {
             } else if (message instanceof Exiting m) {
                 out.writeByte(EXITING);
                 out.writeUTF(m.signal());
+            } else if (message instanceof QueryServer m) {
+                out.writeByte(QUERY_SERVER);
+                out.writeInt(m.seq());
+                out.writeInt(m.index());
+                out.writeUTF(m.kind());
+                out.writeUTF(m.host());
+                out.writeInt(m.port());
+                out.writeUTF(m.path());
+                out.writeInt(m.backlog());
+                out.writeBoolean(m.ipv6Only());
+            } else if (message instanceof ServerReply m) {
+                out.writeByte(SERVER_REPLY);
+                out.writeInt(m.seq());
+                out.writeInt(m.handleId());
+                out.writeUTF(m.errorCode());
+                out.writeUTF(m.errorMessage());
+                out.writeUTF(m.address());
+                out.writeInt(m.port());
+                out.writeUTF(m.addressType());
+            } else if (message instanceof Listening m) {
+                out.writeByte(LISTENING);
+                out.writeInt(m.handleId());
+                out.writeUTF(m.address());
+                out.writeInt(m.port());
+                out.writeUTF(m.addressType());
+            } else if (message instanceof CloseServer m) {
+                out.writeByte(CLOSE_SERVER);
+                out.writeInt(m.seq());
+                out.writeInt(m.handleId());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
@@ -86,6 +170,14 @@ public sealed interface InternalMessage {
                 case EXITED_AFTER_DISCONNECT -> new ExitedAfterDisconnect(in.readInt());
                 case ACK -> new Ack(in.readInt());
                 case EXITING -> new Exiting(in.readUTF());
+                case QUERY_SERVER -> new QueryServer(in.readInt(), in.readInt(), in.readUTF(), in.readUTF(), in.readInt(),
+                        in.readUTF(), in.readInt(), in.readBoolean());
+                case SERVER_REPLY -> new ServerReply(in.readInt(), in.readInt(), in.readUTF(), in.readUTF(), in.readUTF(),
+                        in.readInt(), in.readUTF());
+                case LISTENING -> new Listening(in.readInt(), in.readUTF(), in.readInt(), in.readUTF());
+                case CLOSE_SERVER -> new CloseServer(in.readInt(), in.readInt());
+                case NEW_CONNECTION -> new NewConnection(in.readInt(), in.readLong());
+                case CONNECTION_ACK -> new ConnectionAck(in.readLong(), in.readBoolean());
                 default -> throw new ProtocolException("unknown internal message type " + type
                         + " (a peer of another jcluster version, or not jcluster at all)");
             };

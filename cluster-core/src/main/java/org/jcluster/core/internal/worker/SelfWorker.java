@@ -17,10 +17,13 @@ import org.jcluster.core.internal.events.EventLoop;
 import org.jcluster.core.internal.events.KeepAlive;
 import org.jcluster.core.internal.ipc.FrameHandler;
 import org.jcluster.core.internal.ipc.IpcChannel;
+import org.jcluster.core.internal.ipc.WriteCallback;
 import org.jcluster.core.internal.nativeio.Posix;
 import org.jcluster.core.internal.protocol.FrameKind;
 import org.jcluster.core.internal.protocol.InternalMessage;
 import org.jcluster.core.internal.protocol.ProtocolException;
+import org.jcluster.core.internal.servers.PrimaryLink;
+import org.jcluster.core.internal.servers.WorkerServers;
 
 /**
  * A worker's view of itself: its channel to the primary, and the disconnect and kill handshakes.
@@ -29,7 +32,7 @@ import org.jcluster.core.internal.protocol.ProtocolException;
  * channel and leaves the JVM to end when nothing else keeps it alive (Node rule 16). A channel that
  * closes without one (the primary died, the channel was cut) ends the JVM at once with code 0 (rule 17).
  */
-final class SelfWorker extends AbstractWorker {
+final class SelfWorker extends AbstractWorker implements PrimaryLink {
     private static final System.Logger LOG = System.getLogger("org.jcluster");
 
     private final IpcChannel channel;
@@ -43,6 +46,7 @@ final class SelfWorker extends AbstractWorker {
     private boolean disconnectEmitted;
     /** Set by kill() from inside the worker: exit once the channel is closed. */
     private volatile boolean exitWhenDisconnected;
+    private final WorkerServers servers = new WorkerServers(this);
 
     SelfWorker(int id, EventLoop events, Serialization serialization, int maxFrameBytes, IpcChannel channel,
             KeepAlive keepAlive) {
@@ -50,6 +54,10 @@ final class SelfWorker extends AbstractWorker {
         this.channel = channel;
         this.keepAlive = keepAlive;
         this.state = WorkerState.ONLINE;
+    }
+
+    WorkerServers servers() {
+        return servers;
     }
 
     void keepAliveWhileConnected() {
@@ -85,11 +93,51 @@ final class SelfWorker extends AbstractWorker {
         return write(channel, FrameKind.USER, payload, callbackOnEventThread(callback));
     }
 
+    @Override
+    public boolean send(Object message, java.nio.channels.Channel handle, boolean keepOpen, SendCallback callback) {
+        if (!connected) {
+            encode(message);
+            return failSend(callback, "worker " + id + " is disconnected from its primary");
+        }
+        return sendWithHandle(message, handle, keepOpen, callback);
+    }
+
+    @Override
+    protected boolean transmit(int kind, byte[] payload, int fd, WriteCallback callback) {
+        return channel.send(kind, payload, fd, callback);
+    }
+
+    // ---- PrimaryLink, for this worker's servers ----
+
+    @Override
+    public int nextSeq() {
+        return seq.incrementAndGet();
+    }
+
+    @Override
+    public void onAck(int sequence, Runnable then) {
+        awaitingAck.put(sequence, then);
+        if (!channel.isOpen() && awaitingAck.remove(sequence) != null) {
+            then.run(); // closed meanwhile: no ack will come, and none is needed
+        }
+    }
+
+    @Override
+    public void sendInternal(InternalMessage message, int fd) {
+        channel.send(FrameKind.INTERNAL, InternalMessage.encode(message), fd, null);
+    }
+
+    @Override
+    public void reportError(Throwable error) {
+        emitErrorLater(error);
+    }
+
     /** Worker-initiated graceful disconnect: the primary must acknowledge first (Node rule 18). */
     @Override
     public Worker disconnect() {
         exitedAfterDisconnect = true;
-        leaveAfterAck();
+        // Node rule 16: servers close (and their connections end) before the channel goes.
+        servers.closeAll().whenComplete((ignored, error) -> leaveAfterAck());
         return this;
     }
 
@@ -110,7 +158,7 @@ final class SelfWorker extends AbstractWorker {
             return;
         }
         int n = seq.incrementAndGet();
-        awaitingAck.put(n, this::closeChannel);
+        awaitingAck.put(n, closeChannelAction);
         channel.send(FrameKind.INTERNAL, InternalMessage.encode(new InternalMessage.ExitedAfterDisconnect(n)), -1,
                 error -> {
                     if (error != null) {
@@ -133,6 +181,13 @@ final class SelfWorker extends AbstractWorker {
 
             @Override
             public void onClose(IpcChannel ch, Throwable cause) {
+                servers.channelClosed();
+                for (Integer pendingSeq : java.util.List.copyOf(awaitingAck.keySet())) {
+                    Runnable then = awaitingAck.remove(pendingSeq);
+                    if (then != null && then != closeChannelAction) {
+                        then.run(); // no ack will come: what waited for one goes on
+                    }
+                }
                 events.executeFromIo(() -> onDisconnected(cause));
                 events.runPendingHere();
             }
@@ -145,12 +200,25 @@ final class SelfWorker extends AbstractWorker {
     }
 
     @Override
-    protected void onInternal(InternalMessage message) {
+    protected void onInternal(InternalMessage message, int fd) {
+        if (message instanceof InternalMessage.NewConnection m) {
+            servers.onNewConnection(m, fd);
+            return;
+        }
+        if (message instanceof InternalMessage.ServerReply m) {
+            servers.onReply(m, fd);
+            return;
+        }
+        if (fd >= 0) {
+            Posix.closeQuietly(fd);
+            protocolError("the primary sent a descriptor with " + message + ", which carries none");
+            return;
+        }
         if (message instanceof InternalMessage.Disconnect) {
-            // Primary-initiated: no acknowledgement needed. Servers close first (none in this version).
+            // Primary-initiated: no acknowledgement needed. Servers close first and are waited for (rule 16).
             exitedAfterDisconnect = true;
             leaving.set(true);
-            closeChannel();
+            servers.closeAll().whenComplete((ignored, error) -> closeChannel());
         } else if (message instanceof InternalMessage.Ack ack) {
             Runnable then = awaitingAck.remove(ack.seq());
             if (then != null) {
@@ -160,6 +228,8 @@ final class SelfWorker extends AbstractWorker {
             protocolError("the primary sent an internal message a worker does not expect: " + message);
         }
     }
+
+    private final Runnable closeChannelAction = this::closeChannel;
 
     private void closeChannel() {
         connected = false;

@@ -112,6 +112,17 @@ public final class WorkerCluster implements Cluster {
     }
 
     @Override
+    public org.jcluster.api.ClusterServer listen(org.jcluster.api.ServerOptions options,
+            org.jcluster.api.ConnectionHandler handler) throws IOException {
+        return self.servers().listen(options, handler);
+    }
+
+    @Override
+    public org.jcluster.api.ClusterDatagramSocket bindDatagram(org.jcluster.api.DatagramOptions options) throws IOException {
+        return self.servers().bindDatagram(options);
+    }
+
+    @Override
     public Worker fork(Map<String, String> env) {
         throw primaryOnly("fork()");
     }

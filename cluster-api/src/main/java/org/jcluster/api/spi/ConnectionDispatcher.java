@@ -1,0 +1,46 @@
+package org.jcluster.api.spi;
+
+import org.jcluster.api.Worker;
+
+/**
+ * Decides which worker gets each connection of one shared server, for a policy whose primary accepts.
+ * The primary tells it what happens (workers join and leave, connections are accepted, then
+ * acknowledged or refused by the worker they went to); it places connections with
+ * {@link DispatchContext#handOff}.
+ *
+ * <p>Threads: the methods are called from several threads of the primary (the server's accept thread,
+ * the threads reading each worker's channel, the event thread), possibly at the same time, but never
+ * twice at once for the same connection. A dispatcher makes its own state safe, by a lock or by
+ * concurrent queues. Methods must not block: they run on the threads that move every connection.
+ *
+ * <p>Ownership: a connection passed to {@link #connectionAccepted} or {@link #connectionRefused} is the
+ * dispatcher's until it hands it off (successfully) or closes it. One that is acknowledged is the
+ * worker's.
+ */
+public interface ConnectionDispatcher {
+    /** {@code worker} listens on this server and can be handed connections. */
+    void workerJoined(Worker worker);
+
+    /**
+     * {@code worker} stopped listening, disconnected or died. Connections queued for it must go to
+     * others. A connection handed to it and not yet acknowledged is lost with it (the primary closes its
+     * copy; neither acknowledged nor refused follows).
+     */
+    void workerLeft(Worker worker);
+
+    /** The primary accepted a new connection. */
+    void connectionAccepted(PendingConnection connection);
+
+    /** {@code worker} took the connection last handed to it: it is ready for another. */
+    void connectionAcknowledged(Worker worker, PendingConnection connection);
+
+    /**
+     * {@code worker} refused the connection (at its connection limit, or closing its server): it is
+     * back with the dispatcher, still open, to hand to another worker or close. {@code worker} is ready
+     * for another connection unless it has left.
+     */
+    void connectionRefused(Worker worker, PendingConnection connection);
+
+    /** The server closed: close every connection still held. No call follows. */
+    void close();
+}

@@ -1,0 +1,131 @@
+package org.jcluster.core.internal.servers;
+
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+import org.jcluster.api.ClusterServer;
+import org.jcluster.api.ConnectionHandler;
+import org.jcluster.api.ListenAddress;
+
+/**
+ * What every {@link ClusterServer} shares, however its connections arrive (handed over by the primary,
+ * accepted on a shared socket, or accepted by a server of its own): the handler call, the count of
+ * connections it took, and a close that completes once those are closed too (Node's server 'close').
+ */
+abstract class AcceptingServer implements ClusterServer {
+    /**
+     * JDK channels say nothing when they close, so a closing server looks at its connections now and
+     * then. Only servers that are closing and still have open connections are looked at.
+     */
+    private static final long CONNECTION_CHECK_MILLIS = 20;
+    private static final ScheduledExecutorService CLOSE_WATCH = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "jcluster-server-close-watch");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private final ListenAddress address;
+    private final ConnectionHandler handler;
+    private final Consumer<Throwable> errors;
+    private final Set<SocketChannel> taken = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean open = new AtomicBoolean(true);
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+
+    AcceptingServer(ListenAddress address, ConnectionHandler handler, Consumer<Throwable> errors) {
+        this.address = address;
+        this.handler = handler;
+        this.errors = errors;
+    }
+
+    @Override
+    public ListenAddress address() {
+        return address;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return open.get();
+    }
+
+    @Override
+    public int openConnections() {
+        taken.removeIf(c -> !c.isOpen());
+        return taken.size();
+    }
+
+    /**
+     * Offers a connection to the handler. Returns whether it was taken; a refused connection is left
+     * open for the caller to close or send back.
+     */
+    final boolean offer(SocketChannel connection) {
+        if (!open.get()) {
+            return false;
+        }
+        boolean tookIt;
+        try {
+            tookIt = handler.onConnection(connection);
+        } catch (IOException | RuntimeException e) {
+            errors.accept(new IOException("the connection handler of the server on " + describe(address)
+                    + " failed; the connection was refused: " + e, e));
+            tookIt = false;
+        }
+        if (tookIt) {
+            taken.add(connection);
+            if (taken.size() % 1024 == 0) {
+                taken.removeIf(c -> !c.isOpen()); // a long-lived server must not remember every connection
+            }
+        }
+        return tookIt;
+    }
+
+    final void reportError(Throwable error) {
+        errors.accept(error);
+    }
+
+    @Override
+    public final void close() {
+        if (!open.compareAndSet(true, false)) {
+            return;
+        }
+        stopListening().whenComplete((ignored, error) -> {
+            if (error != null) {
+                errors.accept(error);
+            }
+            completeWhenConnectionsClosed();
+        });
+    }
+
+    /** Stops taking connections; completes when this process's part in the server is over. */
+    abstract CompletionStage<Void> stopListening();
+
+    private void completeWhenConnectionsClosed() {
+        if (openConnections() == 0) {
+            closed.complete(null);
+            return;
+        }
+        CLOSE_WATCH.schedule(this::completeWhenConnectionsClosed, CONNECTION_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public final CompletionStage<Void> closed() {
+        return closed.copy();
+    }
+
+    static String describe(ListenAddress address) {
+        return address.port() < 0 ? address.address() : address.address() + ":" + address.port();
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "[" + describe(address) + (isOpen() ? "" : ", closed") + "]";
+    }
+}

@@ -1,0 +1,94 @@
+package org.jcluster.core.internal.servers;
+
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+import org.jcluster.api.ConnectionHandler;
+import org.jcluster.api.ListenAddress;
+import org.jcluster.core.internal.nativeio.Posix;
+
+/**
+ * A worker's server under round-robin: the primary accepts, and each connection arrives over the IPC
+ * channel. The worker acknowledges each one (taken or refused) after its handler ran, and only then
+ * does the primary send it another (Node rule 36).
+ */
+final class RoundRobinShare extends AcceptingServer implements WorkerServers.Share {
+    private final WorkerServers servers;
+    private final int handleId;
+    private final Runnable releaseIndex;
+    /**
+     * One thread runs the handler, in arrival order; it ends when idle so an idle server costs nothing,
+     * and a daemon because the channel, not the server, keeps a worker alive under round-robin.
+     */
+    private final ExecutorService delivery;
+
+    RoundRobinShare(WorkerServers servers, int handleId, ListenAddress address, ConnectionHandler handler,
+            Runnable releaseIndex) {
+        super(address, handler, servers.primary()::reportError);
+        this.servers = servers;
+        this.handleId = handleId;
+        this.releaseIndex = releaseIndex;
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 5, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "jcluster-connections-" + describe(address));
+            t.setDaemon(true);
+            return t;
+        });
+        executor.allowCoreThreadTimeOut(true);
+        this.delivery = executor;
+    }
+
+    @Override
+    public int handleId() {
+        return handleId;
+    }
+
+    @Override
+    public Optional<ServerSocketChannel> listeningChannel() {
+        return Optional.empty();
+    }
+
+    /** Reader thread: a connection from the primary. */
+    void deliver(long connectionId, int fd) {
+        try {
+            delivery.execute(() -> handle(connectionId, fd));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            Posix.closeQuietly(fd);
+            servers.acknowledge(connectionId, false);
+        }
+    }
+
+    private void handle(long connectionId, int fd) {
+        SocketChannel connection;
+        try {
+            connection = WorkerServers.socketChannel(fd);
+        } catch (RuntimeException e) {
+            reportError(new java.io.IOException("cannot take a connection of the server on " + describe(address())
+                    + ": " + e.getMessage(), e));
+            servers.acknowledge(connectionId, false);
+            return;
+        }
+        boolean taken = offer(connection);
+        if (!taken) {
+            LocalServer.closeQuietly(connection); // this copy only: the primary's goes to another worker
+        }
+        servers.acknowledge(connectionId, taken);
+    }
+
+    @Override
+    CompletionStage<Void> stopListening() {
+        delivery.shutdown(); // connections already queued are still offered, and refused now the server is closed
+        return servers.leave(this, releaseIndex);
+    }
+
+    @Override
+    public CompletionStage<Void> closeForDisconnect() {
+        close();
+        return closed();
+    }
+}

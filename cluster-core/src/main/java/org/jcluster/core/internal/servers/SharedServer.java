@@ -1,0 +1,84 @@
+package org.jcluster.core.internal.servers;
+
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.locks.LockSupport;
+
+import org.jcluster.api.ConnectionHandler;
+import org.jcluster.api.ListenAddress;
+
+/**
+ * A worker's server under "none": a copy of the primary's listening socket, on which this worker
+ * accepts for itself and the kernel decides which worker gets each connection. Accepts on a blocking
+ * thread: the design brief measured blocking accepts across workers as balanced, selector-driven ones
+ * not. The thread is not a daemon: a listening server keeps the worker alive, as in Node.
+ */
+final class SharedServer extends AcceptingServer implements WorkerServers.Share {
+    private final WorkerServers servers;
+    private final int handleId;
+    private final ServerSocketChannel listening;
+    private final Runnable releaseIndex;
+    private final Thread acceptThread;
+
+    SharedServer(WorkerServers servers, int handleId, ListenAddress address, ServerSocketChannel listening,
+            ConnectionHandler handler, Runnable releaseIndex) {
+        super(address, handler, servers.primary()::reportError);
+        this.servers = servers;
+        this.handleId = handleId;
+        this.listening = listening;
+        this.releaseIndex = releaseIndex;
+        this.acceptThread = new Thread(this::acceptLoop, "jcluster-accept-" + describe(address));
+    }
+
+    void startAccepting() {
+        acceptThread.start();
+    }
+
+    @Override
+    public int handleId() {
+        return handleId;
+    }
+
+    @Override
+    public Optional<ServerSocketChannel> listeningChannel() {
+        return Optional.of(listening);
+    }
+
+    private void acceptLoop() {
+        while (isOpen()) {
+            SocketChannel connection;
+            try {
+                connection = listening.accept();
+            } catch (ClosedChannelException e) { // also AsynchronousCloseException: closed by close()
+                return;
+            } catch (IOException e) {
+                if (!isOpen()) {
+                    return;
+                }
+                reportError(new IOException("accept failed on " + describe(address()) + ": " + e.getMessage(), e));
+                LockSupport.parkNanos(10_000_000L); // back off (EMFILE, say); the cause may pass
+                continue;
+            }
+            if (!offer(connection)) {
+                LocalServer.closeQuietly(connection); // the kernel gave it to this worker: nobody else can have it
+            }
+        }
+    }
+
+    @Override
+    CompletionStage<Void> stopListening() {
+        // Closing this copy only: the socket stays open in the primary and in the other workers.
+        LocalServer.closeQuietly(listening);
+        return servers.leave(this, releaseIndex);
+    }
+
+    @Override
+    public CompletionStage<Void> closeForDisconnect() {
+        close();
+        return closed();
+    }
+}
