@@ -36,6 +36,15 @@ public final class PrimaryMain {
                     hold.start();
                     me.send("ready");
                 }
+                case "unknown-policy" -> {
+                    try {
+                        cluster.listen(org.jcluster.api.ServerOptions.tcp(0), connection -> true);
+                        me.send("listened");
+                    } catch (org.jcluster.api.ListenException e) {
+                        me.send(e.code() + " " + e.getMessage());
+                    }
+                    me.send("still-running");
+                }
                 default -> throw new IllegalArgumentException(scenario);
             }
             return;
@@ -47,6 +56,15 @@ public final class PrimaryMain {
                     System.out.println("exec=" + cluster.settings().exec().orElse("?"));
                     System.out.println("worker-saw=" + m);
                     w.kill();
+                });
+            }
+            case "unknown-policy" -> {
+                Worker w = cluster.fork();
+                w.on(WorkerEvent.MESSAGE, m -> {
+                    System.out.println("worker-saw=" + m);
+                    if ("still-running".equals(m)) {
+                        w.kill();
+                    }
                 });
             }
             case "orphan-sigkill", "orphan-exit" -> {

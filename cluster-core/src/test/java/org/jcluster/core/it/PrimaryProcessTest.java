@@ -20,6 +20,11 @@ class PrimaryProcessTest {
 
     /** Starts PrimaryMain with the given JVM flags and arguments; its output lines go to a queue. */
     private static Process startPrimary(List<String> jvmFlags, String... args) throws IOException {
+        return startPrimary(java.util.Map.of(), jvmFlags, args);
+    }
+
+    private static Process startPrimary(java.util.Map<String, String> env, List<String> jvmFlags, String... args)
+            throws IOException {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElseThrow());
         command.addAll(TestCluster.FAST_JVM);
@@ -29,7 +34,9 @@ class PrimaryProcessTest {
         command.add(TestCluster.workerClassPath());
         command.add(PrimaryMain.class.getName());
         command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(env);
+        return builder.start();
     }
 
     private static LinkedBlockingQueue<String> lines(Process process) {
@@ -127,4 +134,19 @@ class PrimaryProcessTest {
         }
     }
 
+
+    @Test
+    void rule30_anUnknownPolicyNameFromTheEnvironmentFailsTheWorkersListenClearly() throws Exception {
+        Process primary = startPrimary(java.util.Map.of("JCLUSTER_SCHED_POLICY", "fastest"), List.of(), "unknown-policy");
+        try {
+            LinkedBlockingQueue<String> out = lines(primary);
+            String error = awaitLine(out, "worker-saw=");
+            assertThat(error).startsWith("worker-saw=EINVAL").contains("\"fastest\"").contains("rr").contains("none")
+                    .contains("add the module").contains("JCLUSTER_SCHED_POLICY");
+            assertThat(awaitLine(out, "worker-saw=")).as("the worker keeps running").isEqualTo("worker-saw=still-running");
+            assertThat(primary.waitFor(TestCluster.DEADLINE.toSeconds(), TimeUnit.SECONDS)).as("primary ends after its worker").isTrue();
+        } finally {
+            primary.destroyForcibly();
+        }
+    }
 }

@@ -184,7 +184,15 @@ public final class PrimaryCluster implements Cluster {
     private synchronized SchedulingPolicy policyInstance() {
         freezePolicy();
         if (policy == null) {
-            policy = ServiceLookup.schedulingPolicy(schedulingPolicy).create();
+            try {
+                policy = ServiceLookup.schedulingPolicy(schedulingPolicy).create();
+            } catch (org.jcluster.api.ProviderNotFoundException e) {
+                String source = System.getenv(SCHED_POLICY_ENV);
+                throw source != null && source.trim().equals(schedulingPolicy)
+                        ? new org.jcluster.api.ProviderNotFoundException(e.getMessage() + " (The name came from the "
+                                + SCHED_POLICY_ENV + " environment variable of the primary.)")
+                        : e;
+            }
         }
         return policy;
     }
