@@ -13,6 +13,11 @@ public interface DispatchContext {
      * {@link ConnectionDispatcher#connectionAcknowledged} or {@link ConnectionDispatcher#connectionRefused}
      * for it, unless the worker leaves first.
      *
+     * <p>Never blocks (the connection is queued on the worker's channel) and never calls the dispatcher on
+     * the calling thread; but the worker's answer is read on another thread and can reach the dispatcher
+     * before this method returns. A dispatcher may hand a worker several connections before it answers
+     * (the worker takes them in order); "rr" hands one at a time, as Node does.
+     *
      * @return false when the worker can no longer take connections (it has left this server or its
      *     channel is closed); the connection is still the dispatcher's
      */
