@@ -13,6 +13,9 @@ import org.jcluster.api.Worker;
  * twice at once for the same connection. A dispatcher makes its own state safe, by a lock or by
  * concurrent queues. Methods must not block: they run on the threads that move every connection.
  *
+ * <p>Identity: the primary passes back the very {@link PendingConnection} instance the dispatcher was
+ * given, so a dispatcher may match answers to hand-offs by identity.
+ *
  * <p>Ownership: a connection passed to {@link #connectionAccepted} or {@link #connectionRefused} is the
  * dispatcher's until it hands it off (successfully) or closes it. One that is acknowledged is the
  * worker's.
@@ -23,8 +26,10 @@ public interface ConnectionDispatcher {
 
     /**
      * {@code worker} stopped listening, disconnected or died. Connections queued for it must go to
-     * others. A connection handed to it and not yet acknowledged is lost with it (the primary closes its
-     * copy; neither acknowledged nor refused follows).
+     * others. For a worker that disconnected or died, a connection handed to it and not yet answered is
+     * lost with it (the primary closes its copy; no answer follows). A worker that only closed its server
+     * is still connected and still answers for what it was handed: those answers (refusals, normally)
+     * arrive after this call, and a refused connection must go to another worker as usual.
      */
     void workerLeft(Worker worker);
 

@@ -19,7 +19,9 @@ public interface DispatchContext {
      * (the worker takes them in order); "rr" hands one at a time, as Node does.
      *
      * @return false when the worker can no longer take connections (it has left this server or its
-     *     channel is closed); the connection is still the dispatcher's
+     *     channel is closed): about the worker only; the connection is still the dispatcher's
+     * @throws IllegalArgumentException for a connection that is not this server's, or that the
+     *     dispatcher has already closed
      */
     boolean handOff(Worker worker, PendingConnection connection);
 }

@@ -373,8 +373,11 @@ public final class PrimaryServers {
                 throw new IllegalArgumentException(connection + " is not a connection of the server on "
                         + AcceptingServer.describe(address));
             }
+            if (c.closed.get()) {
+                throw new IllegalArgumentException(c + " was already closed; a closed connection cannot be handed off");
+            }
             ServerPeer peer = members.get(worker);
-            if (peer == null || !joined.contains(worker) || !peer.isConnected() || c.closed.get()) {
+            if (peer == null || !joined.contains(worker) || !peer.isConnected()) {
                 return false;
             }
             c.handedTo = worker;

@@ -1,0 +1,470 @@
+package org.jcluster.sched.rr;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+
+import org.jcluster.api.AddressType;
+import org.jcluster.api.ListenAddress;
+import org.jcluster.api.Worker;
+import org.jcluster.api.spi.DispatchContext;
+import org.jcluster.api.spi.PendingConnection;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Calls from several threads at once, as the primary makes them: an accept thread, one reader thread
+ * per worker answering its hand-offs, an event thread joining and leaving workers. No sleeps: every
+ * wait is a spin (with yield) bounded by a deadline, and a miss fails with the dispatcher's state.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class RoundRobinDispatcherStressTest {
+    private static final long DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(20);
+    /** Connections accepted and not yet settled, at most, in the paced tests. */
+    private static final int WINDOW = 6;
+
+    /** A worker as the primary sees it: listening or not, and the hand-offs it has not answered yet. */
+    static final class SimWorker {
+        final Worker worker;
+        final ConcurrentLinkedQueue<TestConnection> inbox = new ConcurrentLinkedQueue<>();
+        final AtomicInteger unanswered = new AtomicInteger();
+        volatile boolean listening;
+
+        SimWorker(int id) {
+            worker = TestWorkers.worker(id);
+        }
+    }
+
+    /** The primary's side of a hand-off: false once the worker stopped listening. */
+    static final class SimContext implements DispatchContext {
+        final List<SimWorker> workers = new ArrayList<>();
+        final AtomicIntegerArray handed;
+        final AtomicInteger notTaken = new AtomicInteger();
+        /** Hand-offs to a worker that still had one unanswered: Node's one-at-a-time broken. */
+        final AtomicInteger overlaps = new AtomicInteger();
+
+        SimContext(int workers, int connections) {
+            for (int i = 1; i <= workers; i++) {
+                this.workers.add(new SimWorker(i));
+            }
+            handed = new AtomicIntegerArray(connections + 1);
+        }
+
+        @Override
+        public ListenAddress address() {
+            return new ListenAddress("127.0.0.1", 8000, AddressType.TCP4);
+        }
+
+        @Override
+        public boolean handOff(Worker worker, PendingConnection connection) {
+            SimWorker w = workers.get(worker.id() - 1);
+            if (!w.listening) {
+                notTaken.incrementAndGet();
+                return false;
+            }
+            if (w.unanswered.incrementAndGet() > 1) {
+                overlaps.incrementAndGet();
+            }
+            handed.incrementAndGet((int) connection.id());
+            w.inbox.add((TestConnection) connection);
+            return true;
+        }
+    }
+
+    /** Each test runs on the real queues, and on queues that pause where the races are. */
+    enum Queues {
+        JCTOOLS(RoundRobinDispatcher.Queues.JCTOOLS), JITTERY(JitteryQueue.QUEUES);
+
+        final RoundRobinDispatcher.Queues factory;
+
+        Queues(RoundRobinDispatcher.Queues factory) {
+            this.factory = factory;
+        }
+    }
+
+    private final List<Thread> threads = new ArrayList<>();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private volatile boolean stop;
+
+    @AfterEach
+    void stopThreads() throws InterruptedException {
+        stop = true;
+        for (Thread t : threads) {
+            t.join(TimeUnit.SECONDS.toMillis(10));
+        }
+    }
+
+    private void start(String name, Runnable body) {
+        Thread t = new Thread(() -> {
+            try {
+                body.run();
+            } catch (Throwable e) {
+                failure.compareAndSet(null, e);
+                stop = true;
+            }
+        }, name);
+        t.setDaemon(true);
+        threads.add(t);
+        t.start();
+    }
+
+    private void awaitOrFail(BooleanSupplier condition, Object state) {
+        long deadline = System.nanoTime() + DEADLINE_NANOS;
+        while (!condition.getAsBoolean()) {
+            if (failure.get() != null) {
+                throw new AssertionError("a test thread failed", failure.get());
+            }
+            if (System.nanoTime() - deadline > 0) {
+                fail("not reached within %ds: %s", TimeUnit.NANOSECONDS.toSeconds(DEADLINE_NANOS), state);
+            }
+            Thread.yield();
+        }
+    }
+
+    /**
+     * A worker's reader thread: answers each hand-off, acknowledging with probability {@code ackPercent}
+     * and refusing otherwise, until told to stop.
+     */
+    private void startAnswering(RoundRobinDispatcher d, SimWorker w, int ackPercent, AtomicIntegerArray acked,
+            AtomicInteger ackedTotal) {
+        start("answers-" + w.worker.id(), () -> {
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            while (!stop) {
+                TestConnection c = w.inbox.poll();
+                if (c == null) {
+                    Thread.yield();
+                    continue;
+                }
+                w.unanswered.decrementAndGet(); // before the answer, which may bring the next hand-off
+                if (random.nextInt(100) < ackPercent) {
+                    acked.incrementAndGet((int) c.id());
+                    ackedTotal.incrementAndGet();
+                    d.connectionAcknowledged(w.worker, c);
+                } else {
+                    d.connectionRefused(w.worker, c);
+                }
+            }
+        });
+    }
+
+    /**
+     * The lost wake-up hunt: many short rounds of accepts racing the acknowledgements of the previous
+     * ones, each round ending only when every connection has been taken. A connection left waiting
+     * while a worker sits idle would have nothing left to move it, and the round would miss its
+     * deadline.
+     */
+    @ParameterizedTest
+    @EnumSource
+    void noConnectionIsLeftWaitingWhileAWorkerIsIdle(Queues queues) {
+        int rounds = 20_000;
+        int max = rounds * 3;
+        SimContext context = new SimContext(2, max);
+        RoundRobinDispatcher d = new RoundRobinDispatcher(context, queues.factory);
+        AtomicIntegerArray acked = new AtomicIntegerArray(max + 1);
+        AtomicInteger ackedTotal = new AtomicInteger();
+        for (SimWorker w : context.workers) {
+            w.listening = true;
+            d.workerJoined(w.worker);
+            startAnswering(d, w, 100, acked, ackedTotal);
+        }
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        int accepted = 0;
+        for (int round = 0; round < rounds; round++) {
+            int n = 1 + random.nextInt(3);
+            for (int i = 0; i < n; i++) {
+                d.connectionAccepted(new TestConnection(++accepted));
+            }
+            int target = accepted;
+            awaitOrFail(() -> ackedTotal.get() == target, d);
+        }
+        for (int id = 1; id <= accepted; id++) {
+            assertThat(acked.get(id)).as("acknowledgements of c%d", id).isEqualTo(1);
+            assertThat(context.handed.get(id)).as("hand-offs of c%d", id).isEqualTo(1);
+        }
+        assertThat(context.overlaps.get()).as("hand-offs before the last was answered").isZero();
+        assertThat(context.notTaken.get()).isZero();
+    }
+
+    /**
+     * The sharpest check of the pairing: steps in which up to five threads call at the same moment
+     * (two accepts, two workers' answers, a join or leave), each step ending when every call has
+     * returned. Between steps nothing moves, so the claim of the package documentation must hold
+     * exactly: no connection waits while a listening worker is idle. A lost wake-up that later traffic
+     * would have repaired is caught at the step it happens.
+     */
+    @ParameterizedTest
+    @EnumSource
+    void afterEveryStepNoConnectionWaitsWhileAWorkerIsIdle(Queues queues) throws Exception {
+        int steps = 30_000;
+        int maxConnections = steps * 2;
+        SimContext context = new SimContext(3, maxConnections);
+        RoundRobinDispatcher d = new RoundRobinDispatcher(context, queues.factory);
+        AtomicIntegerArray acked = new AtomicIntegerArray(maxConnections + 1);
+        for (SimWorker w : context.workers) {
+            w.listening = true;
+            d.workerJoined(w.worker);
+        }
+        int parties = 5;
+        CyclicBarrier go = new CyclicBarrier(parties + 1);
+        CyclicBarrier done = new CyclicBarrier(parties + 1);
+        Runnable[] ops = new Runnable[parties];
+        Runnable nothing = () -> { };
+        for (int i = 0; i < parties; i++) {
+            int me = i;
+            start("step-" + i, () -> {
+                try {
+                    while (!stop) {
+                        go.await(20, TimeUnit.SECONDS);
+                        Runnable op = ops[me];
+                        if (op == null) {
+                            return;
+                        }
+                        op.run();
+                        done.await(20, TimeUnit.SECONDS);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+        }
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long[] nextId = {0};
+        int leaves = 0;
+        int violations = 0;
+        String firstViolation = null;
+        for (int step = 0; step < steps; step++) {
+            // Threads 0 and 1 accept (two accept threads: servers on several addresses, or a test of
+            // more concurrency than the primary has); threads 2 and 3 answer the oldest hand-off of two
+            // different workers that have one; thread 4 is the event thread.
+            ops[0] = random.nextInt(10) < 6 ? acceptOp(d, ++nextId[0]) : nothing;
+            ops[1] = random.nextInt(10) < 3 ? acceptOp(d, ++nextId[0]) : nothing;
+            List<SimWorker> answering = new ArrayList<>();
+            for (SimWorker w : context.workers) {
+                if (!w.inbox.isEmpty()) {
+                    answering.add(w);
+                }
+            }
+            java.util.Collections.shuffle(answering, random);
+            ops[2] = answering.size() > 0 ? answerOp(d, answering.get(0), 90, acked) : nothing;
+            ops[3] = answering.size() > 1 ? answerOp(d, answering.get(1), 90, acked) : nothing;
+            ops[4] = nothing;
+            if (random.nextInt(20) == 0) {
+                SimWorker w = context.workers.get(random.nextInt(context.workers.size()));
+                if (w.listening) {
+                    leaves++;
+                    ops[4] = () -> {
+                        w.listening = false;
+                        d.workerLeft(w.worker);
+                    };
+                } else {
+                    ops[4] = () -> {
+                        w.listening = true;
+                        d.workerJoined(w.worker);
+                    };
+                }
+            }
+            go.await(20, TimeUnit.SECONDS);
+            done.await(20, TimeUnit.SECONDS);
+            if (d.waitingCount() > 0 && d.idleCount() > 0) {
+                violations++;
+                if (firstViolation == null) {
+                    firstViolation = "step " + step + ": " + d;
+                }
+            }
+        }
+        java.util.Arrays.fill(ops, null);
+        go.await(20, TimeUnit.SECONDS);
+        assertThat(violations).as("steps that ended with a connection waiting and a worker idle; first: %s",
+                firstViolation).isZero();
+
+        // Drain: everyone listens and answers until every connection is taken.
+        long accepted = nextId[0];
+        for (SimWorker w : context.workers) {
+            if (!w.listening) {
+                w.listening = true;
+                d.workerJoined(w.worker);
+            }
+        }
+        long deadline = System.nanoTime() + DEADLINE_NANOS;
+        while (sum(acked) < accepted) {
+            for (SimWorker w : context.workers) {
+                if (!w.inbox.isEmpty()) {
+                    answerOp(d, w, 90, acked).run();
+                }
+            }
+            assertThat(System.nanoTime() - deadline).as("drained in time: %s", d).isNegative();
+        }
+        for (int id = 1; id <= accepted; id++) {
+            assertThat(acked.get(id)).as("acknowledgements of c%d", id).isEqualTo(1);
+        }
+        System.out.printf("%s steps: %d connections, %d leaves, %d hand-offs not taken%n", queues, accepted, leaves,
+                context.notTaken.get());
+    }
+
+    private static Runnable acceptOp(RoundRobinDispatcher d, long id) {
+        return () -> d.connectionAccepted(new TestConnection(id));
+    }
+
+    private static Runnable answerOp(RoundRobinDispatcher d, SimWorker w, int ackPercent, AtomicIntegerArray acked) {
+        return () -> {
+            TestConnection c = w.inbox.poll();
+            w.unanswered.decrementAndGet();
+            if (ThreadLocalRandom.current().nextInt(100) < ackPercent) {
+                acked.incrementAndGet((int) c.id());
+                d.connectionAcknowledged(w.worker, c);
+            } else {
+                d.connectionRefused(w.worker, c);
+            }
+        };
+    }
+
+    /**
+     * Accepts, acknowledgements, refusals (15%), and workers leaving and joining again, all at once;
+     * then every worker listens and the rest drains. Every connection ends acknowledged exactly once:
+     * none lost (also not those refused after their worker left), none given twice, none closed.
+     */
+    @ParameterizedTest
+    @EnumSource
+    void underChurnEveryConnectionIsTakenExactlyOnce(Queues queues) {
+        int connections = 30_000;
+        SimContext context = new SimContext(3, connections);
+        RoundRobinDispatcher d = new RoundRobinDispatcher(context, queues.factory);
+        AtomicIntegerArray acked = new AtomicIntegerArray(connections + 1);
+        AtomicInteger ackedTotal = new AtomicInteger();
+        AtomicInteger closed = new AtomicInteger();
+        AtomicInteger acceptedTotal = new AtomicInteger();
+        AtomicInteger leaves = new AtomicInteger();
+        for (SimWorker w : context.workers) {
+            w.listening = true;
+            d.workerJoined(w.worker);
+            startAnswering(d, w, 85, acked, ackedTotal);
+        }
+        // Paced: a few connections in flight at a time keeps both queues near empty, where the races are.
+        start("accept", () -> {
+            for (int id = 1; id <= connections && !stop; id++) {
+                while (acceptedTotal.get() - ackedTotal.get() >= WINDOW && !stop) {
+                    Thread.yield();
+                }
+                d.connectionAccepted(new TestConnection(id, closed));
+                acceptedTotal.incrementAndGet();
+            }
+        });
+        // The event thread: joins and leaves (workerLeft after the primary stops handing to it).
+        AtomicInteger eventsDone = new AtomicInteger();
+        start("events", () -> {
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            while (ackedTotal.get() < connections * 9 / 10 && !stop) {
+                SimWorker w = context.workers.get(random.nextInt(context.workers.size()));
+                if (w.listening) {
+                    w.listening = false; // the primary stops handing to it first ...
+                    if (random.nextBoolean()) {
+                        Thread.yield(); // ... and tells the dispatcher a little later: hand-offs fail meanwhile
+                    }
+                    d.workerLeft(w.worker);
+                    leaves.incrementAndGet();
+                } else {
+                    w.listening = true;
+                    d.workerJoined(w.worker);
+                }
+                Thread.yield();
+            }
+            for (SimWorker w : context.workers) {
+                if (!w.listening) {
+                    w.listening = true;
+                    d.workerJoined(w.worker);
+                }
+            }
+            eventsDone.set(1);
+        });
+        awaitOrFail(() -> eventsDone.get() == 1 && ackedTotal.get() == connections,
+                new Object() {
+                    @Override
+                    public String toString() {
+                        return "acknowledged " + ackedTotal.get() + " of " + connections + ", " + d;
+                    }
+                });
+        for (int id = 1; id <= connections; id++) {
+            assertThat(acked.get(id)).as("acknowledgements of c%d", id).isEqualTo(1);
+        }
+        assertThat(closed.get()).isZero();
+        assertThat(d.waitingCount()).isZero();
+        assertThat(leaves.get()).as("workers left during the run").isPositive();
+        System.out.printf(queues + " churn: %d leaves, %d hand-offs not taken, %d hand-offs for %d connections%n",
+                leaves.get(), context.notTaken.get(), sum(context.handed), connections);
+    }
+
+    /**
+     * close() while connections are accepted, handed, acknowledged and refused: each connection ends
+     * either acknowledged once or closed once, never both, never neither.
+     */
+    @ParameterizedTest
+    @EnumSource
+    void closeRacingEverythingElseClosesEachRemainingConnectionOnce(Queues queues) {
+        int connections = 20_000;
+        SimContext context = new SimContext(2, connections);
+        RoundRobinDispatcher d = new RoundRobinDispatcher(context, queues.factory);
+        AtomicIntegerArray acked = new AtomicIntegerArray(connections + 1);
+        AtomicInteger ackedTotal = new AtomicInteger();
+        AtomicInteger closed = new AtomicInteger();
+        AtomicInteger acceptedTotal = new AtomicInteger();
+        List<TestConnection> all = new ArrayList<>();
+        for (int id = 1; id <= connections; id++) {
+            all.add(new TestConnection(id, closed));
+        }
+        for (SimWorker w : context.workers) {
+            w.listening = true;
+            d.workerJoined(w.worker);
+            startAnswering(d, w, 80, acked, ackedTotal);
+        }
+        // Beyond the SPI (no call follows close), accepts go on after it, to race it as hard as possible.
+        start("accept", () -> {
+            for (TestConnection c : all) {
+                while (acceptedTotal.get() - ackedTotal.get() - closed.get() >= WINDOW && !stop) {
+                    Thread.yield();
+                }
+                if (stop) {
+                    return;
+                }
+                d.connectionAccepted(c);
+                acceptedTotal.incrementAndGet();
+            }
+        });
+        awaitOrFail(() -> acceptedTotal.get() >= connections / 2, d);
+        d.close();
+        awaitOrFail(() -> ackedTotal.get() + closed.get() == connections,
+                new Object() {
+                    @Override
+                    public String toString() {
+                        return "acknowledged " + ackedTotal.get() + ", closed " + closed.get() + " of " + connections;
+                    }
+                });
+        for (TestConnection c : all) {
+            int a = acked.get((int) c.id());
+            assertThat(a).as("acknowledgements of %s", c).isLessThanOrEqualTo(1);
+            assertThat(c.closes.get()).as("closes of %s", c).isEqualTo(1 - a);
+        }
+        assertThat(closed.get()).as("closed").isPositive();
+        assertThat(d.waitingCount()).isZero();
+        System.out.printf(queues + " close race: %d acknowledged, %d closed%n", ackedTotal.get(), closed.get());
+    }
+
+    private static long sum(AtomicIntegerArray a) {
+        long s = 0;
+        for (int i = 0; i < a.length(); i++) {
+            s += a.get(i);
+        }
+        return s;
+    }
+}
