@@ -1,7 +1,20 @@
 /**
- * jcluster's demo. It names no provider: jcluster.core, the json serialization and the scheduling
- * policies are found on the module path through ServiceLoader.
+ * jcluster's demo: Node's cluster HTTP hello world, served by Netty in every worker. It names no
+ * jcluster provider: jcluster.core, the json serialization and the scheduling policies are found on
+ * the module path through ServiceLoader.
  */
 module jcluster.examples {
     requires jcluster.api;
+
+    // Netty 4.1's jars are automatic modules (Automatic-Module-Name in their manifests).
+    requires io.netty.common;
+    requires io.netty.buffer;
+    requires io.netty.transport;
+    requires io.netty.codec;
+    requires io.netty.codec.http;
+
+    // sun.misc.Signal: the primary handles SIGINT and SIGTERM itself, so that a graceful shutdown ends
+    // with exit code 0 and the JVM's own exit (deleteOnExit, other hooks) still runs. A JDK module,
+    // not a library. Where the JVM refuses the handlers (-Xrs) the demo falls back to a shutdown hook.
+    requires jdk.unsupported;
 }

@@ -1,129 +1,355 @@
 package org.jcluster.examples;
 
+import java.io.IOException;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jcluster.api.Cluster;
 import org.jcluster.api.ClusterEvent;
+import org.jcluster.api.ClusterServer;
+import org.jcluster.api.ListenAddress;
+import org.jcluster.api.ListenException;
+import org.jcluster.api.ServerOptions;
 import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerEvent;
 
 /**
- * The demo cluster, in the Node style: one main method is the primary or a worker.
+ * The demo cluster: Node's cluster HTTP hello world, one main method that is the primary or a worker.
  *
- * <p>The primary forks one worker per core (or {@code --workers N}) and prints every event; each
- * worker reports in, then sends a tick every 200 ms; the primary counts the messages. Ctrl-C (or
- * {@code --seconds S}) disconnects every worker gracefully and prints the counts.
+ * <pre>{@code
+ * ./demo.sh [--policy rr|none] [--workers N] [--port P] [--threads T] [--seconds S]
+ * }</pre>
+ *
+ * <p>The primary forks one worker per core (or {@code --workers N}) and prints every event; each worker
+ * serves {@code Hello World\n} with Netty on the one shared port (8000, or {@code --port P}; 0 picks a
+ * free one), under the scheduling policy {@code --policy} (default: the {@value Cluster#SCHED_POLICY_ENV}
+ * environment variable, else "rr").
+ *
+ * <p>Ctrl-C (SIGINT), SIGTERM or the end of {@code --seconds S} shuts the cluster down gracefully: the
+ * primary asks every worker to stop; each worker stops taking connections, closes its idle keep-alive
+ * connections (busy ones after their response), then reports how many requests it answered; the primary
+ * prints each count and the total, disconnects the workers, waits for them to exit and exits with 0. A
+ * second signal during the shutdown kills the workers that are left.
  */
 public final class Demo {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
+    /** The listen queue: under rr the primary's, under none the one socket all workers accept on. */
+    static final int BACKLOG = 1024;
+    /** How long a worker lets busy connections finish their request before closing them anyway. */
+    private static final long DRAIN_MS = 3_000;
+    /** How long the primary waits for the reports, then for the exits, before killing workers. */
+    private static final long STEP_TIMEOUT_MS = 10_000;
 
     private Demo() {
     }
 
-    public static void main(String[] args) throws InterruptedException {
+    public static void main(String[] args) throws Exception {
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
         Cluster cluster = Cluster.get();
         if (cluster.isPrimary()) {
-            primary(cluster, Options.parse(args));
+            new Primary(cluster, options).start();
         } else {
-            worker(cluster.worker().orElseThrow());
+            worker(cluster, cluster.worker().orElseThrow(), options); // workers get the primary's arguments
         }
     }
 
-    private static void primary(Cluster cluster, Options options) throws InterruptedException {
-        Map<Integer, AtomicLong> received = new ConcurrentHashMap<>();
-        cluster.on(ClusterEvent.FORK, w -> log("fork      worker " + w.id() + " (pid " + w.pid() + ")"));
-        cluster.on(ClusterEvent.ONLINE, w -> log("online    worker " + w.id()));
-        cluster.on(ClusterEvent.MESSAGE, (w, m) -> {
-            long n = received.computeIfAbsent(w.id(), id -> new AtomicLong()).incrementAndGet();
-            if (n == 1) {
-                log("message   worker " + w.id() + " reports in: " + m);
-            }
-        });
-        cluster.on(ClusterEvent.DISCONNECT, w -> log("disconnect worker " + w.id()));
-        cluster.on(ClusterEvent.EXIT, (w, status) -> log("exit      worker " + w.id() + " with " + status
-                + (w.exitedAfterDisconnect().orElse(false) ? " (after disconnect)" : "")));
+    // ---- the primary ----
 
-        log("primary pid " + ProcessHandle.current().pid() + " forking " + options.workers + " workers"
-                + " (Ctrl-C to stop)");
-        for (int i = 0; i < options.workers; i++) {
-            cluster.fork();
+    private static final class Primary {
+        private final Cluster cluster;
+        private final Options options;
+        /** Requests and connections per worker id, as reported at shutdown. */
+        private final Map<Integer, Long> served = new ConcurrentSkipListMap<>();
+        private final Map<Integer, Long> connections = new ConcurrentHashMap<>();
+        /** Per worker id: completes when the worker reported its count, or can no longer. */
+        private final Map<Integer, CompletableFuture<Void>> reported = new ConcurrentHashMap<>();
+        /** Per worker id: completes when the worker's exit event has been printed. */
+        private final Map<Integer, CompletableFuture<Void>> exited = new ConcurrentHashMap<>();
+        private final AtomicInteger listening = new AtomicInteger();
+        private final AtomicBoolean shuttingDown = new AtomicBoolean();
+
+        Primary(Cluster cluster, Options options) {
+            this.cluster = cluster;
+            this.options = options;
         }
 
-        CountDownLatch allGone = new CountDownLatch(1);
-        Runnable shutdown = () -> {
-            log("disconnecting every worker");
-            cluster.disconnect(allGone::countDown);
+        void start() throws InterruptedException {
+            if (options.policy() != null) {
+                try {
+                    cluster.schedulingPolicy(options.policy()); // before the first fork, which freezes it
+                } catch (RuntimeException e) { // no policy of that name: the message names what was found
+                    System.err.println("--policy " + options.policy() + ": " + e.getMessage());
+                    System.exit(2);
+                }
+            }
+            cluster.on(ClusterEvent.FORK, w -> log("fork      worker " + w.id() + " (pid " + w.pid() + ")"));
+            cluster.on(ClusterEvent.ONLINE, w -> log("online    worker " + w.id()));
+            cluster.on(ClusterEvent.LISTENING, (w, address) -> {
+                log("listening worker " + w.id() + " on " + describe(address));
+                if (listening.incrementAndGet() == options.workers()) {
+                    log("all " + options.workers() + " workers listening: curl http://localhost:" + address.port() + "/");
+                }
+            });
+            cluster.on(ClusterEvent.MESSAGE, (w, m) -> {
+                if (m instanceof Map<?, ?> map && map.get("requests") instanceof Number n) {
+                    served.put(w.id(), n.longValue());
+                    if (map.get("connections") instanceof Number c) {
+                        connections.put(w.id(), c.longValue());
+                    }
+                    log("report    worker " + w.id() + ": " + n + " requests");
+                    future(reported, w.id()).complete(null);
+                }
+            });
+            cluster.on(ClusterEvent.DISCONNECT, w -> {
+                log("disconnect worker " + w.id());
+                future(reported, w.id()).complete(null); // it can no longer report
+            });
+            cluster.on(ClusterEvent.EXIT, (w, status) -> {
+                log("exit      worker " + w.id() + " with " + status
+                        + (w.exitedAfterDisconnect().orElse(false) ? " (after disconnect)" : ""));
+                future(reported, w.id()).complete(null);
+                future(exited, w.id()).complete(null);
+                if (!shuttingDown.get() && cluster.workers().isEmpty()) {
+                    log("no workers left (each exited on its own); the primary exits with 1");
+                    System.exit(1);
+                }
+            });
+
+            log("primary pid " + ProcessHandle.current().pid() + ": policy " + cluster.schedulingPolicy()
+                    + ", forking " + options.workers() + " workers to serve HTTP on port " + options.port()
+                    + " (Ctrl-C to stop)");
+            handleShutdownSignals();
+            for (int i = 0; i < options.workers(); i++) {
+                Worker w = cluster.fork();
+                future(reported, w.id());
+                future(exited, w.id());
+            }
+            if (options.seconds() > 0) {
+                Thread.sleep(options.seconds() * 1000L);
+                shutdown("--seconds " + options.seconds() + " elapsed");
+                System.exit(0);
+            }
+        }
+
+        /**
+         * SIGINT and SIGTERM run {@link #shutdown} and exit with 0, through sun.misc.Signal (javac warns
+         * about it; there is no public API). A shutdown hook could do the same work, but the JVM then exits
+         * with 128+signal, and only halt() could change that, skipping jcluster's deleteOnExit of its IPC
+         * directory; the hook is the fallback where the handlers are refused (-Xrs).
+         */
+        private void handleShutdownSignals() {
             try {
-                if (!allGone.await(10, TimeUnit.SECONDS)) {
-                    log("workers still running after 10 s; killing them");
-                    cluster.workers().values().forEach(w -> w.kill("SIGKILL"));
+                for (String name : List.of("INT", "TERM")) {
+                    sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> onSignal("SIG" + signal.getName()));
+                }
+            } catch (IllegalArgumentException | UnsupportedOperationException e) {
+                log("cannot handle SIGINT/SIGTERM (" + e.getMessage() + "); shutting down from a shutdown hook");
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown("JVM shutdown"), "demo-shutdown"));
+            }
+        }
+
+        private void onSignal(String signal) {
+            if (shuttingDown.get()) {
+                log(signal + " again: killing the workers that are left");
+                cluster.workers().values().forEach(w -> w.kill("SIGKILL"));
+                return;
+            }
+            Thread t = new Thread(() -> {
+                shutdown(signal);
+                System.exit(0);
+            }, "demo-shutdown");
+            // Signal handler threads are daemons, and so would this be: the JVM would end as the last
+            // worker exits (nothing else keeps a primary alive), before the counts are printed.
+            t.setDaemon(false);
+            t.start();
+        }
+
+        /** Asks every worker for its count, disconnects them, waits for their exits, prints the counts. */
+        void shutdown(String why) {
+            if (!shuttingDown.compareAndSet(false, true)) {
+                return;
+            }
+            log("shutting down (" + why + "): asking every worker to stop and report");
+            List<Worker> workers = new ArrayList<>(cluster.workers().values());
+            for (Worker w : workers) {
+                if (w.isConnected()) {
+                    w.send(Map.of("cmd", "shutdown"));
+                } else {
+                    future(reported, w.id()).complete(null);
+                }
+            }
+            await(workers, reported, "report");
+            log("disconnecting every worker");
+            CountDownLatch disconnected = new CountDownLatch(1);
+            cluster.disconnect(disconnected::countDown);
+            try {
+                if (!disconnected.await(STEP_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+                    log("workers still connected after " + STEP_TIMEOUT_MS + " ms");
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            received.forEach((id, n) -> log("worker " + id + " sent " + n + " messages"));
-            log("total " + received.values().stream().mapToLong(AtomicLong::get).sum() + " messages");
-        };
-        Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "demo-shutdown"));
-        if (options.seconds > 0) {
-            Thread.sleep(options.seconds * 1000L);
-            System.exit(0); // runs the shutdown hook, as Ctrl-C does
+            if (!await(workers, exited, "exit")) {
+                workers.stream().filter(w -> !w.isDead()).forEach(w -> w.kill("SIGKILL"));
+                await(workers, exited, "exit after SIGKILL");
+            }
+            long total = 0;
+            for (Worker w : workers) {
+                Long n = served.get(w.id());
+                if (n == null) {
+                    log("worker " + w.id() + " did not report");
+                } else {
+                    log("worker " + w.id() + " served " + n + " requests on "
+                            + connections.getOrDefault(w.id(), 0L) + " connections");
+                    total += n;
+                }
+            }
+            log("total " + total + " requests served by " + served.size() + " of " + workers.size() + " workers");
+            System.out.flush();
+        }
+
+        /** Waits until {@code what} completed for every worker; false (and says so) after the timeout. */
+        private boolean await(List<Worker> workers, Map<Integer, CompletableFuture<Void>> what, String name) {
+            CompletableFuture<?>[] all = workers.stream().map(w -> future(what, w.id())).toArray(CompletableFuture[]::new);
+            try {
+                CompletableFuture.allOf(all).get(STEP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                return true;
+            } catch (TimeoutException e) {
+                log("no " + name + " from every worker after " + STEP_TIMEOUT_MS + " ms");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException e) {
+                log("waiting for " + name + ": " + e.getCause());
+            }
+            return false;
+        }
+
+        private static CompletableFuture<Void> future(Map<Integer, CompletableFuture<Void>> map, int id) {
+            return map.computeIfAbsent(id, k -> new CompletableFuture<>());
         }
     }
 
-    private static void worker(Worker me) {
-        me.send(Map.of("hello", "worker " + me.id(), "pid", me.pid()));
-        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "demo-ticker");
-            t.setDaemon(true); // the channel keeps this worker alive, not the ticker
-            return t;
-        });
-        AtomicLong ticks = new AtomicLong();
-        ticker.scheduleAtFixedRate(() -> {
-            if (me.isConnected()) { // false as soon as a disconnect starts
-                me.send(Map.of("tick", ticks.incrementAndGet()));
+    private static String describe(ListenAddress address) {
+        String host = address.address().contains(":") ? "[" + address.address() + "]" : address.address();
+        return host + ":" + address.port() + " (address type " + address.addressType().nodeValue() + ")";
+    }
+
+    // ---- a worker ----
+
+    private static void worker(Cluster cluster, Worker me, Options options) throws IOException {
+        HelloServer http = new HelloServer(options.threads());
+        ClusterServer server;
+        try {
+            server = cluster.listen(ServerOptions.tcp(options.port()).withBacklog(BACKLOG), http);
+        } catch (ListenException e) {
+            System.err.println("worker " + me.id() + ": cannot listen on port " + options.port() + ": " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        AtomicBoolean stopping = new AtomicBoolean();
+        Runnable stop = () -> {
+            if (!stopping.compareAndSet(false, true)) {
+                return;
             }
-        }, 200, 200, TimeUnit.MILLISECONDS);
-        me.on(WorkerEvent.DISCONNECT, ticker::shutdown);
+            server.close();
+            http.drain();
+            server.closed().toCompletableFuture()
+                    .orTimeout(DRAIN_MS, TimeUnit.MILLISECONDS)
+                    .exceptionally(timeout -> {
+                        http.closeAll(); // still busy after the grace period
+                        return null;
+                    })
+                    .thenRun(() -> {
+                        // The callback takes the error of a channel that closed meanwhile (the primary
+                        // disconnected this worker without asking for its count): nobody to tell.
+                        me.send(Map.of("requests", http.requests(), "connections", http.connections()), error -> { });
+                        http.shutdown();
+                    });
+        };
+        me.on(WorkerEvent.MESSAGE, m -> {
+            if (m instanceof Map<?, ?> map && "shutdown".equals(map.get("cmd"))) {
+                stop.run();
+            }
+        });
+        // A disconnect that did not start with our message (the primary's cluster.disconnect(), say)
+        // closes the server and then waits for its connections: close the idle ones then too.
+        Thread watch = new Thread(() -> {
+            while (server.isOpen()) {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            stop.run();
+        }, "demo-close-watch");
+        watch.setDaemon(true);
+        watch.start();
     }
 
     private static void log(String line) {
         System.out.println(LocalTime.now().format(TIME) + "  " + line);
     }
 
-    private record Options(int workers, int seconds) {
+    record Options(String policy, int workers, int port, int threads, int seconds) {
+        static final String USAGE = "options: --policy rr|none, --workers N, --port P (0 picks a free port),"
+                + " --threads T (event loop threads per worker), --seconds S";
+
         static Options parse(String[] args) {
+            String policy = null; // the cluster's default: JCLUSTER_SCHED_POLICY, else rr
             int workers = Runtime.getRuntime().availableProcessors();
+            int port = 8000;
+            int threads = 1;
             int seconds = 0;
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
-                    case "--workers" -> workers = positive(args, ++i, "--workers");
-                    case "--seconds" -> seconds = positive(args, ++i, "--seconds");
-                    default -> throw new IllegalArgumentException("Unknown option " + args[i]
-                            + "; the demo takes --workers N and --seconds S");
+                    case "--policy" -> policy = value(args, ++i, "--policy");
+                    case "--workers" -> workers = number(args, ++i, "--workers", 1, 1024);
+                    case "--port" -> port = number(args, ++i, "--port", 0, 65535);
+                    case "--threads" -> threads = number(args, ++i, "--threads", 1, 64);
+                    case "--seconds" -> seconds = number(args, ++i, "--seconds", 1, Integer.MAX_VALUE);
+                    default -> throw new IllegalArgumentException("Unknown option " + args[i] + "; " + USAGE);
                 }
             }
-            return new Options(workers, seconds);
+            return new Options(policy, workers, port, threads, seconds);
         }
 
-        private static int positive(String[] args, int i, String name) {
+        private static String value(String[] args, int i, String name) {
+            if (i >= args.length || args[i].startsWith("--")) {
+                throw new IllegalArgumentException(name + " needs a value; " + USAGE);
+            }
+            return args[i];
+        }
+
+        private static int number(String[] args, int i, String name, int min, int max) {
             try {
-                int value = Integer.parseInt(args[i]);
-                if (value > 0) {
+                int value = Integer.parseInt(value(args, i, name));
+                if (value >= min && value <= max) {
                     return value;
                 }
-            } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+            } catch (NumberFormatException e) {
                 // reported below
             }
-            throw new IllegalArgumentException(name + " takes a positive whole number");
+            throw new IllegalArgumentException(name + " takes a whole number from " + min + " to " + max);
         }
     }
 }

@@ -5,95 +5,201 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The demo as ./demo.sh runs it, on the module path: workers fork, come online and message, and a
- * shutdown signal to the primary disconnects them gracefully. Workers sit in process groups of their
- * own, so a terminal's Ctrl-C (SIGINT to the foreground group) reaches the primary alone; SIGTERM
- * runs the same shutdown path and, unlike SIGINT, cannot have been ignored by whoever started the build.
+ * The demo as ./demo.sh runs it, on the module path, under each scheduling policy: two workers fork,
+ * come online and listen on one free port; HTTP requests (keep-alive, several at once, and
+ * {@code Connection: close}) get {@code Hello World}; SIGTERM to the primary shuts the cluster down
+ * gracefully (the client's idle keep-alive connections included), prints each worker's request count
+ * and a total equal to the requests sent, and the primary exits with 0 after its workers.
+ *
+ * <p>Workers sit in process groups of their own, so a terminal's Ctrl-C (SIGINT to the foreground group)
+ * reaches the primary alone; SIGTERM runs the same shutdown path and, unlike SIGINT, cannot have been
+ * ignored by whoever started the build. No sleeps: every wait is for an output line, with a deadline.
  */
 class DemoTest {
-    private static final long DEADLINE_S = 60;
-    private static final Pattern FORK = Pattern.compile("fork\\s+worker (\\d+) \\(pid (\\d+)\\)");
+    static {
+        // java.net.http refuses to set "Connection" unless told otherwise; read once, at its first use.
+        System.setProperty("jdk.httpclient.allowRestrictedHeaders", "connection");
+    }
 
-    @Test
-    void workersForkComeOnlineMessageAndExitGracefullyOnAShutdownSignal() throws Exception {
+    private static final long DEADLINE_S = 60;
+    private static final int KEEP_ALIVE_SEQUENTIAL = 20;
+    private static final int KEEP_ALIVE_CONCURRENT = 16;
+    private static final int CLOSE_SEQUENTIAL = 20;
+    private static final Pattern FORK = Pattern.compile("fork\\s+worker (\\d+) \\(pid (\\d+)\\)");
+    private static final Pattern LISTENING = Pattern.compile("listening worker (\\d+) on .*:(\\d+) \\(address type");
+    private static final Pattern SERVED = Pattern.compile("worker (\\d+) served (\\d+) requests");
+    private static final Pattern TOTAL = Pattern.compile("total (\\d+) requests served by (\\d+) of (\\d+) workers");
+    private static final String EOF = "\u0000eof";
+
+    @ParameterizedTest(name = "policy {0}")
+    @ValueSource(strings = {"rr", "none"})
+    void workersServeHttpOnOnePortAndReportTheirCountsOnAShutdownSignal(String policy) throws Exception {
         List<String> command = List.of(ProcessHandle.current().info().command().orElseThrow(),
                 "--enable-native-access=org.jnrproject.jffi",
                 "--module-path", System.getProperty("jdk.module.path"),
                 // surefire keeps jffi's native-library jar on the class path; its stub loads from there
                 "-cp", System.getProperty("java.class.path"),
-                "-m", "jcluster.examples/org.jcluster.examples.Demo", "--workers", "2");
+                "-m", "jcluster.examples/org.jcluster.examples.Demo",
+                "--policy", policy, "--workers", "2", "--port", "0");
         Process primary = new ProcessBuilder(command).redirectErrorStream(true).start();
+        List<Long> workerPids = new ArrayList<>();
         try {
-            LinkedBlockingQueue<String> lines = lines(primary);
-            List<String> seen = new ArrayList<>();
-            List<Long> workerPids = new ArrayList<>();
-            int reportedIn = 0;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_S);
-            while (reportedIn < 2) {
-                String line = lines.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-                assertThat(line).as("demo output within %d s; so far %s", DEADLINE_S, seen).isNotNull();
-                seen.add(line);
+            Output out = new Output(primary);
+            out.awaitLine(line -> line.contains("all 2 workers listening"));
+            for (String line : out.seen) {
                 Matcher fork = FORK.matcher(line);
                 if (fork.find()) {
                     workerPids.add(Long.parseLong(fork.group(2)));
                 }
-                if (line.contains("reports in")) {
-                    reportedIn++;
-                }
             }
             assertThat(workerPids).hasSize(2);
+            List<Integer> ports = out.seen.stream().map(LISTENING::matcher).filter(Matcher::find)
+                    .map(m -> Integer.parseInt(m.group(2))).toList();
+            assertThat(ports).as("the port each worker listens on").hasSize(2).doesNotContain(0);
+            assertThat(ports.get(1)).as("one shared port").isEqualTo(ports.get(0));
             for (long worker : workerPids) {
                 assertThat(processGroup(worker)).as("worker %d's process group", worker)
                         .isEqualTo(worker).isNotEqualTo(processGroup(primary.pid()));
             }
 
+            int sent = sendRequests(URI.create("http://127.0.0.1:" + ports.get(0) + "/"));
+
+            // The client still holds idle keep-alive connections: the workers must close them to finish.
             new ProcessBuilder("kill", "-TERM", Long.toString(primary.pid())).start().waitFor();
-            assertThat(primary.waitFor(DEADLINE_S, TimeUnit.SECONDS)).isTrue();
-            String line;
-            while ((line = lines.poll(5, TimeUnit.SECONDS)) != null && !line.equals(EOF)) {
-                seen.add(line);
+            assertThat(primary.waitFor(DEADLINE_S, TimeUnit.SECONDS)).as("primary exits; output %s", out.seen).isTrue();
+            out.awaitLine(EOF::equals);
+            assertThat(primary.exitValue()).as("primary's exit code; output %s", out.seen).isZero();
+            for (long worker : workerPids) {
+                assertThat(ProcessHandle.of(worker).map(ProcessHandle::isAlive).orElse(false))
+                        .as("worker %d still running", worker).isFalse();
             }
-            String out = String.join("\n", seen);
-            assertThat(out).contains("online    worker 1", "online    worker 2", "disconnecting every worker",
-                    "disconnect worker 1", "disconnect worker 2",
+
+            String text = String.join("\n", out.seen);
+            assertThat(text).contains("policy " + policy, "online    worker 1", "online    worker 2",
+                    "shutting down (SIGTERM)", "disconnect worker 1", "disconnect worker 2",
                     "exit      worker 1 with code 0 (after disconnect)",
-                    "exit      worker 2 with code 0 (after disconnect)", "total ");
+                    "exit      worker 2 with code 0 (after disconnect)");
+            Map<Integer, Long> served = new TreeMap<>();
+            for (String line : out.seen) {
+                Matcher m = SERVED.matcher(line);
+                if (m.find()) {
+                    served.put(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)));
+                }
+            }
+            assertThat(served).as("each worker's count; output %s", text).containsOnlyKeys(1, 2);
+            assertThat(served.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(sent);
+            Matcher total = out.seen.stream().map(TOTAL::matcher).filter(Matcher::find).findFirst().orElseThrow(
+                    () -> new AssertionError("no total line in " + text));
+            assertThat(Long.parseLong(total.group(1))).as("total").isEqualTo(sent);
+            assertThat(total.group(2)).isEqualTo("2");
+            if (policy.equals("rr")) {
+                // One connection per request, handed out in turn: both workers get some.
+                assertThat(served.values()).as("requests per worker under rr").allMatch(n -> n > 0);
+            }
         } finally {
             primary.destroyForcibly();
+            for (long worker : workerPids) {
+                ProcessHandle.of(worker).ifPresent(ProcessHandle::destroyForcibly);
+            }
         }
     }
 
-    private static final String EOF = "\u0000eof";
+    /** Keep-alive requests one by one and several at once, then one connection per request; returns the count. */
+    private static int sendRequests(URI uri) throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(DEADLINE_S)).build();
+        HttpRequest keepAlive = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(DEADLINE_S)).build();
+        HttpRequest close = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(DEADLINE_S))
+                .header("Connection", "close").build();
+        int sent = 0;
+        for (int i = 0; i < KEEP_ALIVE_SEQUENTIAL; i++, sent++) {
+            HttpResponse<String> response = client.send(keepAlive, HttpResponse.BodyHandlers.ofString());
+            assertHello(response);
+            assertThat(response.headers().firstValue("connection")).as("keep-alive response").isEmpty();
+        }
+        List<CompletableFuture<HttpResponse<String>>> concurrent = new ArrayList<>();
+        for (int i = 0; i < KEEP_ALIVE_CONCURRENT; i++, sent++) {
+            concurrent.add(client.sendAsync(keepAlive, HttpResponse.BodyHandlers.ofString()));
+        }
+        for (CompletableFuture<HttpResponse<String>> response : concurrent) {
+            assertHello(response.get(DEADLINE_S, TimeUnit.SECONDS));
+        }
+        for (int i = 0; i < CLOSE_SEQUENTIAL; i++, sent++) {
+            HttpResponse<String> response = client.send(close, HttpResponse.BodyHandlers.ofString());
+            assertHello(response);
+            assertThat(response.headers().firstValue("connection")).hasValue("close");
+        }
+        return sent;
+    }
 
-    private static LinkedBlockingQueue<String> lines(Process process) {
-        LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    lines.add(line);
+    private static void assertHello(HttpResponse<String> response) {
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("Hello World\n");
+        assertThat(response.headers().firstValue("content-type")).hasValue("text/plain");
+        assertThat(response.headers().firstValueAsLong("content-length")).hasValue(12);
+    }
+
+    /** The primary's output, line by line, read by a thread of its own. */
+    private static final class Output {
+        final List<String> seen = new ArrayList<>();
+        private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+
+        Output(Process process) {
+            Thread reader = new Thread(() -> {
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                        StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = in.readLine()) != null) {
+                        lines.add(line);
+                    }
+                } catch (IOException e) {
+                    lines.add("read failed: " + e);
                 }
-            } catch (IOException e) {
-                lines.add("read failed: " + e);
+                lines.add(EOF);
+            }, "demo-output");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        /** Reads lines (keeping them in {@link #seen}) until one matches; fails after the deadline. */
+        void awaitLine(Predicate<String> wanted) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_S);
+            while (true) {
+                String line = lines.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                assertThat(line).as("demo output within %d s; so far %s", DEADLINE_S, seen).isNotNull();
+                if (wanted.test(line)) {
+                    if (!line.equals(EOF)) {
+                        seen.add(line);
+                    }
+                    return;
+                }
+                assertThat(line).as("demo output ended; so far %s", seen).isNotEqualTo(EOF);
+                seen.add(line);
             }
-            lines.add(EOF);
-        });
-        reader.setDaemon(true);
-        reader.start();
-        return lines;
+        }
     }
 
     /** Field 5 of /proc/PID/stat, after the parenthesised command name. */

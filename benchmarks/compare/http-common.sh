@@ -1,0 +1,163 @@
+# Shared by http.sh and http-scaling.sh (sourced, not run): builds the demo, snapshots its module path,
+# prepares the start-up recipe, and starts and stops jcluster's and Node's HTTP hello world clusters.
+#
+# Environment knobs: DEMO_THREADS (event-loop threads per worker, default 1), JVM_FLAGS (replaces the
+# throughput flags below), CONNECTIONS (wrk connections, default 32, as ../shared/peer-bench/run-http.sh).
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+peer=${PEER_BENCH:-$root/../shared/peer-bench}
+connections=${CONNECTIONS:-32}
+demo_threads=${DEMO_THREADS:-1}
+work=$root/benchmarks/target/http-compare
+
+# Whatever happens, leave no cluster behind (workers end with their primary, in jcluster and in Node).
+demo_pid=""; node_pid=""
+cleanup() {
+  local pid
+  for pid in $demo_pid $node_pid; do
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  done
+  return 0
+}
+trap cleanup EXIT
+
+command -v node >/dev/null || { echo "node is needed for the side-by-side runs" >&2; exit 1; }
+[ -f "$peer/http-hello.js" ] || { echo "Node peer scripts not found at $peer (set PEER_BENCH)" >&2; exit 1; }
+
+# wrk, installed if missing (Debian/Ubuntu).
+if ! command -v wrk >/dev/null; then
+  echo "wrk is missing: installing it with apt-get" >&2
+  sudo_=""; [ "$(id -u)" = 0 ] || sudo_=sudo
+  $sudo_ apt-get install -y wrk >&2 || { $sudo_ apt-get update >&2 && $sudo_ apt-get install -y wrk >&2; } \
+    || { echo "could not install wrk; install it and run again" >&2; exit 1; }
+fi
+
+# Build, then copy the demo's module path to a directory of our own: a concurrent `mvn install`
+# rewrites the jars in ~/.m2, and a JVM that loads a class from a rewritten jar fails.
+mvn -q -B -ntp -Dstyle.color=never -f "$root/pom.xml" -DskipTests -pl examples -am install >&2
+lib=$work/lib
+rm -rf "$lib"; mkdir -p "$lib"
+cp -p "$root"/examples/target/examples-*.jar $(tr ':' ' ' < "$root/examples/target/module-path.txt") "$lib/"
+
+# Workers inherit the primary's JVM flags (rule 40): these are every JVM's flags. SerialGC: two workers
+# and wrk share two cores, so no GC threads beyond the one that runs; C2 stays on for throughput.
+# -Xss256k and the heap bounds keep each JVM small; jnr.ffi.asm off as in ipc-echo.sh.
+jvm_flags=(${JVM_FLAGS:--XX:+UseSerialGC -Xss256k -Xms32m -Xmx256m -Djnr.ffi.asm.enabled=false})
+jvm_flags=(--enable-native-access=org.jnrproject.jffi "${jvm_flags[@]}")
+
+# The start-up recipe of ipc-echo.sh (README, "Worker start-up recipe"): jffi's stub unpacked once, and
+# an AppCDS archive of a training run (a cluster of one worker that answers a few requests; the primary
+# exits last, so its archive is the one kept). A stale archive is reported by the JVM and ignored.
+jffi_dir=$work/jffi-native
+if [ ! -f "$jffi_dir/libjffi-1.2.so" ]; then
+  mkdir -p "$jffi_dir"
+  (cd "$jffi_dir" && unzip -q -o "$lib"/jffi-*-native.jar 'jni/x86_64-Linux/libjffi-1.2.so' \
+    && mv jni/x86_64-Linux/libjffi-1.2.so . && rm -r jni)
+fi
+jvm_flags+=(-Djffi.boot.library.path="$jffi_dir")
+cds=$work/demo-appcds.jsa
+train_cds() {
+  rm -f "$cds"
+  local log=$work/train.log pid port
+  java "${jvm_flags[@]}" -XX:ArchiveClassesAtExit="$cds" --module-path "$lib" \
+    -m jcluster.examples/org.jcluster.examples.Demo --workers 1 --port 0 >"$log" 2>&1 &
+  pid=$!; demo_pid=$pid
+  port=$(await_demo "$log" "$pid" 1) || { kill -KILL "$pid" 2>/dev/null; rm -f "$cds"; return 0; }
+  wrk -t1 -c4 -d1s "http://127.0.0.1:$port/" >/dev/null
+  wrk -t1 -c4 -d1s -H 'Connection: close' "http://127.0.0.1:$port/" >/dev/null
+  kill -TERM "$pid"; wait "$pid" || rm -f "$cds"
+}
+
+# await_demo LOG PID WORKERS: waits until every worker listens; prints the port.
+await_demo() {
+  local log=$1 pid=$2 n=$3
+  for _ in $(seq 1200); do
+    if grep -q "all $n workers listening" "$log"; then
+      grep -m1 'listening worker' "$log" | sed -E 's/.*:([0-9]+) \(address type.*/\1/'
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "the demo did not come up; its output:" >&2; cat "$log" >&2
+  return 1
+}
+
+# start_demo POLICY WORKERS LOG: starts the Netty demo on a free port; sets demo_pid and demo_port.
+start_demo() {
+  local policy=$1 n=$2 log=$3
+  java "${jvm_flags[@]}" ${cds_flag:+"$cds_flag"} --module-path "$lib" \
+    -m jcluster.examples/org.jcluster.examples.Demo \
+    --policy "$policy" --workers "$n" --port 0 --threads "$demo_threads" >"$log" 2>&1 &
+  demo_pid=$!
+  demo_port=$(await_demo "$log" "$demo_pid" "$n") || exit 1
+}
+
+# stop_demo LOG: SIGTERM, then waits for the exit; the demo prints each worker's count: sets demo_counts
+# (one per line). Not in a $(...) subshell, which cannot wait for the demo.
+stop_demo() {
+  local log=$1 status=0
+  kill -TERM "$demo_pid"
+  wait "$demo_pid" || status=$?
+  [ "$status" = 0 ] || echo "the demo exited with $status (expected 0); its output is in $log" >&2
+  demo_counts=$(sed -nE 's/.*worker [0-9]+ served ([0-9]+) requests.*/\1/p' "$log")
+}
+
+# demo_worker_pids LOG: the workers' pids from the fork lines.
+demo_worker_pids() {
+  sed -nE 's/.*fork +worker [0-9]+ \(pid ([0-9]+)\).*/\1/p' "$1"
+}
+
+# start_node POLICY WORKERS LOG: ../shared/peer-bench/http-hello.js on a free port; sets node_pid, node_port.
+# http-hello.js takes a fixed port: on a bind failure (a port taken meanwhile) it tries another.
+start_node() {
+  local policy=$1 n=$2 log=$3 attempt
+  for attempt in 1 2 3; do
+    node_port=$(free_port)
+    POLICY=$policy WORKERS=$n PORT=$node_port node "$peer/http-hello.js" >"$log" 2>&1 &
+    node_pid=$!
+    for _ in $(seq 600); do
+      grep -q '^ready' "$log" && return 0
+      grep -q EADDRINUSE "$log" && break
+      kill -0 "$node_pid" 2>/dev/null || break
+      sleep 0.05
+    done
+    kill -KILL "$node_pid" 2>/dev/null; wait "$node_pid" 2>/dev/null || true
+  done
+  echo "node did not come up; its output:" >&2; cat "$log" >&2
+  exit 1
+}
+
+# stop_node LOG: SIGTERM; http-hello.js prints "dist n1 n2 ...": sets node_counts (one per line).
+stop_node() {
+  local log=$1
+  kill -TERM "$node_pid"; wait "$node_pid" || true
+  node_counts=$(grep '^dist' "$log" | tr ' ' '\n' | grep -E '^[0-9]+$' || true)
+}
+
+# free_port: a port nothing listens on, below the ephemeral range (where wrk's client sockets, thousands of
+# them in TIME_WAIT after a Connection: close run, would make a bind fail).
+free_port() {
+  local port low
+  low=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  while :; do
+    port=$((10000 + RANDOM % (low - 10000)))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+  done
+}
+
+# run_wrk MODE PORT SECONDS: prints "req/s requests errors" for keepalive or close.
+run_wrk() {
+  local mode=$1 port=$2 secs=$3 header=()
+  [ "$mode" = close ] && header=(-H 'Connection: close')
+  wrk -t1 -c"$connections" -d"${secs}s" "${header[@]}" "http://127.0.0.1:$port/" | awk '
+    /requests in/ { n = $1 }
+    /Socket errors/ { gsub(",", ""); e = $4 + $6 + $8 + $10 }
+    /Non-2xx/ { e += $NF }
+    /Requests\/sec/ { r = $2 }
+    END { printf "%.0f %d %d\n", r, n, e }'
+}
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+# spread: max/min of the numbers on stdin (one per line)
+spread() { awk 'NR == 1 || $1 > max { max = $1 } NR == 1 || $1 < min { min = $1 } END { if (NR > 1 && min > 0) printf "%.3f", max / min; else print "n/a" }'; }

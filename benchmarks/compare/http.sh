@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# jcluster's HTTP demo (Netty in each worker, ./demo.sh) against Node's cluster HTTP hello world
+# (../shared/peer-bench/http-hello.js), 2 workers each, under wrk: keep-alive and `Connection: close`,
+# scheduling policies rr and none. Runs alternate jcluster/Node within each case, in one invocation
+# (this machine is noisy: only ratios taken in the same run mean much).
+#
+#   benchmarks/compare/http.sh [SECONDS] [ROUNDS]     (defaults: 3 s per run, 3 rounds: ~3.5 minutes)
+#
+# Prints, per case, medians over the rounds:
+#   http <policy> <keepalive|close> jcluster=<req/s> node=<req/s> ratio=<x> spread=<max/min> node_spread=<max/min>
+# spread is max/min of the requests each worker answered (the demo's counts at shutdown, Node's "dist"
+# line), over the whole case: its warm-up and every round.
+#
+# Per case, both clusters start fresh on free ports (the other one idles meanwhile); jcluster gets a
+# WARMUP-second wrk run first, Node a 2 s one. Then ROUNDS times: a jcluster run, a Node run. wrk: 1
+# thread, CONNECTIONS (32) connections, as run-http.sh.
+# WARMUP defaults to 20 s: the JIT compiles while wrk and the workers hold both cores, so a cold
+# cluster takes ~15-20 s of load to reach its steady state (3 s runs from a cold start, rr: keep-alive
+# 7k 17k 15k 22k 78k 91k 74k 78k req/s; close 1.3k 4.5k 5.0k 6.0k 6.8k 12.3k 13.5k 14.2k 15.2k 16.5k).
+# C1 alone (-XX:TieredStopAtLevel=1) is warm within 3 s but peaks lower (~62k and ~7k); C2 alone
+# (-XX:-TieredCompilation) is no quicker.
+# Knobs: POLICIES ("rr none"), MODES ("keepalive close"), WORKERS (2), WARMUP (20), and those of
+# http-common.sh (DEMO_THREADS, JVM_FLAGS, CONNECTIONS); VERBOSE=1 prints every run's figure.
+set -euo pipefail
+duration=${1:-3}
+rounds=${2:-3}
+policies=${POLICIES:-rr none}
+modes=${MODES:-keepalive close}
+workers=${WORKERS:-2}
+warmup=${WARMUP:-20}
+source "$(dirname "$0")/http-common.sh"
+
+if [ ! -s "$cds" ] || [ -n "$(find "$lib" -newer "$cds" -print -quit)" ]; then
+  train_cds
+fi
+cds_flag=""
+[ -s "$cds" ] && cds_flag=-XX:SharedArchiveFile=$cds
+
+for policy in $policies; do
+  for mode in $modes; do
+    jlog=$work/demo-$policy-$mode.log; nlog=$work/node-$policy-$mode.log
+    start_demo "$policy" "$workers" "$jlog"
+    start_node "$policy" "$workers" "$nlog"
+    run_wrk "$mode" "$demo_port" "$warmup" >/dev/null
+    run_wrk "$mode" "$node_port" 2 >/dev/null
+    j=""; n=""; errors=""
+    for _ in $(seq "$rounds"); do
+      read -r rps _ err < <(run_wrk "$mode" "$demo_port" "$duration"); j="$j $rps"
+      [ "$err" = 0 ] || errors="$errors jcluster:$err"
+      read -r rps _ err < <(run_wrk "$mode" "$node_port" "$duration"); n="$n $rps"
+      [ "$err" = 0 ] || errors="$errors node:$err"
+    done
+    stop_demo "$jlog"; jspread=$(echo "$demo_counts" | spread)
+    stop_node "$nlog"; nspread=$(echo "$node_counts" | spread)
+    jm=$(echo "$j" | median); nm=$(echo "$n" | median)
+    echo "http $policy $mode jcluster=$jm node=$nm ratio=$(ratio "$jm" "$nm") spread=$jspread node_spread=$nspread"
+    [ -z "$errors" ] || echo "  (wrk reported errors:$errors)" >&2
+    [ -z "${VERBOSE:-}" ] || echo "  (runs: jcluster$j; node$n)" >&2
+  done
+done
+echo "(jcluster ran with: ${jvm_flags[*]} ${cds_flag} --threads $demo_threads; wrk -t1 -c$connections)"

@@ -1,0 +1,240 @@
+package org.jcluster.examples;
+
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.ReadOnlyHttpHeaders;
+import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+import org.jcluster.api.ConnectionHandler;
+
+/**
+ * A worker's HTTP hello world on Netty: every connection jcluster hands over (a connected, blocking
+ * JDK {@link SocketChannel}) is made non-blocking, wrapped in a {@link NioSocketChannel} and registered
+ * with one {@link NioEventLoopGroup}. Answers every request with {@code Hello World\n} (text/plain, with
+ * content-length), keeps connections alive unless the client asks for {@code Connection: close} (or
+ * speaks HTTP/1.0 without keep-alive), and counts the requests it answered.
+ *
+ * <p>{@link #drain()} is the graceful part: idle keep-alive connections close at once, a connection in
+ * the middle of a request closes right after its response (which says {@code Connection: close}).
+ * Without it a graceful disconnect would wait for idle keep-alive connections forever (Node rule 16:
+ * a worker's servers, and their connections, close before its channel does).
+ *
+ * <p>Threads: {@link #onConnection} runs on jcluster's connection thread; everything about one
+ * connection runs on its event loop; {@link #drain()} runs anywhere and hands each connection's part to
+ * that connection's loop.
+ */
+final class HelloServer implements ConnectionHandler {
+    private static final byte[] BODY = "Hello World\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] BAD_REQUEST = "Bad Request\n".getBytes(StandardCharsets.US_ASCII);
+    /**
+     * The answer's headers, built once: immutable, so every connection on every thread shares them (a
+     * response's headers are otherwise its largest allocation). HttpServerCodec only changes the headers
+     * of 1xx, 204 and 205 responses, and of a 2xx answer to CONNECT, which get headers of their own.
+     */
+    private static final HttpHeaders KEEP_ALIVE = headers(BODY.length, null);
+    private static final HttpHeaders KEEP_ALIVE_HTTP_1_0 = headers(BODY.length, HttpHeaderValues.KEEP_ALIVE);
+    private static final HttpHeaders CLOSE = headers(BODY.length, HttpHeaderValues.CLOSE);
+
+    private final EventLoopGroup group;
+    private final LongAdder requests = new LongAdder();
+    private final LongAdder connections = new LongAdder();
+    private final Set<Connection> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean draining;
+
+    HelloServer(int threads) {
+        // Daemon threads: after a graceful disconnect the worker JVM ends when nothing else keeps it
+        // alive, and an event loop group with nothing to do should not.
+        group = new NioEventLoopGroup(threads, new DefaultThreadFactory("demo-http", true));
+    }
+
+    private static HttpHeaders headers(int contentLength, CharSequence connection) {
+        List<CharSequence> pairs = new ArrayList<>(List.of(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN,
+                HttpHeaderNames.CONTENT_LENGTH, AsciiString.of(Integer.toString(contentLength))));
+        if (connection != null) {
+            pairs.add(HttpHeaderNames.CONNECTION);
+            pairs.add(connection);
+        }
+        return new ReadOnlyHttpHeaders(false, pairs.toArray(CharSequence[]::new));
+    }
+
+    /** Requests answered so far. */
+    long requests() {
+        return requests.sum();
+    }
+
+    /** Connections taken so far. */
+    long connections() {
+        return connections.sum();
+    }
+
+    @Override
+    public boolean onConnection(SocketChannel connection) throws IOException {
+        if (draining) {
+            return false; // untouched: under rr the primary hands it to another worker
+        }
+        connection.configureBlocking(false);
+        NioSocketChannel channel = new NioSocketChannel(connection);
+        channel.pipeline().addLast(new HttpServerCodec(), new Connection());
+        group.register(channel);
+        connections.increment();
+        return true;
+    }
+
+    /**
+     * Stops keeping connections alive: idle ones close now, busy ones after their current response.
+     * New connections are refused from here on. Idempotent.
+     */
+    void drain() {
+        draining = true;
+        for (Connection c : open) {
+            c.ctx.executor().execute(c::closeIfIdle);
+        }
+    }
+
+    /** Closes whatever is still open, mid-request or not (after a drain that took too long). */
+    void closeAll() {
+        for (Connection c : open) {
+            c.ctx.close();
+        }
+    }
+
+    /** Ends the event loops once their connections are gone. */
+    void shutdown() {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+
+    /**
+     * One connection's state, touched only on its event loop. A request is answered once it has been
+     * read completely ({@link LastHttpContent}); responses are flushed when a read completes, so
+     * pipelined requests go out together.
+     */
+    private final class Connection extends ChannelInboundHandlerAdapter {
+        ChannelHandlerContext ctx;
+        /** The current request's version and keep-alive wish, between its head and its end. */
+        private HttpVersion version;
+        private boolean keepAlive;
+        private boolean inRequest;
+        /** The current request is a CONNECT. */
+        private boolean connect;
+        /** A response that closes the connection went out: ignore anything after it. */
+        private boolean closing;
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) throws Exception {
+            open.add(this);
+            if (draining) {
+                closeIfIdle(); // registered while a drain went over the open set
+            }
+            super.channelActive(ctx);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            open.remove(this);
+            super.channelInactive(ctx);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                if (closing) {
+                    return;
+                }
+                if (msg instanceof HttpRequest request) {
+                    if (request.decoderResult().isFailure()) {
+                        badRequest(ctx);
+                        return;
+                    }
+                    version = request.protocolVersion();
+                    keepAlive = HttpUtil.isKeepAlive(request);
+                    connect = HttpMethod.CONNECT.equals(request.method());
+                    inRequest = true;
+                }
+                if (msg instanceof LastHttpContent && inRequest) {
+                    inRequest = false;
+                    requests.increment();
+                    respond(ctx, keepAlive && !draining);
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        private void respond(ChannelHandlerContext ctx, boolean keepAlive) {
+            HttpHeaders headers = !keepAlive ? CLOSE : version.isKeepAliveDefault() ? KEEP_ALIVE : KEEP_ALIVE_HTTP_1_0;
+            if (connect) {
+                headers = new DefaultHttpHeaders().add(headers); // the codec edits a 2xx answer to CONNECT
+            }
+            FullHttpResponse response = new DefaultFullHttpResponse(version, HttpResponseStatus.OK,
+                    Unpooled.wrappedBuffer(BODY), headers, EmptyHttpHeaders.INSTANCE);
+            if (keepAlive) {
+                ctx.write(response); // flushed when this read completes, with any other pipelined answer
+            } else {
+                closing = true;
+                ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        private void badRequest(ChannelHandlerContext ctx) {
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_REQUEST,
+                    Unpooled.wrappedBuffer(BAD_REQUEST), headers(BAD_REQUEST.length, HttpHeaderValues.CLOSE),
+                    EmptyHttpHeaders.INSTANCE);
+            closing = true;
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.flush();
+        }
+
+        void closeIfIdle() {
+            if (!inRequest && !closing) {
+                closing = true;
+                // Through the pipeline, so that any response still being written goes out first.
+                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close(); // a reset by the client, typically: nothing to tell anyone
+        }
+    }
+}
