@@ -510,19 +510,15 @@ public final class NativeSockets {
     // Calls and structs
 
     private static CallContext context(Type result, Type... parameters) {
-        return CallContext.getCallContext(result, parameters, CallingConvention.DEFAULT, true);
+        return Syscalls.context(result, parameters);
     }
 
     private static long symbol(Library library, String name) {
-        long address = library.getSymbolAddress(name);
-        if (address == 0L) {
-            throw new IllegalStateException("libc symbol " + name + " not found: " + Library.getLastError());
-        }
-        return address;
+        return Syscalls.symbol(library, name);
     }
 
     private static int errno() {
-        return LastError.getInstance().get();
+        return Syscalls.errno();
     }
 
     private static int socket(int domain, int type, int protocol) {

@@ -102,11 +102,12 @@ public final class Syscalls {
     private Syscalls() {
     }
 
-    private static CallContext context(Type result, Type... parameters) {
+    /** A call signature that saves errno right after the call (shared with {@link NativeSockets}). */
+    static CallContext context(Type result, Type... parameters) {
         return CallContext.getCallContext(result, parameters, CallingConvention.DEFAULT, true);
     }
 
-    private static long symbol(Library library, String name) {
+    static long symbol(Library library, String name) {
         long address = library.getSymbolAddress(name);
         if (address == 0L) {
             throw new IllegalStateException("libc symbol " + name + " not found: " + Library.getLastError());
@@ -114,7 +115,7 @@ public final class Syscalls {
         return address;
     }
 
-    private static int errno() {
+    static int errno() {
         return LastError.getInstance().get();
     }
 

@@ -87,6 +87,32 @@ abstract class AcceptingServer implements ClusterServer {
         return tookIt;
     }
 
+    /**
+     * Accepts on {@code listening} until this server or the channel is closed, offering each connection
+     * to the handler and closing the ones it refuses (the kernel gave them to this process: nobody else
+     * can have them). For the servers that accept themselves: outside a cluster, and under "none".
+     */
+    final void acceptLoop(java.nio.channels.ServerSocketChannel listening) {
+        while (isOpen()) {
+            SocketChannel connection;
+            try {
+                connection = listening.accept();
+            } catch (java.nio.channels.ClosedChannelException e) { // also AsynchronousCloseException: closed by close()
+                return;
+            } catch (IOException e) {
+                if (!isOpen()) {
+                    return;
+                }
+                reportError(new IOException("accept failed on " + describe(address()) + ": " + e.getMessage(), e));
+                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L); // back off (EMFILE, say); the cause may pass
+                continue;
+            }
+            if (!offer(connection)) {
+                LocalServer.closeQuietly(connection);
+            }
+        }
+    }
+
     final void reportError(Throwable error) {
         errors.accept(error);
     }

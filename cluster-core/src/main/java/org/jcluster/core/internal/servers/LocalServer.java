@@ -6,9 +6,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -38,7 +36,7 @@ public final class LocalServer extends AcceptingServer {
         super(address, handler, errors);
         this.channel = channel;
         this.unixPath = unixPath;
-        this.acceptThread = new Thread(this::acceptLoop, "jcluster-accept-" + describe(address));
+        this.acceptThread = new Thread(() -> acceptLoop(channel), "jcluster-accept-" + describe(address));
     }
 
     public static LocalServer listen(ServerOptions options, ConnectionHandler handler, Consumer<Throwable> errors)
@@ -76,27 +74,6 @@ public final class LocalServer extends AcceptingServer {
         return Optional.of(channel);
     }
 
-    private void acceptLoop() {
-        while (isOpen()) {
-            SocketChannel connection;
-            try {
-                connection = channel.accept();
-            } catch (ClosedChannelException e) { // also AsynchronousCloseException: closed by close()
-                return;
-            } catch (IOException e) {
-                if (!isOpen()) {
-                    return;
-                }
-                // EMFILE and friends: report, and keep serving the connections that can be taken.
-                reportError(new IOException("accept failed on " + describe(address()) + ": " + e.getMessage(), e));
-                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L); // back off; the cause may pass
-                continue;
-            }
-            if (!offer(connection)) {
-                closeQuietly(connection);
-            }
-        }
-    }
 
     @Override
     CompletionStage<Void> stopListening() {

@@ -1,12 +1,8 @@
 package org.jcluster.core.internal.servers;
 
-import java.io.IOException;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.locks.LockSupport;
 
 import org.jcluster.api.ConnectionHandler;
 import org.jcluster.api.ListenAddress;
@@ -31,7 +27,7 @@ final class SharedServer extends AcceptingServer implements WorkerServers.Share 
         this.handleId = handleId;
         this.listening = listening;
         this.releaseIndex = releaseIndex;
-        this.acceptThread = new Thread(this::acceptLoop, "jcluster-accept-" + describe(address));
+        this.acceptThread = new Thread(() -> acceptLoop(listening), "jcluster-accept-" + describe(address));
     }
 
     void startAccepting() {
@@ -48,26 +44,6 @@ final class SharedServer extends AcceptingServer implements WorkerServers.Share 
         return Optional.of(listening);
     }
 
-    private void acceptLoop() {
-        while (isOpen()) {
-            SocketChannel connection;
-            try {
-                connection = listening.accept();
-            } catch (ClosedChannelException e) { // also AsynchronousCloseException: closed by close()
-                return;
-            } catch (IOException e) {
-                if (!isOpen()) {
-                    return;
-                }
-                reportError(new IOException("accept failed on " + describe(address()) + ": " + e.getMessage(), e));
-                LockSupport.parkNanos(10_000_000L); // back off (EMFILE, say); the cause may pass
-                continue;
-            }
-            if (!offer(connection)) {
-                LocalServer.closeQuietly(connection); // the kernel gave it to this worker: nobody else can have it
-            }
-        }
-    }
 
     @Override
     CompletionStage<Void> stopListening() {
