@@ -13,8 +13,4 @@ module jcluster.examples {
     requires io.netty.codec;
     requires io.netty.codec.http;
 
-    // sun.misc.Signal: the primary handles SIGINT and SIGTERM itself, so that a graceful shutdown ends
-    // with exit code 0 and the JVM's own exit (deleteOnExit, other hooks) still runs. A JDK module,
-    // not a library. Where the JVM refuses the handlers (-Xrs) the demo falls back to a shutdown hook.
-    requires jdk.unsupported;
 }

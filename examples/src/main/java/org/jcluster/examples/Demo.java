@@ -151,36 +151,13 @@ public final class Demo {
         }
 
         /**
-         * SIGINT and SIGTERM run {@link #shutdown} and exit with 0, through sun.misc.Signal (javac warns
-         * about it; there is no public API). A shutdown hook could do the same work, but the JVM then exits
-         * with 128+signal, and only halt() could change that, skipping jcluster's deleteOnExit of its IPC
-         * directory; the hook is the fallback where the handlers are refused (-Xrs).
+         * SIGINT and SIGTERM run {@link #shutdown} from a shutdown hook: the workers report and disconnect
+         * gracefully while the JVM waits for the hook, and the JVM then exits with 128+signal (130, 143),
+         * as any Java program ended by a signal does. (Exiting 0 would need sun.misc.Signal, which jcluster
+         * keeps out of its code and its examples.)
          */
         private void handleShutdownSignals() {
-            try {
-                for (String name : List.of("INT", "TERM")) {
-                    sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> onSignal("SIG" + signal.getName()));
-                }
-            } catch (IllegalArgumentException | UnsupportedOperationException e) {
-                log("cannot handle SIGINT/SIGTERM (" + e.getMessage() + "); shutting down from a shutdown hook");
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown("JVM shutdown"), "demo-shutdown"));
-            }
-        }
-
-        private void onSignal(String signal) {
-            if (shuttingDown.get()) {
-                log(signal + " again: killing the workers that are left");
-                cluster.workers().values().forEach(w -> w.kill("SIGKILL"));
-                return;
-            }
-            Thread t = new Thread(() -> {
-                shutdown(signal);
-                System.exit(0);
-            }, "demo-shutdown");
-            // Signal handler threads are daemons, and so would this be: the JVM would end as the last
-            // worker exits (nothing else keeps a primary alive), before the counts are printed.
-            t.setDaemon(false);
-            t.start();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown("signal or exit"), "demo-shutdown"));
         }
 
         /** Asks every worker for its count, disconnects them, waits for their exits, prints the counts. */
