@@ -40,8 +40,8 @@ import org.jcluster.api.WorkerEvent;
  * <p>Ctrl-C (SIGINT), SIGTERM or the end of {@code --seconds S} shuts the cluster down gracefully: the
  * primary asks every worker to stop; each worker stops taking connections, closes its idle keep-alive
  * connections (busy ones after their response), then reports how many requests it answered; the primary
- * prints each count and the total, disconnects the workers, waits for them to exit and exits with 0. A
- * second signal during the shutdown kills the workers that are left.
+ * prints each count and the total, disconnects the workers and waits for them to exit (exit code 0 after
+ * {@code --seconds}, 128+signal after a signal, as for any JVM).
  */
 public final class Demo {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
