@@ -184,11 +184,24 @@ public abstract class AbstractWorker implements Worker {
     protected void emitClusterHandle(Object message, java.nio.channels.Channel handle) {
     }
 
+    /** Why a send fails now the channel is closed, as the send's error says it. */
+    protected abstract String disconnectedReason();
+
+    @Override
+    public final boolean send(Object message, java.nio.channels.Channel handle, boolean keepOpen,
+            org.jcluster.api.SendCallback callback) {
+        if (!isConnected()) {
+            encode(message); // a message that cannot travel fails as it would on a live channel
+            return failSend(callback, disconnectedReason());
+        }
+        return sendWithHandle(message, handle, keepOpen, callback);
+    }
+
     /**
      * Sends a user message with a channel: a duplicate of the channel's fd travels (the channel layer
      * closes it once written), and the user's channel is closed after the write unless kept open.
      */
-    protected final boolean sendWithHandle(Object message, java.nio.channels.Channel handle,
+    private boolean sendWithHandle(Object message, java.nio.channels.Channel handle,
             boolean keepOpen, org.jcluster.api.SendCallback callback) {
         java.util.Objects.requireNonNull(handle, "handle");
         if (!handle.isOpen()) {

@@ -228,13 +228,7 @@ public final class JdkChannels {
      */
     public static ServerSocketChannel serverSocketChannel(int fd) {
         Handles h = handlesOrClose(fd);
-        ProtocolFamily family;
-        try {
-            family = inspect(h, fd, NativeSockets.SOCK_STREAM, true, "ServerSocketChannel");
-        } catch (Throwable e) {
-            Syscalls.close(fd);
-            throw failure(fd, "ServerSocketChannel", e);
-        }
+        ProtocolFamily family = inspectOrClose(h, fd, NativeSockets.SOCK_STREAM, true, "ServerSocketChannel");
         if (family == StandardProtocolFamily.INET && h.ipv6Available()) {
             // The adopting constructor would record INET6 (see the class comment): use a fresh INET channel.
             ServerSocketChannel fresh;
@@ -268,13 +262,7 @@ public final class JdkChannels {
      */
     public static DatagramChannel datagramChannel(int fd) {
         Handles h = handlesOrClose(fd);
-        ProtocolFamily family;
-        try {
-            family = inspect(h, fd, NativeSockets.SOCK_DGRAM, false, "DatagramChannel");
-        } catch (Throwable e) {
-            Syscalls.close(fd);
-            throw failure(fd, "DatagramChannel", e);
-        }
+        ProtocolFamily family = inspectOrClose(h, fd, NativeSockets.SOCK_DGRAM, false, "DatagramChannel");
         if (family == StandardProtocolFamily.UNIX) {
             Syscalls.close(fd);
             throw new IllegalArgumentException("fd " + fd + " is a Unix-domain datagram socket, and the JDK's"
@@ -319,6 +307,16 @@ public final class JdkChannels {
     }
 
     // ------------------------------------------------------------------------------------------------
+
+    /** As {@link #inspect}, closing the fd (which nobody else owns) when the socket does not fit. */
+    private static ProtocolFamily inspectOrClose(Handles h, int fd, int wantedType, boolean wantListening, String kind) {
+        try {
+            return inspect(h, fd, wantedType, wantListening, kind);
+        } catch (Throwable e) {
+            Syscalls.close(fd);
+            throw failure(fd, kind, e);
+        }
+    }
 
     /** Checks the socket's type and state, and answers its family as the JDK names it. */
     private static ProtocolFamily inspect(Handles h, int fd, int wantedType, boolean wantListening, String kind)

@@ -1,11 +1,12 @@
 package org.jcluster.core.internal.nativeio;
 
+import static org.jcluster.core.internal.nativeio.Syscalls.context;
+import static org.jcluster.core.internal.nativeio.Syscalls.errno;
+import static org.jcluster.core.internal.nativeio.Syscalls.symbol;
+
 import com.kenai.jffi.CallContext;
-import com.kenai.jffi.CallingConvention;
 import com.kenai.jffi.Invoker;
-import com.kenai.jffi.LastError;
 import com.kenai.jffi.Library;
-import com.kenai.jffi.Platform;
 import com.kenai.jffi.Type;
 import jnr.constants.platform.Errno;
 import org.jcluster.api.AddressType;
@@ -117,43 +118,27 @@ public final class NativeSockets {
     private static final long GETSOCKNAME;
     private static final long GETPEERNAME;
     private static final long DUP3;
-    private static final long FCNTL;
 
     static {
-        try {
-            Platform platform = Platform.getPlatform();
-            if (platform.getOS() != Platform.OS.LINUX || platform.addressSize() != 64) {
-                throw new UnsupportedOperationException("jcluster's native sockets support 64-bit Linux only; this is "
-                        + platform.getOS() + " with " + platform.addressSize() + "-bit addresses");
-            }
-            INVOKER = Invoker.getInstance();
-            // saveErrno=true, as in Syscalls: errno is captured before the JVM can clobber it.
-            INT_OF_INT_INT = context(Type.SINT, Type.SINT, Type.SINT);
-            INT_OF_INT_INT_INT = context(Type.SINT, Type.SINT, Type.SINT, Type.SINT);
-            INT_OF_INT_PTR_INT = context(Type.SINT, Type.SINT, Type.POINTER, Type.SINT);
-            INT_OF_INT_PTR_PTR = context(Type.SINT, Type.SINT, Type.POINTER, Type.POINTER);
-            INT_OF_INT_PTR_PTR_INT = context(Type.SINT, Type.SINT, Type.POINTER, Type.POINTER, Type.SINT);
-            INT_OF_INT_INT_INT_PTR_INT = context(Type.SINT, Type.SINT, Type.SINT, Type.SINT, Type.POINTER, Type.SINT);
-            INT_OF_INT_INT_INT_PTR_PTR = context(Type.SINT, Type.SINT, Type.SINT, Type.SINT, Type.POINTER, Type.POINTER);
-            Library libc = Library.getDefault();
-            SOCKET = symbol(libc, "socket");
-            SETSOCKOPT = symbol(libc, "setsockopt");
-            GETSOCKOPT = symbol(libc, "getsockopt");
-            BIND = symbol(libc, "bind");
-            LISTEN = symbol(libc, "listen");
-            ACCEPT4 = symbol(libc, "accept4");
-            GETSOCKNAME = symbol(libc, "getsockname");
-            GETPEERNAME = symbol(libc, "getpeername");
-            DUP3 = symbol(libc, "dup3");
-            // fcntl is variadic; called with int arguments only, which x86-64 passes as for a fixed signature.
-            FCNTL = symbol(libc, "fcntl");
-        } catch (UnsupportedOperationException e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException("jcluster cannot load jffi's native library, which its native sockets"
-                    + " need (check that the jffi 'native' jar is on the path; on Java 22+ also run with"
-                    + " --enable-native-access=org.jnrproject.jffi, or ALL-UNNAMED on the class path): " + e, e);
-        }
+        INVOKER = Syscalls.INVOKER; // loads jffi and checks the platform, with the errors that name the fix
+        // saveErrno=true, as in Syscalls: errno is captured before the JVM can clobber it.
+        INT_OF_INT_INT = context(Type.SINT, Type.SINT, Type.SINT);
+        INT_OF_INT_INT_INT = context(Type.SINT, Type.SINT, Type.SINT, Type.SINT);
+        INT_OF_INT_PTR_INT = context(Type.SINT, Type.SINT, Type.POINTER, Type.SINT);
+        INT_OF_INT_PTR_PTR = context(Type.SINT, Type.SINT, Type.POINTER, Type.POINTER);
+        INT_OF_INT_PTR_PTR_INT = context(Type.SINT, Type.SINT, Type.POINTER, Type.POINTER, Type.SINT);
+        INT_OF_INT_INT_INT_PTR_INT = context(Type.SINT, Type.SINT, Type.SINT, Type.SINT, Type.POINTER, Type.SINT);
+        INT_OF_INT_INT_INT_PTR_PTR = context(Type.SINT, Type.SINT, Type.SINT, Type.SINT, Type.POINTER, Type.POINTER);
+        Library libc = Library.getDefault();
+        SOCKET = symbol(libc, "socket");
+        SETSOCKOPT = symbol(libc, "setsockopt");
+        GETSOCKOPT = symbol(libc, "getsockopt");
+        BIND = symbol(libc, "bind");
+        LISTEN = symbol(libc, "listen");
+        ACCEPT4 = symbol(libc, "accept4");
+        GETSOCKNAME = symbol(libc, "getsockname");
+        GETPEERNAME = symbol(libc, "getpeername");
+        DUP3 = symbol(libc, "dup3");
     }
 
     /**
@@ -499,27 +484,15 @@ public final class NativeSockets {
      * descriptor of the socket, in every process holding one.
      */
     static boolean isNonBlocking(int fd) throws IOException {
-        int r = (int) INVOKER.invokeN3(INT_OF_INT_INT_INT, FCNTL, fd, F_GETFL, 0);
+        int r = Syscalls.fcntl(fd, F_GETFL, 0);
         if (r < 0) {
-            throw new IOException("fcntl(F_GETFL) on fd " + fd + " failed: " + Syscalls.describe(errno()));
+            throw new IOException("fcntl(F_GETFL) on fd " + fd + " failed: " + Syscalls.describe(-r));
         }
         return (r & O_NONBLOCK) != 0;
     }
 
     // ------------------------------------------------------------------------------------------------
     // Calls and structs
-
-    private static CallContext context(Type result, Type... parameters) {
-        return Syscalls.context(result, parameters);
-    }
-
-    private static long symbol(Library library, String name) {
-        return Syscalls.symbol(library, name);
-    }
-
-    private static int errno() {
-        return Syscalls.errno();
-    }
 
     private static int socket(int domain, int type, int protocol) {
         int r = (int) INVOKER.invokeN3(INT_OF_INT_INT_INT, SOCKET, domain, type, protocol);

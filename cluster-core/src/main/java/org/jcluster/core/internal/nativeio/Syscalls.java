@@ -48,7 +48,8 @@ public final class Syscalls {
     public static final int EPIPE = 32;
     public static final int ECONNRESET = 104;
 
-    private static final Invoker INVOKER;
+    /** Shared with {@link NativeSockets}, whose first use thereby runs this class's platform check. */
+    static final Invoker INVOKER;
     private static final CallContext SSIZE_OF_INT_PTR_INT;
     private static final CallContext INT_OF_PTR_INT_INT;
     private static final CallContext INT_OF_INT_INT;
@@ -168,7 +169,15 @@ public final class Syscalls {
      * send a socket while keeping one's own copy (the channel layer closes what it sends).
      */
     public static int dupCloexec(int fd) {
-        int r = INVOKER.invokeI3(INT_OF_INT_INT_INT, FCNTL, fd, F_DUPFD_CLOEXEC, 0);
+        return fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    }
+
+    /**
+     * fcntl(2) with an int argument: the result, or -errno. fcntl is variadic; x86-64 passes int arguments
+     * as for a fixed signature.
+     */
+    static int fcntl(int fd, int command, int argument) {
+        int r = INVOKER.invokeI3(INT_OF_INT_INT_INT, FCNTL, fd, command, argument);
         return r < 0 ? -errno() : r;
     }
 

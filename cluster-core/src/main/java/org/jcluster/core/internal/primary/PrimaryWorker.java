@@ -97,18 +97,14 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
     public boolean send(Object message, SendCallback callback) {
         byte[] payload = encode(message);
         if (!connected) {
-            return failSend(callback, "worker " + id + " is disconnected");
+            return failSend(callback, disconnectedReason());
         }
         return sendFrame(FrameKind.USER, payload, -1, callbackOnEventThread(callback));
     }
 
     @Override
-    public boolean send(Object message, java.nio.channels.Channel handle, boolean keepOpen, SendCallback callback) {
-        if (!connected) {
-            encode(message); // a message that cannot travel fails as it would on a live channel
-            return failSend(callback, "worker " + id + " is disconnected");
-        }
-        return sendWithHandle(message, handle, keepOpen, callback);
+    protected String disconnectedReason() {
+        return "worker " + id + " is disconnected";
     }
 
     @Override

@@ -157,6 +157,18 @@ public sealed interface InternalMessage {
      * @throws ProtocolException naming what was wrong: an unknown type, a truncated or overlong body
      */
     static InternalMessage decode(ByteBuffer payload) throws ProtocolException {
+        // The two messages of every rr connection are read in place, as encode writes them without a stream.
+        int start = payload.position();
+        if (payload.remaining() == 13 && payload.get(start) == NEW_CONNECTION) {
+            ByteBuffer b = payload.slice().order(java.nio.ByteOrder.BIG_ENDIAN);
+            payload.position(payload.limit()); // consumed, as the general path leaves it
+            return new NewConnection(b.getInt(1), b.getLong(5));
+        }
+        if (payload.remaining() == 10 && payload.get(start) == CONNECTION_ACK) {
+            ByteBuffer b = payload.slice().order(java.nio.ByteOrder.BIG_ENDIAN);
+            payload.position(payload.limit());
+            return new ConnectionAck(b.getLong(1), b.get(9) != 0);
+        }
         byte[] bytes = new byte[payload.remaining()];
         payload.get(bytes);
         if (bytes.length == 0) {

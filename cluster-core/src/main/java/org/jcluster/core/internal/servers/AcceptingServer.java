@@ -130,6 +130,12 @@ abstract class AcceptingServer implements ClusterServer {
         });
     }
 
+    /** For a graceful disconnect (Node rule 16): closes, and completes once the connections are closed too. */
+    public CompletionStage<Void> closeForDisconnect() {
+        close();
+        return closed();
+    }
+
     /** Stops taking connections; completes when this process's part in the server is over. */
     abstract CompletionStage<Void> stopListening();
 

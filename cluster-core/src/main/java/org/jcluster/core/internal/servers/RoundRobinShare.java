@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.jcluster.api.ConnectionHandler;
 import org.jcluster.api.ListenAddress;
+import org.jcluster.core.internal.nativeio.JdkChannels;
 import org.jcluster.core.internal.nativeio.Posix;
 
 /**
@@ -66,7 +67,7 @@ final class RoundRobinShare extends AcceptingServer implements WorkerServers.Sha
     private void handle(long connectionId, int fd) {
         SocketChannel connection;
         try {
-            connection = WorkerServers.socketChannel(fd);
+            connection = JdkChannels.socketChannel(fd);
         } catch (RuntimeException e) {
             reportError(new java.io.IOException("cannot take a connection of the server on " + describe(address())
                     + ": " + e.getMessage(), e));
@@ -84,11 +85,5 @@ final class RoundRobinShare extends AcceptingServer implements WorkerServers.Sha
     CompletionStage<Void> stopListening() {
         delivery.shutdown(); // connections already queued are still offered, and refused now the server is closed
         return servers.leave(this, releaseIndex);
-    }
-
-    @Override
-    public CompletionStage<Void> closeForDisconnect() {
-        close();
-        return closed();
     }
 }

@@ -51,10 +51,4 @@ final class SharedServer extends AcceptingServer implements WorkerServers.Share 
         LocalServer.closeQuietly(listening);
         return servers.leave(this, releaseIndex);
     }
-
-    @Override
-    public CompletionStage<Void> closeForDisconnect() {
-        close();
-        return closed();
-    }
 }

@@ -1,10 +1,7 @@
 package org.jcluster.core.internal.servers;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.channels.DatagramChannel;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -68,64 +65,60 @@ public final class WorkerServers {
             Addresses.checkUnixPathLength(absolute);
             path = absolute.toString();
         }
-        String kind = options.isUnix() ? "unix" : "tcp";
-        String host = options.host().orElse("");
-        String indexKey = kind + "|" + host + "|" + options.port() + "|" + path;
-        int index = takeIndex(indexKey);
-        boolean done = false;
-        try {
-            int seq = primary.nextSeq();
-            Reply r = query(new QueryServer(seq, index, kind, host, options.port(), path, options.backlog(),
-                    options.ipv6Only()));
-            ListenAddress address = new ListenAddress(r.reply().address(), r.reply().port(),
-                    AddressType.valueOf(r.reply().addressType()));
-            Runnable releaseIndex = () -> releaseIndex(indexKey, index);
-            AcceptingServer server;
-            if (r.fd() >= 0) {
-                ServerSocketChannel listening = JdkChannels.serverSocketChannel(r.fd());
-                server = new SharedServer(this, r.reply().handleId(), address, listening, handler, releaseIndex);
-            } else {
-                RoundRobinShare share = new RoundRobinShare(this, r.reply().handleId(), address, handler, releaseIndex);
-                roundRobin.put(share.handleId(), share);
-                server = share;
-            }
-            open.put(server, (Share) server);
-            if (server instanceof SharedServer shared) {
-                shared.startAccepting();
-            }
-            primary.sendInternal(new InternalMessage.Listening(r.reply().handleId(), address.address(), address.port(),
-                    address.addressType().name()), -1);
-            done = true;
-            return server;
-        } finally {
-            if (!done) {
-                releaseIndex(indexKey, index);
-            }
-        }
+        // <Share>: without it javac infers AcceptingServer & Share, and the lambda fails to link at run time.
+        return (ClusterServer) this.<Share>join(options.isUnix() ? "unix" : "tcp", options.host().orElse(""),
+                options.port(), path, options.backlog(), options.ipv6Only(), (handleId, address, fd, releaseIndex) -> {
+                    if (fd >= 0) {
+                        ServerSocketChannel listening = JdkChannels.serverSocketChannel(fd);
+                        SharedServer server = new SharedServer(this, handleId, address, listening, handler, releaseIndex);
+                        server.startAccepting();
+                        return server;
+                    }
+                    RoundRobinShare share = new RoundRobinShare(this, handleId, address, handler, releaseIndex);
+                    roundRobin.put(handleId, share);
+                    return share;
+                });
     }
 
     public ClusterDatagramSocket bindDatagram(DatagramOptions options) throws IOException {
         String kind = options.type() == AddressType.UDP4 ? "udp4" : "udp6";
-        String host = options.host().orElse("");
-        String indexKey = kind + "|" + host + "|" + options.port();
+        return join(kind, options.host().orElse(""), options.port(), "", 0, options.ipv6Only(),
+                (handleId, address, fd, releaseIndex) -> {
+                    if (fd < 0) {
+                        throw new IOException("the primary answered a UDP bind without a socket (a primary of another"
+                                + " jcluster version?)");
+                    }
+                    return new SharedDatagram(this, handleId, address, JdkChannels.datagramChannel(fd), releaseIndex);
+                });
+    }
+
+    /** Makes this worker's part in a handle from the primary's answer. */
+    @FunctionalInterface
+    private interface ShareFactory<S extends Share> {
+        /** @param fd the shared socket, or -1 under round-robin; owned by the call */
+        S make(int handleId, ListenAddress address, int fd, Runnable releaseIndex) throws IOException;
+    }
+
+    /**
+     * Node's queryServer: takes this worker's index for the address, asks the primary for the handle,
+     * makes the share, and tells the primary it listens ('listening'). The index is given back if anything
+     * fails, so that a failed listen leaves nothing behind.
+     */
+    private <S extends Share> S join(String kind, String host, int port, String path, int backlog, boolean ipv6Only,
+            ShareFactory<S> factory) throws IOException {
+        String indexKey = kind + "|" + host + "|" + port + "|" + path;
         int index = takeIndex(indexKey);
         boolean done = false;
         try {
-            Reply r = query(new QueryServer(primary.nextSeq(), index, kind, host, options.port(), "", 0, options.ipv6Only()));
-            if (r.fd() < 0) {
-                throw new IOException("the primary answered a UDP bind without a socket (a primary of another"
-                        + " jcluster version?)");
-            }
-            DatagramChannel channel = JdkChannels.datagramChannel(r.fd());
-            ListenAddress address = new ListenAddress(r.reply().address(), r.reply().port(),
-                    AddressType.valueOf(r.reply().addressType()));
-            SharedDatagram socket = new SharedDatagram(this, r.reply().handleId(), address, channel,
-                    () -> releaseIndex(indexKey, index));
-            open.put(socket, socket);
-            primary.sendInternal(new InternalMessage.Listening(r.reply().handleId(), address.address(), address.port(),
+            Reply r = query(new QueryServer(primary.nextSeq(), index, kind, host, port, path, backlog, ipv6Only));
+            ServerReply reply = r.reply();
+            ListenAddress address = new ListenAddress(reply.address(), reply.port(), AddressType.valueOf(reply.addressType()));
+            S share = factory.make(reply.handleId(), address, r.fd(), () -> releaseIndex(indexKey, index));
+            open.put(share, share);
+            primary.sendInternal(new InternalMessage.Listening(reply.handleId(), address.address(), address.port(),
                     address.addressType().name()), -1);
             done = true;
-            return socket;
+            return share;
         } finally {
             if (!done) {
                 releaseIndex(indexKey, index);
@@ -243,8 +236,5 @@ public final class WorkerServers {
         primary.sendInternal(new InternalMessage.ConnectionAck(connectionId, accepted), -1);
     }
 
-    static SocketChannel socketChannel(int fd) {
-        return JdkChannels.socketChannel(fd);
-    }
 
 }

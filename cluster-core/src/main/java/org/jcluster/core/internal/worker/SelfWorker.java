@@ -88,18 +88,14 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
     public boolean send(Object message, SendCallback callback) {
         byte[] payload = encode(message);
         if (!connected) {
-            return failSend(callback, "worker " + id + " is disconnected from its primary");
+            return failSend(callback, disconnectedReason());
         }
         return write(channel, FrameKind.USER, payload, callbackOnEventThread(callback));
     }
 
     @Override
-    public boolean send(Object message, java.nio.channels.Channel handle, boolean keepOpen, SendCallback callback) {
-        if (!connected) {
-            encode(message);
-            return failSend(callback, "worker " + id + " is disconnected from its primary");
-        }
-        return sendWithHandle(message, handle, keepOpen, callback);
+    protected String disconnectedReason() {
+        return "worker " + id + " is disconnected from its primary";
     }
 
     @Override
