@@ -102,6 +102,8 @@ class BadInputTest {
         try (TestCluster t = new TestCluster("echo")) {
             Worker w = t.fork();
             assertThat(roundTrip(w, "hello")).isEqualTo("hello");
+            // The echo's cluster-level event follows its worker-level one: let it pass before listening.
+            t.drainEvents();
             List<Object> delivered = new CopyOnWriteArrayList<>();
             List<Integer> online = new CopyOnWriteArrayList<>();
             t.cluster.on(ClusterEvent.MESSAGE, (worker, m) -> delivered.add(m));
