@@ -272,7 +272,9 @@ class JdkChannelsTest {
         for (int i = 0; i < 20; i++) {
             failures.run();
         }
-        assertThat(openFds()).isEqualTo(before);
+        // At most as many as before: a leak would add fds every round; other tests' clusters (run earlier in
+        // this JVM) may still be closing theirs meanwhile, so the count can also drop.
+        assertThat(openFds()).isLessThanOrEqualTo(before);
     }
 
     @Test
