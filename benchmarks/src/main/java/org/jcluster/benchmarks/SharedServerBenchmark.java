@@ -68,7 +68,6 @@ public class SharedServerBenchmark {
                 try (connection) {
                     connection.write(java.nio.ByteBuffer.wrap(greeting));
                 }
-                return true;
             });
             me.send(Map.of("port", server.address().port()));
         }

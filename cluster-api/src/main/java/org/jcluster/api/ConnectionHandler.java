@@ -5,19 +5,24 @@ import java.nio.channels.SocketChannel;
 
 /**
  * Takes the connections of a {@link ClusterServer}: each arrives as a real, connected, blocking
- * {@link SocketChannel} (configure it non-blocking to use it with a Selector or Netty).
+ * {@link SocketChannel} (configure it non-blocking to use it with a Selector or Netty), and belongs to
+ * the handler from then on.
  *
- * <p>Called on one thread per server, one connection at a time. Under round-robin the worker is handed
- * its next connection only after this method returned for the last one, so it should hand the
- * connection on (to a selector or an event loop) rather than serve it here.
+ * <p>Called on one thread per server, one connection at a time, so it should hand the connection on (to
+ * a selector or an event loop) rather than serve it here: the next connection waits meanwhile, and under
+ * round-robin a worker whose handler is busy gets no further connection from the primary.
+ *
+ * <p>Which connections reach the handler is decided before it is called, as in Node: a server that is
+ * closing, or that holds {@link ServerOptions#maxConnections()} open connections, refuses them (under
+ * round-robin the primary then gives them to another worker; otherwise they are closed). Under
+ * round-robin the worker acknowledges a connection to the primary just before calling the handler, so
+ * the primary deals the next one without waiting for the handler to finish.
  */
 @FunctionalInterface
 public interface ConnectionHandler {
     /**
-     * @return true when the handler took the connection (and closes it when done); false to refuse it
-     *     without having touched it (for example at a connection limit): under round-robin the primary then
-     *     hands it to another worker, otherwise it is closed
-     * @throws IOException counted as a refusal, and reported as the worker's error event
+     * @param connection the new connection, now the handler's to use and close
+     * @throws IOException reported as the worker's error event; jcluster then closes the connection
      */
-    boolean onConnection(SocketChannel connection) throws IOException;
+    void onConnection(SocketChannel connection) throws IOException;
 }

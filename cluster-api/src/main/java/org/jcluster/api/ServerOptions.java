@@ -3,6 +3,7 @@ package org.jcluster.api;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * What a stream server listens on: a TCP host and port, or a Unix-domain socket path. Immutable; made
@@ -19,14 +20,24 @@ import java.util.Optional;
  *                    directory of the process that listens); empty for TCP
  * @param backlog     the listen queue length (used by the primary's listen under "rr")
  * @param ipv6Only    for {@code ::}, accept IPv6 only instead of dual-stack
+ * @param maxConnections at most this many open connections in this process's server (Node's
+ *                    {@code server.maxConnections}); a connection beyond it is refused: under round-robin
+ *                    the primary gives it to another worker, otherwise it is closed. Empty: no limit. Not
+ *                    part of what makes two workers' servers the same shared server.
  */
-public record ServerOptions(Optional<String> host, int port, Optional<Path> path, int backlog, boolean ipv6Only) {
+public record ServerOptions(Optional<String> host, int port, Optional<Path> path, int backlog, boolean ipv6Only,
+        OptionalInt maxConnections) {
     /** Node's default backlog. */
     public static final int DEFAULT_BACKLOG = 511;
 
     public ServerOptions {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(maxConnections, "maxConnections");
+        if (maxConnections.isPresent() && maxConnections.getAsInt() < 0) {
+            throw new IllegalArgumentException("maxConnections " + maxConnections.getAsInt() + " is negative: use 0"
+                    + " or more (0 refuses every connection), or leave it out for no limit");
+        }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port " + port + " is not a TCP port: use 0 to 65535 (0 picks a free one)");
         }
@@ -44,27 +55,32 @@ public record ServerOptions(Optional<String> host, int port, Optional<Path> path
 
     /** TCP on every address, {@code port} (0 for a free one). */
     public static ServerOptions tcp(int port) {
-        return new ServerOptions(Optional.empty(), port, Optional.empty(), DEFAULT_BACKLOG, false);
+        return new ServerOptions(Optional.empty(), port, Optional.empty(), DEFAULT_BACKLOG, false, OptionalInt.empty());
     }
 
     /** TCP on {@code host} ("127.0.0.1", "::1", "localhost" or any name), {@code port}. */
     public static ServerOptions tcp(String host, int port) {
         return new ServerOptions(Optional.of(Objects.requireNonNull(host, "host")), port, Optional.empty(),
-                DEFAULT_BACKLOG, false);
+                DEFAULT_BACKLOG, false, OptionalInt.empty());
     }
 
     /** A Unix-domain stream socket at {@code path}, removed again when the server closes. */
     public static ServerOptions unix(Path path) {
         return new ServerOptions(Optional.empty(), 0, Optional.of(Objects.requireNonNull(path, "path")),
-                DEFAULT_BACKLOG, false);
+                DEFAULT_BACKLOG, false, OptionalInt.empty());
     }
 
     public ServerOptions withBacklog(int backlog) {
-        return new ServerOptions(host, port, path, backlog, ipv6Only);
+        return new ServerOptions(host, port, path, backlog, ipv6Only, maxConnections);
     }
 
     public ServerOptions withIpv6Only(boolean ipv6Only) {
-        return new ServerOptions(host, port, path, backlog, ipv6Only);
+        return new ServerOptions(host, port, path, backlog, ipv6Only, maxConnections);
+    }
+
+    /** At most {@code maxConnections} open connections (0 refuses all); see {@link #maxConnections()}. */
+    public ServerOptions withMaxConnections(int maxConnections) {
+        return new ServerOptions(host, port, path, backlog, ipv6Only, OptionalInt.of(maxConnections));
     }
 
     /** True for a Unix-domain socket server. */
@@ -75,6 +91,7 @@ public record ServerOptions(Optional<String> host, int port, Optional<Path> path
     @Override
     public String toString() {
         return path.map(p -> "unix:" + p).orElseGet(() -> host.orElse("*") + ":" + port)
-                + (ipv6Only ? " ipv6Only" : "") + " backlog " + backlog;
+                + (ipv6Only ? " ipv6Only" : "") + " backlog " + backlog
+                + (maxConnections.isPresent() ? " maxConnections " + maxConnections.getAsInt() : "");
     }
 }

@@ -99,21 +99,20 @@ final class HelloServer implements ConnectionHandler {
     }
 
     @Override
-    public boolean onConnection(SocketChannel connection) throws IOException {
-        if (draining) {
-            return false; // untouched: under rr the primary hands it to another worker
-        }
+    public void onConnection(SocketChannel connection) throws IOException {
+        // No draining check: the server is closed before a drain, so only connections it admitted
+        // before that arrive here, and a drain closes them once registered (see Connection).
         connection.configureBlocking(false);
         NioSocketChannel channel = new NioSocketChannel(connection);
         channel.pipeline().addLast(new HttpServerCodec(), new Connection());
         group.register(channel);
         connections.increment();
-        return true;
     }
 
     /**
      * Stops keeping connections alive: idle ones close now, busy ones after their current response.
-     * New connections are refused from here on. Idempotent.
+     * Called after the server was closed, so no new connection comes but those it admitted before.
+     * Idempotent.
      */
     void drain() {
         draining = true;

@@ -38,7 +38,7 @@ public final class PrimaryMain {
                 }
                 case "unknown-policy" -> {
                     try {
-                        cluster.listen(org.jcluster.api.ServerOptions.tcp(0), connection -> true);
+                        cluster.listen(org.jcluster.api.ServerOptions.tcp(0), connection -> { });
                         me.send("listened");
                     } catch (org.jcluster.api.ListenException e) {
                         me.send(e.code() + " " + e.getMessage());

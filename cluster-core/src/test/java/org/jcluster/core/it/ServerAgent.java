@@ -30,7 +30,7 @@ import org.jcluster.api.WorkerEvent;
  * "op"), and answers each with a map. Its connections get one line, "worker N server S\n", and are
  * then closed, or held open ("hold": true) until told to close them.
  *
- * <p>Commands: listen {kind tcp|unix, host, port, path, backlog, ipv6Only, limit, hold, block, sendBack},
+ * <p>Commands: listen {kind tcp|unix, host, port, path, backlog, ipv6Only, maxConnections, hold, block, sendBack, fail},
  * udp {type udp4|udp6, host, port, ipv6Only}, close {server}, counts, closeHeld, release, disconnect.
  */
 public final class ServerAgent {
@@ -57,6 +57,7 @@ public final class ServerAgent {
                 me.send(Map.of("op", "error", "code", "EIO", "message", String.valueOf(e)));
             }
         });
+        me.on(WorkerEvent.ERROR, error -> me.send(Map.of("op", "workerError", "message", String.valueOf(error.getMessage()))));
         me.on(WorkerEvent.MESSAGE, message -> {
             @SuppressWarnings("unchecked")
             Map<String, Object> command = (Map<String, Object>) message;
@@ -81,27 +82,30 @@ public final class ServerAgent {
                             : ServerOptions.tcp(num(c, "port", 0));
                     options = options.withBacklog(num(c, "backlog", ServerOptions.DEFAULT_BACKLOG))
                             .withIpv6Only(Boolean.TRUE.equals(c.get("ipv6Only")));
+                    if (c.containsKey("maxConnections")) {
+                        options = options.withMaxConnections(num(c, "maxConnections", 0));
+                    }
                     int id = nextServer.incrementAndGet();
-                    int limit = num(c, "limit", Integer.MAX_VALUE);
                     boolean hold = Boolean.TRUE.equals(c.get("hold"));
                     boolean block = Boolean.TRUE.equals(c.get("block"));
                     boolean sendBack = Boolean.TRUE.equals(c.get("sendBack"));
                     boolean keepOpen = Boolean.TRUE.equals(c.get("keepOpen"));
+                    boolean fail = Boolean.TRUE.equals(c.get("fail"));
                     AtomicInteger count = counts.computeIfAbsent(id, k -> new AtomicInteger());
                     ClusterServer server = cluster.listen(options, connection -> {
-                        if (count.get() >= limit) {
-                            return false;
-                        }
                         if (block) {
                             me.send(Map.of("op", "blocked"));
                             awaitRelease();
                         }
                         count.incrementAndGet();
+                        if (fail) {
+                            throw new IOException("the agent's handler fails on purpose");
+                        }
                         if (sendBack) {
                             me.send(Map.of("op", "connection", "server", id), connection, keepOpen, error -> {
                                 me.send(Map.of("op", "sent", "error", String.valueOf(error), "open", connection.isOpen()));
                             });
-                            return true;
+                            return;
                         }
                         connection.write(StandardCharsets.UTF_8.encode("worker " + me.id() + " server " + id + "\n"));
                         if (hold) {
@@ -111,7 +115,6 @@ public final class ServerAgent {
                         } else {
                             connection.close();
                         }
-                        return true;
                     });
                     servers.put(id, server);
                     answer.put("server", id);

@@ -28,7 +28,6 @@ public final class StickyWorkerMain {
             try (SocketChannel c = connection) {
                 c.write(java.nio.ByteBuffer.wrap(greeting)); // a blocking channel: writes it all
             }
-            return true;
         });
         me.send(Map.of("port", server.address().port()));
     }

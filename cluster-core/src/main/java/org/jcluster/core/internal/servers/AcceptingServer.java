@@ -2,6 +2,7 @@ package org.jcluster.core.internal.servers;
 
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -18,8 +19,8 @@ import org.jcluster.api.ListenAddress;
 
 /**
  * What every {@link ClusterServer} shares, however its connections arrive (handed over by the primary,
- * accepted on a shared socket, or accepted by a server of its own): the handler call, the count of
- * connections it took, and a close that completes once those are closed too (Node's server 'close').
+ * accepted on a shared socket, or accepted by a server of its own): admission (open, below
+ * maxConnections), the handler call, the count of connections it took, and a close that completes once those are closed too (Node's server 'close').
  */
 abstract class AcceptingServer implements ClusterServer {
     /**
@@ -35,14 +36,18 @@ abstract class AcceptingServer implements ClusterServer {
 
     private final ListenAddress address;
     private final ConnectionHandler handler;
+    /** Integer.MAX_VALUE for no limit. */
+    private final int maxConnections;
     private final Consumer<Throwable> errors;
     private final Set<SocketChannel> taken = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean open = new AtomicBoolean(true);
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
-    AcceptingServer(ListenAddress address, ConnectionHandler handler, Consumer<Throwable> errors) {
+    AcceptingServer(ListenAddress address, ConnectionHandler handler, OptionalInt maxConnections,
+            Consumer<Throwable> errors) {
         this.address = address;
         this.handler = handler;
+        this.maxConnections = maxConnections.orElse(Integer.MAX_VALUE);
         this.errors = errors;
     }
 
@@ -63,34 +68,36 @@ abstract class AcceptingServer implements ClusterServer {
     }
 
     /**
-     * Offers a connection to the handler. Returns whether it was taken; a refused connection is left
-     * open for the caller to close or send back.
+     * Whether a connection arriving now is admitted (Node decides this before the connection handler
+     * runs): the server is open and below its maxConnections. Counting open connections walks the ones
+     * taken, so it is only done for a server that has a limit.
      */
-    final boolean offer(SocketChannel connection) {
-        if (!open.get()) {
-            return false;
-        }
-        boolean tookIt;
-        try {
-            tookIt = handler.onConnection(connection);
-        } catch (IOException | RuntimeException e) {
-            errors.accept(new IOException("the connection handler of the server on " + describe(address)
-                    + " failed; the connection was refused: " + e, e));
-            tookIt = false;
-        }
-        if (tookIt) {
-            taken.add(connection);
-            if (taken.size() % 1024 == 0) {
-                taken.removeIf(c -> !c.isOpen()); // a long-lived server must not remember every connection
-            }
-        }
-        return tookIt;
+    final boolean admits() {
+        return open.get() && (maxConnections == Integer.MAX_VALUE || openConnections() < maxConnections);
     }
 
     /**
-     * Accepts on {@code listening} until this server or the channel is closed, offering each connection
-     * to the handler and closing the ones it refuses (the kernel gave them to this process: nobody else
-     * can have them). For the servers that accept themselves: outside a cluster, and under "none".
+     * Gives an admitted connection to the handler, which owns it from then on; if the handler throws,
+     * the error is reported and the connection closed.
+     */
+    final void take(SocketChannel connection) {
+        taken.add(connection); // before the handler, which may hand it on and close it at once
+        if (taken.size() % 1024 == 0) {
+            taken.removeIf(c -> !c.isOpen()); // a long-lived server must not remember every connection
+        }
+        try {
+            handler.onConnection(connection);
+        } catch (IOException | RuntimeException e) {
+            LocalServer.closeQuietly(connection);
+            errors.accept(new IOException("the connection handler of the server on " + describe(address)
+                    + " failed; the connection was closed: " + e, e));
+        }
+    }
+
+    /**
+     * Accepts on {@code listening} until this server or the channel is closed, giving each admitted
+     * connection to the handler and closing the others. For the servers that accept themselves: outside
+     * a cluster, and under "none".
      */
     final void acceptLoop(java.nio.channels.ServerSocketChannel listening) {
         while (isOpen()) {
@@ -107,8 +114,10 @@ abstract class AcceptingServer implements ClusterServer {
                 java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L); // back off (EMFILE, say); the cause may pass
                 continue;
             }
-            if (!offer(connection)) {
-                LocalServer.closeQuietly(connection);
+            if (admits()) {
+                take(connection);
+            } else {
+                LocalServer.closeQuietly(connection); // the kernel gave it to this process: nobody else can have it
             }
         }
     }

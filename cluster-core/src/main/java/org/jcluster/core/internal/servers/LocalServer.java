@@ -10,6 +10,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
@@ -32,8 +33,8 @@ public final class LocalServer extends AcceptingServer {
     private final Thread acceptThread;
 
     private LocalServer(ServerSocketChannel channel, ListenAddress address, Optional<Path> unixPath,
-            ConnectionHandler handler, Consumer<Throwable> errors) {
-        super(address, handler, errors);
+            ConnectionHandler handler, OptionalInt maxConnections, Consumer<Throwable> errors) {
+        super(address, handler, maxConnections, errors);
         this.channel = channel;
         this.unixPath = unixPath;
         this.acceptThread = new Thread(() -> acceptLoop(channel), "jcluster-accept-" + describe(address));
@@ -64,7 +65,7 @@ public final class LocalServer extends AcceptingServer {
             throw Addresses.listenError(e, options);
         }
         ListenAddress address = Addresses.listenAddress(channel.getLocalAddress(), false);
-        LocalServer server = new LocalServer(channel, address, unixPath, handler, errors);
+        LocalServer server = new LocalServer(channel, address, unixPath, handler, options.maxConnections(), errors);
         server.acceptThread.start();
         return server;
     }

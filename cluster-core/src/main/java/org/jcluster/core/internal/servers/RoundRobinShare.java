@@ -3,6 +3,7 @@ package org.jcluster.core.internal.servers;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -16,8 +17,11 @@ import org.jcluster.core.internal.nativeio.Posix;
 
 /**
  * A worker's server under round-robin: the primary accepts, and each connection arrives over the IPC
- * channel. The worker acknowledges each one (taken or refused) after its handler ran, and only then
- * does the primary send it another (Node rule 36).
+ * channel. The worker acknowledges each one (admitted or refused) on its connection thread just before
+ * the handler runs, as Node's worker does; the primary sends it another only after that (Node rule 36).
+ * Acknowledging before the handler keeps the primary's dealing fast and even, whatever the handler
+ * costs (a cold handler's first calls take milliseconds); acknowledging on the connection thread, not
+ * the reader thread, keeps a worker whose handler is stuck from being dealt more than one connection.
  */
 final class RoundRobinShare extends AcceptingServer implements WorkerServers.Share {
     private final WorkerServers servers;
@@ -30,8 +34,8 @@ final class RoundRobinShare extends AcceptingServer implements WorkerServers.Sha
     private final ExecutorService delivery;
 
     RoundRobinShare(WorkerServers servers, int handleId, ListenAddress address, ConnectionHandler handler,
-            Runnable releaseIndex) {
-        super(address, handler, servers.primary()::reportError);
+            OptionalInt maxConnections, Runnable releaseIndex) {
+        super(address, handler, maxConnections, servers.primary()::reportError);
         this.servers = servers;
         this.handleId = handleId;
         this.releaseIndex = releaseIndex;
@@ -74,11 +78,13 @@ final class RoundRobinShare extends AcceptingServer implements WorkerServers.Sha
             servers.acknowledge(connectionId, false);
             return;
         }
-        boolean taken = offer(connection);
-        if (!taken) {
+        boolean admitted = admits();
+        servers.acknowledge(connectionId, admitted);
+        if (admitted) {
+            take(connection);
+        } else {
             LocalServer.closeQuietly(connection); // this copy only: the primary's goes to another worker
         }
-        servers.acknowledge(connectionId, taken);
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.jcluster.core.internal.servers;
 
 import java.nio.channels.ServerSocketChannel;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletionStage;
 
 import org.jcluster.api.ConnectionHandler;
@@ -21,8 +22,8 @@ final class SharedServer extends AcceptingServer implements WorkerServers.Share 
     private final Thread acceptThread;
 
     SharedServer(WorkerServers servers, int handleId, ListenAddress address, ServerSocketChannel listening,
-            ConnectionHandler handler, Runnable releaseIndex) {
-        super(address, handler, servers.primary()::reportError);
+            ConnectionHandler handler, OptionalInt maxConnections, Runnable releaseIndex) {
+        super(address, handler, maxConnections, servers.primary()::reportError);
         this.servers = servers;
         this.handleId = handleId;
         this.listening = listening;

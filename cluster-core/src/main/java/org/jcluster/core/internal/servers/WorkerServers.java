@@ -70,11 +70,13 @@ public final class WorkerServers {
                 options.port(), path, options.backlog(), options.ipv6Only(), (handleId, address, fd, releaseIndex) -> {
                     if (fd >= 0) {
                         ServerSocketChannel listening = JdkChannels.serverSocketChannel(fd);
-                        SharedServer server = new SharedServer(this, handleId, address, listening, handler, releaseIndex);
+                        SharedServer server = new SharedServer(this, handleId, address, listening, handler,
+                                options.maxConnections(), releaseIndex);
                         server.startAccepting();
                         return server;
                     }
-                    RoundRobinShare share = new RoundRobinShare(this, handleId, address, handler, releaseIndex);
+                    RoundRobinShare share = new RoundRobinShare(this, handleId, address, handler,
+                            options.maxConnections(), releaseIndex);
                     roundRobin.put(handleId, share);
                     return share;
                 });
