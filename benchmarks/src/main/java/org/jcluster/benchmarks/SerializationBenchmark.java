@@ -44,7 +44,7 @@ public class SerializationBenchmark {
     @Param({"advanced", "json"})
     public String format;
 
-    @Param({"string12", "echo10", "graph1k", "graph64k", "bytes1m"})
+    @Param({"string12", "echo4", "echo10", "graph1k", "graph64k", "bytes1m"})
     public String payload;
 
     private Codec codec;

@@ -14,12 +14,13 @@ public final class SerializationPayloads {
     private SerializationPayloads() {
     }
 
-    static final String[] NAMES = {"string12", "echo10", "graph1k", "graph64k", "bytes1m"};
+    static final String[] NAMES = {"string12", "echo4", "echo10", "graph1k", "graph64k", "bytes1m"};
 
     static Object of(String name) {
         return switch (name) {
             // The echo payloads of Node's benchmark/cluster/echo.js (../shared/peer-bench/ipc-echo.js).
             case "string12" -> "x".repeat(12);
+            case "echo4" -> echo(4); // the object of benchmarks/compare/ipc-echo.sh
             case "echo10" -> echo(10);
             case "graph1k" -> graph(6);
             case "graph64k" -> graph(380);
