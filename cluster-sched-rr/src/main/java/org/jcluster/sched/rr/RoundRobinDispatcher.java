@@ -1,10 +1,15 @@
 package org.jcluster.sched.rr;
 
 import java.lang.System.Logger.Level;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 import org.jcluster.api.Worker;
 import org.jcluster.api.spi.ConnectionDispatcher;
@@ -17,12 +22,14 @@ import org.jctools.queues.MpmcUnboundedXaddArrayQueue;
  * connections waiting for one, and a RETRY queue (polled first) for connections that come back. A
  * worker gets its next connection only after it answered the last one.
  *
- * <p>Lock-free pairing of the two sides; the rules (R1-R6) and the argument that no connection is
- * left waiting while a worker is idle are in the {@linkplain org.jcluster.sched.rr package
- * documentation}, and the comments below cite them.
+ * <p>Lock-free pairing of the two sides, dealt out fairly (R7: a worker that answers first does not
+ * get a burst's connections ahead of one that is only a little slower); the rules (R1-R7) and the
+ * argument that no connection is left waiting while a worker is idle are in the {@linkplain
+ * org.jcluster.sched.rr package documentation}, and the comments below cite them.
  *
  * <p>Hot path (accepted, handed off, acknowledged): no allocation (the queues pool their chunks), one
- * map lookup per answer, a handful of atomic operations.
+ * map lookup per answer, a handful of atomic operations, and with several workers one pass over them
+ * (R7). Only a hold (R7) may allocate: the patience timer's task, at most one armed at a time.
  */
 final class RoundRobinDispatcher implements ConnectionDispatcher {
     private static final System.Logger LOG = System.getLogger(RoundRobinDispatcher.class.getName());
@@ -35,6 +42,52 @@ final class RoundRobinDispatcher implements ConnectionDispatcher {
     private static final int POOLED_CHUNKS = 2;
 
     /**
+     * R7's patience: how long a worker's answer is waited for before a faster worker gets the connection
+     * instead. Answers on a loaded machine take several milliseconds (a burst measured at 2 ms did not
+     * even out), so less would stop counting workers that are merely busy; a worker that has stalled
+     * costs a wait of at most this, once, and is then skipped until it answers.
+     */
+    static final long PATIENCE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /**
+     * Added to the patience timer's delay so that the run finds the awaited hand-off older than the
+     * patience and does not hold again on it (it would only re-arm at once; this avoids the churn).
+     */
+    private static final long TIMER_MARGIN_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
+    private static final WorkerSlot[] NO_SLOTS = {};
+
+    private static final VarHandle LIVE;
+    private static final VarHandle ARMED;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            LIVE = lookup.findVarHandle(RoundRobinDispatcher.class, "live", WorkerSlot[].class);
+            ARMED = lookup.findVarHandle(RoundRobinDispatcher.class, "armed", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * The module's one timer thread, made on first use: a hold (R7) must end by the time the awaited
+     * answer is overdue even if nothing else happens, and no dispatcher thread may wait for it.
+     */
+    private static final class PatienceTimer {
+        static final ScheduledThreadPoolExecutor EXECUTOR = create();
+
+        private static ScheduledThreadPoolExecutor create() {
+            ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, task -> {
+                Thread thread = new Thread(task, "jcluster-rr-patience");
+                thread.setDaemon(true); // a server's shutdown never waits for a timer
+                return thread;
+            });
+            // A closed dispatcher's cancelled run should not be kept until its time.
+            executor.setRemoveOnCancelPolicy(true);
+            return executor;
+        }
+    }
+
+    /**
      * Makes the queues. Tests pass a subclass that widens race windows; production uses the JCTools class
      * itself, so the calls stay monomorphic.
      */
@@ -45,18 +98,35 @@ final class RoundRobinDispatcher implements ConnectionDispatcher {
     }
 
     private final DispatchContext context;
+    private final long patienceNanos;
     private final ConcurrentHashMap<Worker, WorkerSlot> slots = new ConcurrentHashMap<>();
+    /**
+     * The mapped slots as an array, copied on join and leave, so that R7's pass over them allocates
+     * nothing (iterating the map would). May hold GONE slots (a failed hand-off); they are skipped.
+     */
+    private volatile WorkerSlot[] live = NO_SLOTS;
     private final MpmcUnboundedXaddArrayQueue<WorkerSlot> ready;
     private final MpmcUnboundedXaddArrayQueue<PendingConnection> pending;
     private final MpmcUnboundedXaddArrayQueue<PendingConnection> retry;
     private volatile boolean closed;
+    /** A patience timer run is scheduled and has not started pairing yet (R7). */
+    @SuppressWarnings("unused") // through ARMED
+    private volatile boolean armed;
+    private volatile ScheduledFuture<?> timer;
+    private final Runnable patienceRun = this::patienceRanOut;
 
     RoundRobinDispatcher(DispatchContext context) {
         this(context, Queues.JCTOOLS);
     }
 
     RoundRobinDispatcher(DispatchContext context, Queues queues) {
+        this(context, queues, PATIENCE_NANOS);
+    }
+
+    /** @param patienceNanos R7's patience; tests shorten it, or lengthen it so that no timer fires */
+    RoundRobinDispatcher(DispatchContext context, Queues queues, long patienceNanos) {
         this.context = Objects.requireNonNull(context, "context");
+        this.patienceNanos = patienceNanos;
         ready = queues.create(READY_CHUNK, POOLED_CHUNKS);
         pending = queues.create(PENDING_CHUNK, POOLED_CHUNKS);
         retry = queues.create(RETRY_CHUNK, POOLED_CHUNKS);
@@ -65,7 +135,8 @@ final class RoundRobinDispatcher implements ConnectionDispatcher {
     @Override
     public void workerJoined(Worker worker) {
         Objects.requireNonNull(worker, "worker");
-        WorkerSlot fresh = new WorkerSlot(worker);
+        // R7: level with the least-dealt listening worker, neither owed the whole backlog nor behind it.
+        WorkerSlot fresh = new WorkerSlot(worker, leastDealt());
         WorkerSlot previous = slots.putIfAbsent(worker, fresh);
         if (previous != null) {
             // A slot retired by a failed hand-off stays mapped until workerLeft; a new join replaces it
@@ -75,6 +146,7 @@ final class RoundRobinDispatcher implements ConnectionDispatcher {
                 return;
             }
         }
+        replaceLive(previous, fresh);
         ready.offer(fresh);
         pair(); // R3: connections may be waiting for it
     }
@@ -86,6 +158,8 @@ final class RoundRobinDispatcher implements ConnectionDispatcher {
             // R2: its entry in the ready queue, if any, is now stale and skipped when polled. Nothing is
             // queued per worker: connections wait in the shared queues and go to whoever is ready next.
             slot.retire();
+            replaceLive(slot, null);
+            pair(); // R7: idle workers may be held for its answer, which will not come now
         }
     }
 
@@ -93,13 +167,19 @@ final class RoundRobinDispatcher implements ConnectionDispatcher {
     public void connectionAccepted(PendingConnection connection) {
         Objects.requireNonNull(connection, "connection");
         // Fast path (R3): nothing waits, so nothing is overtaken; an idle worker takes it without a trip
-        // through the pending queue. Nothing is offered, so no check is owed.
+        // through the pending queue. Nothing is offered, so no check is owed (R3); R7 may still owe one.
         if (!closed && waitingIsEmpty()) {
             WorkerSlot slot = claimReady();
             if (slot != null) {
-                if (!handOff(slot, connection)) {
+                if (awaited(slot, slot.dealt()) != null) {
+                    // R7: it waits for a worker that is behind, held by this thread.
+                    pending.offer(connection);
+                    pair(slot);
+                } else if (!handOff(slot, connection)) {
                     retry.offer(connection);
                     pair();
+                } else if (live().length > 1 && !waitingIsEmpty()) {
+                    pair(); // R7: this hand-off may end a hold on an idle worker (package documentation)
                 }
                 return;
             }
@@ -113,6 +193,12 @@ final class RoundRobinDispatcher implements ConnectionDispatcher {
         WorkerSlot slot = slots.get(worker);
         // R4: only the answer to this slot's own connection readies it; late answers are ignored.
         if (slot != null && slot.answered(connection)) {
+            boolean wasRefusing = slot.acknowledgedOwn(); // R7
+            if (live().length > 1 && (wasRefusing || System.nanoTime() - slot.handedAt() >= patienceNanos)) {
+                // R7: it was not counted (refusing, or late): level it with the others rather than let it
+                // make up what it missed with a run of connections while they sit held.
+                slot.liftTo(leastDealtBut(slot));
+            }
             if (waitingIsEmpty()) {
                 ready(slot);
             } else {
@@ -126,6 +212,11 @@ final class RoundRobinDispatcher implements ConnectionDispatcher {
         Objects.requireNonNull(connection, "connection");
         WorkerSlot slot = slots.get(worker);
         boolean itsOwn = slot != null && slot.answered(connection);
+        if (itsOwn) {
+            // R7: not served there, and no longer waited for; before the pair() below, which may end holds
+            // on it (package documentation).
+            slot.refusedOwn();
+        }
         // Back to the head of the line, and offered to the other idle workers before the refusing one is
         // idle again (Node: distribute(handle) before handoff(worker)). R4: taken back in any case.
         retry.offer(connection);
@@ -143,8 +234,15 @@ final class RoundRobinDispatcher implements ConnectionDispatcher {
             slot.retire();
         }
         slots.clear();
+        live = NO_SLOTS;
         while (ready.poll() != null) {
             // drop the references
+        }
+        // Frees the timer thread of this dispatcher; a run that already started, or is armed later by a
+        // pair() that began before close, finds closed set and only drains (R5).
+        ScheduledFuture<?> t = timer;
+        if (t != null) {
+            t.cancel(false);
         }
     }
 
@@ -161,14 +259,16 @@ final class RoundRobinDispatcher implements ConnectionDispatcher {
     }
 
     /**
-     * R3: pairs idle workers with waiting connections until one side is empty. Every offer to either
-     * side is followed by a call, which is what rules out the lost wake-up (package documentation).
+     * R3: pairs idle workers with waiting connections until one side is empty, or until every idle
+     * worker it claims is held back by R7. Every offer to either side is followed by a call, which is
+     * what rules out the lost wake-up (package documentation).
      *
-     * @param held a BUSY slot this thread owns and has not offered (its worker just answered), which
-     *     takes the first waiting connection; or null
+     * @param held a BUSY slot this thread owns and has not offered (its worker just answered, or an
+     *     accept claimed it), which takes the first waiting connection unless R7 holds it; or null
      */
     private void pair(WorkerSlot held) {
         WorkerSlot slot = held;
+        int holds = 0;
         for (;;) {
             if (closed) { // R5
                 closeWaiting();
@@ -182,6 +282,26 @@ final class RoundRobinDispatcher implements ConnectionDispatcher {
                 if (slot == null) {
                     return;
                 }
+            }
+            long dealt = slot.dealt();
+            if (awaited(slot, dealt) != null) { // (d), R7
+                WorkerSlot heldBack = slot;
+                slot = null;
+                if (heldBack.release()) { // else it left meanwhile: dropped (R2)
+                    ready.offer(heldBack);
+                    // Re-checked after the offer: whoever ends the wait (answers, hands off, leaves) then
+                    // polls the ready queue, so either this sees the change or that poll sees the slot.
+                    WorkerSlot still = awaited(heldBack, dealt);
+                    if (still != null) {
+                        armPatience(still.handedAt() + patienceNanos);
+                        // Each idle worker is visited once (the ready queue is FIFO, and at least the
+                        // awaited one is busy); going on would only claim and hold the same ones again.
+                        if (++holds >= Math.max(1, live().length - 1)) {
+                            return;
+                        }
+                    }
+                }
+                continue;
             }
             PendingConnection connection = pollWaiting(); // (c)
             if (connection == null) {
@@ -197,6 +317,102 @@ final class RoundRobinDispatcher implements ConnectionDispatcher {
                 retry.offer(connection); // still ours; the next turn offers it to the next worker
             }
             slot = null;
+        }
+    }
+
+    /**
+     * R7: the live slot that {@code slot}, with {@code dealt} connections dealt, must wait for: busy with
+     * a hand-off younger than the patience, dealt fewer, and not refusing. Of several, the one whose patience runs out
+     * last, which is when the wait surely ends. Null when there is none, and at once with one worker.
+     */
+    private WorkerSlot awaited(WorkerSlot slot, long dealt) {
+        WorkerSlot[] all = live();
+        if (all.length < 2) {
+            return null;
+        }
+        WorkerSlot awaited = null;
+        boolean timed = false;
+        long now = 0;
+        for (WorkerSlot other : all) {
+            if (other != slot && other.dealt() < dealt && other.state() == WorkerSlot.BUSY && !other.refusing()) {
+                if (!timed) {
+                    now = System.nanoTime(); // only when someone is behind: the common case needs no clock
+                    timed = true;
+                }
+                long handedAt = other.handedAt();
+                if (now - handedAt < patienceNanos && (awaited == null || handedAt - awaited.handedAt() > 0)) {
+                    awaited = other;
+                }
+            }
+        }
+        return awaited;
+    }
+
+    /** R7: where a joining worker's count starts. */
+    private long leastDealt() {
+        return leastDealtBut(null);
+    }
+
+    /** R7: the least {@code dealt} of the live slots other than {@code except} (0 if none). */
+    private long leastDealtBut(WorkerSlot except) {
+        long least = Long.MAX_VALUE;
+        for (WorkerSlot slot : live()) {
+            if (slot != except && slot.state() != WorkerSlot.GONE) {
+                least = Math.min(least, slot.dealt());
+            }
+        }
+        return least == Long.MAX_VALUE ? 0 : least;
+    }
+
+    private WorkerSlot[] live() {
+        return live;
+    }
+
+    /**
+     * Copy on write: removes {@code old} and adds {@code fresh} (either may be null). A CAS, because
+     * joins and leaves of different workers may come from different threads.
+     */
+    private void replaceLive(WorkerSlot old, WorkerSlot fresh) {
+        for (;;) {
+            WorkerSlot[] current = live();
+            List<WorkerSlot> next = new ArrayList<>(current.length + 1);
+            for (WorkerSlot slot : current) {
+                if (slot != old) {
+                    next.add(slot);
+                }
+            }
+            if (fresh != null) {
+                next.add(fresh);
+            }
+            if (closed || LIVE.compareAndSet(this, current, next.toArray(NO_SLOTS))) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Makes sure that pair() runs again by {@code deadline} (R7) plus a margin, on the timer thread. One
+     * run at a time: if one is armed, it may come earlier (it then finds the hold still due and arms
+     * again) or later, by up to the patience after it was armed; the package documentation bounds both.
+     */
+    private void armPatience(long deadline) {
+        if (armed || !ARMED.compareAndSet(this, false, true)) {
+            return;
+        }
+        long delay = Math.max(0, deadline - System.nanoTime()) + TIMER_MARGIN_NANOS;
+        // Never rejected: the executor is never shut down.
+        timer = PatienceTimer.EXECUTOR.schedule(patienceRun, delay, TimeUnit.NANOSECONDS);
+    }
+
+    /** The patience timer's run. Package-private for the tests that race it with close. */
+    void patienceRanOut() {
+        // Cleared before pairing: a hold that still saw it set had offered its slot already, so the pair()
+        // below sees that slot; a hold that sees it clear arms a new run.
+        armed = false;
+        try {
+            pair();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "pairing on the patience timer failed", e);
         }
     }
 
@@ -278,11 +494,39 @@ final class RoundRobinDispatcher implements ConnectionDispatcher {
         return idle;
     }
 
+    /** Listening workers that are idle and that R7 would not hold back now. */
+    int idleNotHeldCount() {
+        int idle = 0;
+        for (WorkerSlot slot : slots.values()) {
+            if (slot.state() == WorkerSlot.READY && awaited(slot, slot.dealt()) == null) {
+                idle++;
+            }
+        }
+        return idle;
+    }
+
+    /** Connections dealt to the worker's current slot (R7), or -1 if it does not listen. */
+    long dealt(Worker worker) {
+        WorkerSlot slot = slots.get(worker);
+        return slot == null ? -1 : slot.dealt();
+    }
+
+    /** A patience timer run is armed (R7). */
+    boolean patienceArmed() {
+        return armed;
+    }
+
+    /** The last patience timer run scheduled has run or was cancelled. */
+    boolean patienceTimerDone() {
+        ScheduledFuture<?> t = timer;
+        return t == null || t.isDone();
+    }
+
     @Override
     public String toString() {
         List<String> workers = new ArrayList<>();
         slots.values().forEach(s -> workers.add(s.toString()));
         return "RoundRobinDispatcher[" + context.address() + ", waiting " + waitingCount() + ", workers " + workers
-                + (closed ? ", closed" : "") + "]";
+                + (armed ? ", patience timer armed" : "") + (closed ? ", closed" : "") + "]";
     }
 }
