@@ -47,6 +47,8 @@ public final class Demo {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
     /** The listen queue: under rr the primary's, under none the one socket all workers accept on. */
     static final int BACKLOG = 1024;
+    /** Requests each worker serves itself before it listens (HelloServer.warmUp). */
+    static final int WARM_UP_REQUESTS = 200;
     /** How long a worker lets busy connections finish their request before closing them anyway. */
     private static final long DRAIN_MS = 3_000;
     /** How long the primary waits for the reports, then for the exits, before killing workers. */
@@ -234,6 +236,7 @@ public final class Demo {
 
     private static void worker(Cluster cluster, Worker me, Options options) throws IOException {
         HelloServer http = new HelloServer(options.threads());
+        http.warmUp(WARM_UP_REQUESTS); // before listening, so that the first connections it is dealt are not slow
         ClusterServer server;
         try {
             server = cluster.listen(ServerOptions.tcp(options.port()).withBacklog(BACKLOG), http);
