@@ -20,7 +20,8 @@ import org.jcluster.api.ListenAddress;
 /**
  * What every {@link ClusterServer} shares, however its connections arrive (handed over by the primary,
  * accepted on a shared socket, or accepted by a server of its own): admission (open, below
- * maxConnections), the handler call, the count of connections it took, and a close that completes once those are closed too (Node's server 'close').
+ * maxConnections), the handler call, the count of connections it took, and a close that completes
+ * once those are closed too (Node's server 'close').
  */
 abstract class AcceptingServer implements ClusterServer {
     /**
