@@ -6,6 +6,9 @@ import static org.jcluster.core.it.TestCluster.await;
 import static org.jcluster.core.it.TestCluster.exitOf;
 import static org.jcluster.core.it.TestCluster.nextMessage;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,10 +18,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jcluster.api.ClusterEvent;
+import org.jcluster.api.ClusterSettings;
 import org.jcluster.api.ExitStatus;
 import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerEvent;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Node rules 1-23 of shared/node-semantics.md, each with real worker JVMs. */
 class LifecycleRulesTest {
@@ -30,6 +35,36 @@ class LifecycleRulesTest {
             @SuppressWarnings("unchecked")
             Map<String, Object> report = (Map<String, Object>) await(nextMessage(t.fork()));
             assertThat(report).containsEntry("isWorker", true).containsEntry("isPrimary", false);
+        }
+    }
+
+    @Test
+    void rule01_aJvmThatAWorkerStartsIsAPrimaryOfItsOwn() {
+        // Node's worker deletes NODE_UNIQUE_ID so that its children are primaries (test-cluster-basic);
+        // here the child inherits jcluster's variables and must still not take itself for the worker.
+        try (TestCluster t = new TestCluster("spawn-jvm")) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> result = (Map<String, Object>) await(nextMessage(t.fork()));
+            assertThat((String) result.get("output")).contains("isPrimary=true")
+                    .containsPattern("nested worker report: \\{isWorker=true, isPrimary=false, id=1,");
+            assertThat(result).containsEntry("exit", 0L);
+        }
+    }
+
+    @Test
+    void rule01_aWorkerJvmThatAWrapperStartsWithoutExecStaysAWorker(@TempDir Path dir) throws IOException {
+        // Its parent is the wrapper, not the primary, as for a worker's child; but its id is unclaimed,
+        // so it is the worker (which the primary's pid check then refuses), never a stray primary.
+        Path wrapper = dir.resolve("java-without-exec.sh");
+        Files.writeString(wrapper, "#!/bin/sh\n'" + ProcessHandle.current().info().command().orElseThrow()
+                + "' \"$@\"\nexit $?\n");
+        wrapper.toFile().setExecutable(true);
+        ClusterSettings settings = TestCluster.settings("unused").exec(ChildPrimaryMain.class.getName())
+                .javaCommand(wrapper.toString()).args(List.of()).build();
+        try (TestCluster t = new TestCluster(settings)) {
+            Worker w = t.fork();
+            // ChildPrimaryMain exits 2 when it finds itself a worker, and 0 after running a cluster of its own.
+            assertThat(await(exitOf(w))).isEqualTo(ExitStatus.ofCode(2));
         }
     }
 

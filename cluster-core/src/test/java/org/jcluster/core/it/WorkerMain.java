@@ -1,6 +1,7 @@
 package org.jcluster.core.it;
 
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -111,6 +112,15 @@ public final class WorkerMain {
             case "raw-internal" -> {
                 byte[] payload = new byte[] {(byte) Integer.parseInt(args[1]), 0, 0, 0, 1};
                 ((WorkerCluster) cluster).channelForTesting().send(0, payload, -1, null);
+            }
+            case "spawn-jvm" -> {
+                // A JVM this worker starts inherits its environment, jcluster's worker variables included.
+                String launcher = ProcessHandle.current().info().command().orElseThrow();
+                Process child = new ProcessBuilder(launcher, "--enable-native-access=ALL-UNNAMED",
+                        "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                        ChildPrimaryMain.class.getName()).redirectErrorStream(true).start();
+                String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                me.send(Map.of("exit", (long) child.waitFor(), "output", output));
             }
             default -> throw new IllegalArgumentException("unknown scenario " + scenario);
         }

@@ -254,6 +254,7 @@ public final class IpcServer implements AutoCloseable {
             }
         }
         deleteQuietly(socketPath);
+        deleteContents(directory); // the workers' id claims (WorkerEnvironment.claimId)
         deleteQuietly(directory);
         if (accepter != null && accepter != Thread.currentThread()) {
             try {
@@ -261,6 +262,15 @@ public final class IpcServer implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /** Deletes the regular files in the private directory, which only this primary's workers write. */
+    private static void deleteContents(Path directory) {
+        try (java.util.stream.Stream<Path> entries = Files.list(directory)) {
+            entries.filter(Files::isRegularFile).forEach(IpcServer::deleteQuietly);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "cannot list " + directory + ": " + e);
         }
     }
 

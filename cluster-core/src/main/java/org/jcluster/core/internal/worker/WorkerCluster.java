@@ -49,6 +49,7 @@ public final class WorkerCluster implements Cluster {
         // Leave the terminal's process group: Ctrl-C reaches the primary alone, which decides what
         // workers do (a graceful disconnect, say) instead of every worker dying on SIGINT at once.
         Posix.leaveProcessGroup();
+        env.claimId();
         IpcChannel channel;
         try {
             channel = IpcChannel.connect(env.socketPath(), new ChannelConfig(env.maxFrameBytes(), env.sendHighWaterMark()));

@@ -44,6 +44,16 @@ class IpcServerTest {
     }
 
     @Test
+    void closingRemovesTheDirectoryWithTheWorkersIdClaimsInIt() throws Exception {
+        IpcServer server = IpcServer.open(IpcTesting.DEFAULT);
+        // what WorkerEnvironment.claimId writes beside the socket
+        Path claim = Files.createFile(server.socketPath().resolveSibling("worker-1.claimed"));
+        server.close();
+        assertThat(claim).doesNotExist();
+        assertThat(claim.getParent()).doesNotExist();
+    }
+
+    @Test
     void twoServersGetTwoDirectories() throws Exception {
         try (IpcServer one = IpcServer.open(IpcTesting.DEFAULT); IpcServer two = IpcServer.open(IpcTesting.DEFAULT)) {
             assertThat(one.directory()).isNotEqualTo(two.directory());
