@@ -7,9 +7,12 @@
 #   benchmarks/compare/http.sh [SECONDS] [ROUNDS]     (defaults: 3 s per run, 3 rounds: ~3.5 minutes)
 #
 # Prints, per case, medians over the rounds:
-#   http <policy> <keepalive|close> jcluster=<req/s> node=<req/s> ratio=<x> spread=<max/min> node_spread=<max/min>
+#   http <policy> <keepalive|close> jcluster=<req/s> node=<req/s> ratio=<x> spread=<max/min> node_spread=<max/min> connections=<n/n>
 # spread is max/min of the requests each worker answered (the demo's counts at shutdown, Node's "dist"
-# line), over the whole case: its warm-up and every round.
+# line), over the whole case: its warm-up and every round. connections: how many connections each
+# jcluster worker was given. Under keep-alive the two differ in kind: the policy deals connections,
+# while the requests each worker answers on them follow the CPU the kernel gives it (two workers and wrk
+# share two cores), so an exact deal can still show a request spread of 1.1-1.2.
 #
 # Per case, both clusters start fresh on free ports (the other one idles meanwhile); jcluster gets a
 # WARMUP-second wrk run first, Node a 2 s one. Then ROUNDS times: a jcluster run, a Node run. wrk: 1
@@ -51,9 +54,10 @@ for policy in $policies; do
       [ "$err" = 0 ] || errors="$errors node:$err"
     done
     stop_demo "$jlog"; jspread=$(echo "$demo_counts" | spread)
+    jconnections=$(sed -nE 's/.*worker [0-9]+ served [0-9]+ requests on ([0-9]+) connections.*/\1/p' "$jlog" | paste -sd/)
     stop_node "$nlog"; nspread=$(echo "$node_counts" | spread)
     jm=$(echo "$j" | median); nm=$(echo "$n" | median)
-    echo "http $policy $mode jcluster=$jm node=$nm ratio=$(ratio "$jm" "$nm") spread=$jspread node_spread=$nspread"
+    echo "http $policy $mode jcluster=$jm node=$nm ratio=$(ratio "$jm" "$nm") spread=$jspread node_spread=$nspread connections=$jconnections"
     [ -z "$errors" ] || echo "  (wrk reported errors:$errors)" >&2
     [ -z "${VERBOSE:-}" ] || echo "  (runs: jcluster$j; node$n)" >&2
   done
