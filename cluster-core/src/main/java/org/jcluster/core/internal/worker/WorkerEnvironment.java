@@ -11,8 +11,8 @@ import java.util.Optional;
 
 /**
  * What the primary tells a worker JVM through its environment. The presence of
- * {@value #WORKER_ID} is what makes a process a worker (Node's NODE_UNIQUE_ID, rule 1), provided the
- * primary that set it is this JVM's parent (see {@link #isWorkerProcess()}).
+ * {@value #WORKER_ID} is what makes a process a worker (Node's NODE_UNIQUE_ID, rule 1), unless the
+ * JVM descends from the worker it names (see {@link #isWorkerProcess()}).
  *
  * <p>The secret is readable only by the same user (/proc/PID/environ is 0400); together with the
  * SO_PEERCRED pid check it proves to the primary which worker connected.
@@ -77,8 +77,8 @@ public record WorkerEnvironment(int workerId, Path socketPath, String secret, St
         try {
             Files.createFile(marker);
         } catch (FileAlreadyExistsException e) {
-            // Claimed by another JVM with this id (a wrapper's, say): the primary's SO_PEERCRED check
-            // decides which one it talks to.
+            // Claimed by a JVM that this worker started before it asked for its Cluster, which then
+            // took itself for the worker: the primary's SO_PEERCRED check refuses that one.
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "jcluster: cannot claim worker id at " + marker + ": " + e);
         }
