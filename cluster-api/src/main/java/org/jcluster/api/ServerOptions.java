@@ -24,9 +24,17 @@ import java.util.OptionalInt;
  *                    {@code server.maxConnections}); a connection beyond it is refused: under round-robin
  *                    the primary gives it to another worker, otherwise it is closed. Empty: no limit. Not
  *                    part of what makes two workers' servers the same shared server.
+ * @param nonBlockingHandler the handler promises to return promptly and never block (it hands each
+ *                    connection to an event loop, say), so jcluster may call it on its own I/O thread and
+ *                    save a thread hand-off per connection: under round-robin the worker's IPC reader
+ *                    runs it, as Node's one thread does. A handler that blocks anyway stalls that
+ *                    thread, and with it the worker's messages and later connections. False (the
+ *                    default): under round-robin a thread of the server's own runs the handler, so a
+ *                    handler may block. Under "none" and outside a cluster the server's accept thread
+ *                    runs the handler either way. Not part of what makes two servers the same.
  */
 public record ServerOptions(Optional<String> host, int port, Optional<Path> path, int backlog, boolean ipv6Only,
-        OptionalInt maxConnections) {
+        OptionalInt maxConnections, boolean nonBlockingHandler) {
     /** Node's default backlog. */
     public static final int DEFAULT_BACKLOG = 511;
 
@@ -55,32 +63,39 @@ public record ServerOptions(Optional<String> host, int port, Optional<Path> path
 
     /** TCP on every address, {@code port} (0 for a free one). */
     public static ServerOptions tcp(int port) {
-        return new ServerOptions(Optional.empty(), port, Optional.empty(), DEFAULT_BACKLOG, false, OptionalInt.empty());
+        return new ServerOptions(Optional.empty(), port, Optional.empty(), DEFAULT_BACKLOG, false, OptionalInt.empty(),
+                false);
     }
 
     /** TCP on {@code host} ("127.0.0.1", "::1", "localhost" or any name), {@code port}. */
     public static ServerOptions tcp(String host, int port) {
         return new ServerOptions(Optional.of(Objects.requireNonNull(host, "host")), port, Optional.empty(),
-                DEFAULT_BACKLOG, false, OptionalInt.empty());
+                DEFAULT_BACKLOG, false, OptionalInt.empty(), false);
     }
 
     /** A Unix-domain stream socket at {@code path}, removed again when the server closes. */
     public static ServerOptions unix(Path path) {
         return new ServerOptions(Optional.empty(), 0, Optional.of(Objects.requireNonNull(path, "path")),
-                DEFAULT_BACKLOG, false, OptionalInt.empty());
+                DEFAULT_BACKLOG, false, OptionalInt.empty(), false);
     }
 
     public ServerOptions withBacklog(int backlog) {
-        return new ServerOptions(host, port, path, backlog, ipv6Only, maxConnections);
+        return new ServerOptions(host, port, path, backlog, ipv6Only, maxConnections, nonBlockingHandler);
     }
 
     public ServerOptions withIpv6Only(boolean ipv6Only) {
-        return new ServerOptions(host, port, path, backlog, ipv6Only, maxConnections);
+        return new ServerOptions(host, port, path, backlog, ipv6Only, maxConnections, nonBlockingHandler);
     }
 
     /** At most {@code maxConnections} open connections (0 refuses all); see {@link #maxConnections()}. */
     public ServerOptions withMaxConnections(int maxConnections) {
-        return new ServerOptions(host, port, path, backlog, ipv6Only, OptionalInt.of(maxConnections));
+        return new ServerOptions(host, port, path, backlog, ipv6Only, OptionalInt.of(maxConnections),
+                nonBlockingHandler);
+    }
+
+    /** Promises a handler that never blocks; see {@link #nonBlockingHandler()}. */
+    public ServerOptions withNonBlockingHandler(boolean nonBlockingHandler) {
+        return new ServerOptions(host, port, path, backlog, ipv6Only, maxConnections, nonBlockingHandler);
     }
 
     /** True for a Unix-domain socket server. */
@@ -92,6 +107,7 @@ public record ServerOptions(Optional<String> host, int port, Optional<Path> path
     public String toString() {
         return path.map(p -> "unix:" + p).orElseGet(() -> host.orElse("*") + ":" + port)
                 + (ipv6Only ? " ipv6Only" : "") + " backlog " + backlog
-                + (maxConnections.isPresent() ? " maxConnections " + maxConnections.getAsInt() : "");
+                + (maxConnections.isPresent() ? " maxConnections " + maxConnections.getAsInt() : "")
+                + (nonBlockingHandler ? " nonBlockingHandler" : "");
     }
 }

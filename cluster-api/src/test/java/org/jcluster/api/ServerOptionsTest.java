@@ -19,6 +19,17 @@ class ServerOptionsTest {
     }
 
     @Test
+    void aNonBlockingHandlerIsNotPromisedByDefaultAndTheWithersKeepThePromise() {
+        assertThat(ServerOptions.tcp(8000).nonBlockingHandler()).isFalse();
+        assertThat(ServerOptions.unix(Path.of("s.sock")).nonBlockingHandler()).isFalse();
+        ServerOptions promised = ServerOptions.tcp("::1", 0).withNonBlockingHandler(true).withMaxConnections(2)
+                .withBacklog(9).withIpv6Only(true);
+        assertThat(promised.nonBlockingHandler()).isTrue();
+        assertThat(promised.toString()).isEqualTo("::1:0 ipv6Only backlog 9 maxConnections 2 nonBlockingHandler");
+        assertThat(promised.withNonBlockingHandler(false).nonBlockingHandler()).isFalse();
+    }
+
+    @Test
     void badValuesAreRefusedWithTheFix() {
         assertThatThrownBy(() -> ServerOptions.tcp(8000).withMaxConnections(-1))
                 .isInstanceOf(IllegalArgumentException.class)

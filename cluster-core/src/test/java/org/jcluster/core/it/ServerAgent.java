@@ -30,7 +30,8 @@ import org.jcluster.api.WorkerEvent;
  * "op"), and answers each with a map. Its connections get one line, "worker N server S\n", and are
  * then closed, or held open ("hold": true) until told to close them.
  *
- * <p>Commands: listen {kind tcp|unix, host, port, path, backlog, ipv6Only, maxConnections, hold, block, sendBack, fail},
+ * <p>Commands: listen {kind tcp|unix, host, port, path, backlog, ipv6Only, maxConnections, nonBlockingHandler,
+ * hold, block, sendBack, fail, reportThread (the line ends with " on " and the handler's thread name)},
  * udp {type udp4|udp6, host, port, ipv6Only}, close {server}, counts, closeHeld, release, disconnect.
  */
 public final class ServerAgent {
@@ -85,6 +86,8 @@ public final class ServerAgent {
                     if (c.containsKey("maxConnections")) {
                         options = options.withMaxConnections(num(c, "maxConnections", 0));
                     }
+                    options = options.withNonBlockingHandler(Boolean.TRUE.equals(c.get("nonBlockingHandler")));
+                    boolean reportThread = Boolean.TRUE.equals(c.get("reportThread"));
                     int id = nextServer.incrementAndGet();
                     boolean hold = Boolean.TRUE.equals(c.get("hold"));
                     boolean block = Boolean.TRUE.equals(c.get("block"));
@@ -107,7 +110,8 @@ public final class ServerAgent {
                             });
                             return;
                         }
-                        connection.write(StandardCharsets.UTF_8.encode("worker " + me.id() + " server " + id + "\n"));
+                        connection.write(StandardCharsets.UTF_8.encode("worker " + me.id() + " server " + id
+                                + (reportThread ? " on " + Thread.currentThread().getName() : "") + "\n"));
                         if (hold) {
                             synchronized (held) {
                                 held.add(connection);

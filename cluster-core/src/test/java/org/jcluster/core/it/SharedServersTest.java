@@ -25,6 +25,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -275,6 +277,27 @@ class SharedServersTest {
                 served.merge(workerOf(hit(port)), 1, Integer::sum);
             }
             assertThat(served).isEqualTo(Map.of(one.id(), 1, nine.id(), 9));
+        }
+    }
+
+    @Test
+    void underRoundRobinANonBlockingHandlerRunsOnTheWorkersIpcReader() throws IOException {
+        try (TestCluster t = TestCluster.agents("rr")) {
+            Agent inline = Agent.start(t);
+            Agent threaded = Agent.start(t);
+            int port = port(inline.must(listen(0, "nonBlockingHandler", true, "reportThread", true)));
+            threaded.must(listen(port, "reportThread", true));
+            Map<Integer, Set<String>> threads = new HashMap<>();
+            for (int i = 0; i < 8; i++) {
+                String line = hit(port);
+                threads.computeIfAbsent(workerOf(line), k -> new TreeSet<>())
+                        .add(line.substring(line.indexOf(" on ") + " on ".length()));
+            }
+            assertThat(threads).containsOnlyKeys(inline.id(), threaded.id());
+            assertThat(threads.get(inline.id())).as("no hand-off: the thread that read the connection's frame")
+                    .allMatch(name -> name.startsWith("jcluster-ipc-reader"));
+            assertThat(threads.get(threaded.id())).as("the default: the server's own connection thread")
+                    .allMatch(name -> name.startsWith("jcluster-connections-"));
         }
     }
 

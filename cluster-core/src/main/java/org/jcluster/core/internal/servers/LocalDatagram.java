@@ -37,7 +37,7 @@ public final class LocalDatagram implements ClusterDatagramSocket {
         } catch (IOException e) {
             channel.close();
             throw Addresses.listenError(e, new ServerOptions(options.host(), options.port(), java.util.Optional.empty(),
-                    ServerOptions.DEFAULT_BACKLOG, false, java.util.OptionalInt.empty()));
+                    ServerOptions.DEFAULT_BACKLOG, false, java.util.OptionalInt.empty(), false));
         }
     }
 

@@ -22,6 +22,12 @@ import org.jcluster.core.internal.nativeio.Posix;
  * Acknowledging before the handler keeps the primary's dealing fast and even, whatever the handler
  * costs (a cold handler's first calls take milliseconds); acknowledging on the connection thread, not
  * the reader thread, keeps a worker whose handler is stuck from being dealt more than one connection.
+ *
+ * <p>A server whose options promise a non-blocking handler has no connection thread: the reader runs
+ * the whole hand-over, acknowledgement and handler, saving a thread wake-up per connection (11-15% of
+ * the workers' CPU per connection with the Netty demo, benchmarks/compare/rr-handler-thread.sh). A
+ * stuck handler then stops the reader: the one connection dealt after its acknowledgement waits
+ * unread, as it would behind a stuck connection thread, and so do the worker's messages.
  */
 final class RoundRobinShare extends AcceptingServer implements WorkerServers.Share {
     private final WorkerServers servers;
@@ -29,16 +35,21 @@ final class RoundRobinShare extends AcceptingServer implements WorkerServers.Sha
     private final Runnable releaseIndex;
     /**
      * One thread runs the handler, in arrival order; it ends when idle so an idle server costs nothing,
-     * and a daemon because the channel, not the server, keeps a worker alive under round-robin.
+     * and a daemon because the channel, not the server, keeps a worker alive under round-robin. Null
+     * when the handler never blocks: the reader thread runs it.
      */
     private final ExecutorService delivery;
 
     RoundRobinShare(WorkerServers servers, int handleId, ListenAddress address, ConnectionHandler handler,
-            OptionalInt maxConnections, Runnable releaseIndex) {
+            OptionalInt maxConnections, boolean nonBlockingHandler, Runnable releaseIndex) {
         super(address, handler, maxConnections, servers.primary()::reportError);
         this.servers = servers;
         this.handleId = handleId;
         this.releaseIndex = releaseIndex;
+        if (nonBlockingHandler) {
+            this.delivery = null;
+            return;
+        }
         ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 5, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "jcluster-connections-" + describe(address));
             t.setDaemon(true);
@@ -60,6 +71,10 @@ final class RoundRobinShare extends AcceptingServer implements WorkerServers.Sha
 
     /** Reader thread: a connection from the primary. */
     void deliver(long connectionId, int fd) {
+        if (delivery == null) {
+            handle(connectionId, fd); // once closed, admits() refuses it, as the shut-down executor does
+            return;
+        }
         try {
             delivery.execute(() -> handle(connectionId, fd));
         } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -89,7 +104,9 @@ final class RoundRobinShare extends AcceptingServer implements WorkerServers.Sha
 
     @Override
     CompletionStage<Void> stopListening() {
-        delivery.shutdown(); // connections already queued are still offered, and refused now the server is closed
+        if (delivery != null) {
+            delivery.shutdown(); // connections already queued are still offered, and refused now the server is closed
+        }
         return servers.leave(this, releaseIndex);
     }
 }

@@ -76,7 +76,7 @@ public final class WorkerServers {
                         return server;
                     }
                     RoundRobinShare share = new RoundRobinShare(this, handleId, address, handler,
-                            options.maxConnections(), releaseIndex);
+                            options.maxConnections(), options.nonBlockingHandler(), releaseIndex);
                     roundRobin.put(handleId, share);
                     return share;
                 });
