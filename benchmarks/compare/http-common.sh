@@ -10,10 +10,10 @@ demo_threads=${DEMO_THREADS:-1}
 work=$root/benchmarks/target/http-compare
 
 # Whatever happens, leave no cluster behind (workers end with their primary, in jcluster and in Node).
-demo_pid=""; node_pid=""
+demo_pid=""; node_pid=""; other_pids=""
 cleanup() {
   local pid
-  for pid in $demo_pid $node_pid; do
+  for pid in $demo_pid $node_pid $other_pids; do
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
   done
   return 0
@@ -86,12 +86,13 @@ await_demo() {
   return 1
 }
 
-# start_demo POLICY WORKERS LOG: starts the Netty demo on a free port; sets demo_pid and demo_port.
+# start_demo POLICY WORKERS LOG [DEMO_ARG...]: starts the Netty demo on a free port; sets demo_pid and demo_port.
 start_demo() {
   local policy=$1 n=$2 log=$3
+  shift 3
   java "${jvm_flags[@]}" ${cds_flag:+"$cds_flag"} --module-path "$lib" \
     -m jcluster.examples/org.jcluster.examples.Demo \
-    --policy "$policy" --workers "$n" --port 0 --threads "$demo_threads" >"$log" 2>&1 &
+    --policy "$policy" --workers "$n" --port 0 --threads "$demo_threads" "$@" >"$log" 2>&1 &
   demo_pid=$!
   demo_port=$(await_demo "$log" "$demo_pid" "$n") || exit 1
 }

@@ -29,7 +29,7 @@ import org.jcluster.api.WorkerEvent;
  * The demo cluster: Node's cluster HTTP hello world, one main method that is the primary or a worker.
  *
  * <pre>{@code
- * ./demo.sh [--policy rr|none] [--workers N] [--port P] [--threads T] [--seconds S]
+ * ./demo.sh [--policy rr|none] [--workers N] [--port P] [--threads T] [--seconds S] [--handler-thread io|own]
  * }</pre>
  *
  * <p>The primary forks one worker per core (or {@code --workers N}) and prints every event; each worker
@@ -239,7 +239,10 @@ public final class Demo {
         http.warmUp(WARM_UP_REQUESTS); // before listening, so that the first connections it is dealt are not slow
         ClusterServer server;
         try {
-            server = cluster.listen(ServerOptions.tcp(options.port()).withBacklog(BACKLOG), http);
+            // HelloServer.onConnection only registers the connection with Netty's event loop: it never
+            // blocks, so jcluster may call it on its I/O thread and save a thread hand-off per connection.
+            server = cluster.listen(ServerOptions.tcp(options.port()).withBacklog(BACKLOG)
+                    .withNonBlockingHandler(options.handlerOnIoThread()), http);
         } catch (ListenException e) {
             System.err.println("worker " + me.id() + ": cannot listen on port " + options.port() + ": " + e.getMessage());
             System.exit(1);
@@ -290,9 +293,10 @@ public final class Demo {
         System.out.println(LocalTime.now().format(TIME) + "  " + line);
     }
 
-    record Options(String policy, int workers, int port, int threads, int seconds) {
+    record Options(String policy, int workers, int port, int threads, int seconds, boolean handlerOnIoThread) {
         static final String USAGE = "options: --policy rr|none, --workers N, --port P (0 picks a free port),"
-                + " --threads T (event loop threads per worker), --seconds S";
+                + " --threads T (event loop threads per worker), --seconds S, --handler-thread io|own (under rr:"
+                + " jcluster's I/O thread runs the connection handler, the default, or the server's own thread)";
 
         static Options parse(String[] args) {
             String policy = null; // the cluster's default: JCLUSTER_SCHED_POLICY, else rr
@@ -300,6 +304,7 @@ public final class Demo {
             int port = 8000;
             int threads = 1;
             int seconds = 0;
+            boolean handlerOnIoThread = true;
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--policy" -> policy = value(args, ++i, "--policy");
@@ -307,10 +312,16 @@ public final class Demo {
                     case "--port" -> port = number(args, ++i, "--port", 0, 65535);
                     case "--threads" -> threads = number(args, ++i, "--threads", 1, 64);
                     case "--seconds" -> seconds = number(args, ++i, "--seconds", 1, Integer.MAX_VALUE);
+                    case "--handler-thread" -> handlerOnIoThread = switch (value(args, ++i, "--handler-thread")) {
+                        case "io" -> true;
+                        case "own" -> false;
+                        default -> throw new IllegalArgumentException("--handler-thread takes io or own, not "
+                                + args[i] + "; " + USAGE);
+                    };
                     default -> throw new IllegalArgumentException("Unknown option " + args[i] + "; " + USAGE);
                 }
             }
-            return new Options(policy, workers, port, threads, seconds);
+            return new Options(policy, workers, port, threads, seconds, handlerOnIoThread);
         }
 
         private static String value(String[] args, int i, String name) {
