@@ -14,9 +14,10 @@
 # while the requests each worker answers on them follow the CPU the kernel gives it (two workers and wrk
 # share two cores), so an exact deal can still show a request spread of 1.1-1.2.
 #
-# Per case, both clusters start fresh on free ports (the other one idles meanwhile); jcluster gets a
-# WARMUP-second wrk run first, Node a 2 s one. Then ROUNDS times: a jcluster run, a Node run. wrk: 1
-# thread, CONNECTIONS (32) connections, as run-http.sh.
+# Per case, both clusters start fresh on free ports (the other one idles meanwhile); jcluster gets
+# WARMUP seconds of wrk runs first (four runs, so that connections also close and reopen), Node 2 s
+# (two runs). Then ROUNDS times: a jcluster run, a Node run. wrk: 1 thread, CONNECTIONS (32)
+# connections, as run-http.sh.
 # WARMUP defaults to 20 s: the JIT compiles while wrk and the workers hold both cores, so a cold
 # cluster takes ~15-20 s of load to reach its steady state (3 s runs from a cold start, rr: keep-alive
 # 7k 17k 15k 22k 78k 91k 74k 78k req/s; close 1.3k 4.5k 5.0k 6.0k 6.8k 12.3k 13.5k 14.2k 15.2k 16.5k).
@@ -44,8 +45,11 @@ for policy in $policies; do
     jlog=$work/demo-$policy-$mode.log; nlog=$work/node-$policy-$mode.log
     start_demo "$policy" "$workers" "$jlog"
     start_node "$policy" "$workers" "$nlog"
-    run_wrk "$mode" "$demo_port" "$warmup" >/dev/null
-    run_wrk "$mode" "$node_port" 2 >/dev/null
+    # In pieces, so that the JIT also sees connections close and open before the rounds: after a single
+    # long keep-alive run, the first round deoptimised ~150 compiled methods of Netty's close path and ran
+    # at ~60% of the next ones (-XX:+PrintCompilation). Node's warm-up is split the same way.
+    for _ in 1 2 3 4; do run_wrk "$mode" "$demo_port" $(( (warmup + 3) / 4 )) >/dev/null; done
+    for _ in 1 2; do run_wrk "$mode" "$node_port" 1 >/dev/null; done
     j=""; n=""; errors=""
     for _ in $(seq "$rounds"); do
       read -r rps _ err < <(run_wrk "$mode" "$demo_port" "$duration"); j="$j $rps"
