@@ -71,6 +71,32 @@ train_cds() {
   [ "$status" = 143 ] || rm -f "$cds"
 }
 
+# use_cds: trains the archive when it is missing or older than the module path; sets cds_flag (empty
+# when there is no archive, which the JVMs then run without).
+use_cds() {
+  if [ ! -s "$cds" ] || [ -n "$(find "$lib" -newer "$cds" -print -quit)" ]; then
+    train_cds
+  fi
+  cds_flag=""
+  [ -s "$cds" ] && cds_flag=-XX:SharedArchiveFile=$cds
+  return 0
+}
+
+# cpu_ticks PID...: utime + stime (fields 14 and 15 of /proc/PID/stat, counted after the command name).
+cpu_ticks() {
+  local total=0 pid stat rest
+  for pid in "$@"; do
+    stat=$(cat "/proc/$pid/stat")
+    rest=${stat##*) }
+    set -- $rest
+    total=$((total + ${12} + ${13}))
+  done
+  echo "$total"
+}
+hz=$(getconf CLK_TCK)
+# us_per TICKS N: microseconds of CPU per item.
+us_per() { awk -v t="$1" -v hz="$hz" -v n="$2" 'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "n/a" }'; }
+
 # await_demo LOG PID WORKERS: waits until every worker listens; prints the port.
 await_demo() {
   local log=$1 pid=$2 n=$3

@@ -23,30 +23,13 @@ counts=${2:-1 2 4 8}
 warmup=${WARMUP:-20}
 source "$(dirname "$0")/http-common.sh"
 
-if [ ! -s "$cds" ] || [ -n "$(find "$lib" -newer "$cds" -print -quit)" ]; then
-  train_cds
-fi
-cds_flag=""
-[ -s "$cds" ] && cds_flag=-XX:SharedArchiveFile=$cds
-hz=$(getconf CLK_TCK)
+use_cds
 
-# cpu_ticks PID...: utime + stime (fields 14 and 15 of /proc/PID/stat, counted after the command name).
-cpu_ticks() {
-  local total=0 pid stat rest
-  for pid in "$@"; do
-    stat=$(cat "/proc/$pid/stat")
-    rest=${stat##*) }
-    set -- $rest
-    total=$((total + ${12} + ${13}))
-  done
-  echo "$total"
-}
 # rss_kB PID...: the sum of VmRSS.
 rss_kB() {
   local pid
   for pid in "$@"; do awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status"; done | awk '{ s += $1 } END { print s + 0 }'
 }
-us_per() { awk -v t="$1" -v hz="$hz" -v n="$2" 'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "n/a" }'; }
 
 for n in $counts; do
   log=$work/scaling-$n.log

@@ -34,11 +34,7 @@ workers=${WORKERS:-2}
 warmup=${WARMUP:-20}
 source "$(dirname "$0")/http-common.sh"
 
-if [ ! -s "$cds" ] || [ -n "$(find "$lib" -newer "$cds" -print -quit)" ]; then
-  train_cds
-fi
-cds_flag=""
-[ -s "$cds" ] && cds_flag=-XX:SharedArchiveFile=$cds
+use_cds
 
 for policy in $policies; do
   for mode in $modes; do

@@ -16,12 +16,7 @@ rounds=${2:-5}
 warmup=${WARMUP:-25}
 source "$(dirname "$0")/http-common.sh"
 
-if [ ! -s "$cds" ] || [ -n "$(find "$lib" -newer "$cds" -print -quit)" ]; then
-  train_cds
-fi
-cds_flag=""
-[ -s "$cds" ] && cds_flag=-XX:SharedArchiveFile=$cds
-ticks_per_s=$(getconf CLK_TCK)
+use_cds
 
 declare -A pid port log
 for mode in own io; do
@@ -30,13 +25,7 @@ for mode in own io; do
   pid[$mode]=$demo_pid; port[$mode]=$demo_port
   other_pids="$other_pids $demo_pid"
 done
-workers_ticks() {
-  local total=0 p
-  for p in $(demo_worker_pids "$1"); do
-    total=$((total + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
-  done
-  echo "$total"
-}
+workers_ticks() { cpu_ticks $(demo_worker_pids "$1"); }
 for mode in own io; do
   run_wrk close "${port[$mode]}" "$warmup" >/dev/null
 done
@@ -46,7 +35,7 @@ for _ in $(seq "$rounds"); do
     before=$(workers_ticks "${log[$mode]}")
     read -r rps requests _ < <(run_wrk close "${port[$mode]}" "$duration")
     after=$(workers_ticks "${log[$mode]}")
-    cpu=$(awk -v t=$((after - before)) -v n="$requests" -v hz="$ticks_per_s" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
+    cpu=$(us_per $((after - before)) "$requests")
     echo "rr-handler-thread $mode conn_per_s=$rps workers_cpu_us_per_conn=$cpu"
     rates[$mode]="${rates[$mode]:-} $rps"; cpus[$mode]="${cpus[$mode]:-} $cpu"
   done

@@ -324,8 +324,9 @@ final class RoundRobinDispatcher implements ConnectionDispatcher {
 
     /**
      * R7: the live slot that {@code slot}, with {@code dealt} connections dealt, must wait for: busy with
-     * a hand-off younger than the patience, dealt fewer, and not refusing. Of several, the one whose patience runs out
-     * last, which is when the wait surely ends. Null when there is none, and at once with one worker.
+     * a hand-off younger than the patience, dealt fewer, and not refusing. Of several, the one whose
+     * patience runs out last, which is when the wait surely ends. Null when there is none, and at once
+     * with one worker.
      */
     private WorkerSlot awaited(WorkerSlot slot, long dealt) {
         WorkerSlot[] all = live();

@@ -73,6 +73,15 @@ class RoundRobinFairDealingTest {
         return c;
     }
 
+    /** {@code n} connections accepted one after another, in order. */
+    private List<TestConnection> accept(RoundRobinDispatcher d, int n) {
+        List<TestConnection> cs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            cs.add(accept(d));
+        }
+        return cs;
+    }
+
     /**
      * Workers that answer on their own threads, each acknowledging every connection after its own delay
      * (a worker with a negative delay never answers). Connections handed while the gate is shut are
@@ -320,10 +329,7 @@ class RoundRobinFairDealingTest {
         RoundRobinDispatcher d = dispatcher(context, AN_HOUR);
         d.workerJoined(w1);
         d.workerJoined(w2);
-        List<TestConnection> cs = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            cs.add(accept(d)); // c1 -> w1, c2 -> w2, c3 and c4 wait
-        }
+        List<TestConnection> cs = accept(d, 4); // c1 -> w1, c2 -> w2, c3 and c4 wait
         d.connectionRefused(w1, cs.get(0)); // c1 back at the head; w1 (the only idle one) gets it again
         assertThat(context.handed()).containsExactly("c1->worker 1", "c2->worker 2", "c1->worker 1");
         assertThat(d.dealt(w1)).isEqualTo(1);
@@ -345,10 +351,7 @@ class RoundRobinFairDealingTest {
         d.workerJoined(w1);
         d.workerJoined(w2);
         d.workerJoined(w3);
-        List<TestConnection> cs = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            cs.add(accept(d));
-        }
+        List<TestConnection> cs = accept(d, 10);
         List<PendingConnection> servedByW3 = new ArrayList<>();
         int answers = 0;
         while (!context.unanswered.isEmpty()) {
@@ -373,10 +376,7 @@ class RoundRobinFairDealingTest {
         RoundRobinDispatcher d = dispatcher(context, AN_HOUR);
         d.workerJoined(w1);
         d.workerJoined(w2);
-        List<TestConnection> cs = new ArrayList<>();
-        for (int i = 0; i < 5; i++) {
-            cs.add(accept(d)); // c1 -> w1, c2 -> w2, c3..c5 wait
-        }
+        List<TestConnection> cs = accept(d, 5); // c1 -> w1, c2 -> w2, c3..c5 wait
         d.connectionRefused(w2, cs.get(1)); // nobody else idle: c2 goes back to w2 (dealt 1 again)
         d.connectionAcknowledged(w1, cs.get(0)); // w1 takes c3 (2)
         d.connectionAcknowledged(w1, cs.get(2)); // w2 is behind, but its last answer was a refusal: c4 -> w1
@@ -482,10 +482,7 @@ class RoundRobinFairDealingTest {
         RoundRobinDispatcher d = dispatcher(context, AN_HOUR); // the timer cannot be what releases it
         d.workerJoined(w1);
         d.workerJoined(w2);
-        List<TestConnection> cs = new ArrayList<>();
-        for (int i = 0; i < 5; i++) {
-            cs.add(accept(d)); // c1 -> w1, c2 -> w2, c3..c5 wait
-        }
+        List<TestConnection> cs = accept(d, 5); // c1 -> w1, c2 -> w2, c3..c5 wait
         d.connectionAcknowledged(w1, cs.get(0)); // w1 takes c3 (level with w2 before)
         d.connectionAcknowledged(w1, cs.get(2)); // w1 ahead of the busy w2: held, c4 and c5 wait
         assertThat(context.handed()).containsExactly("c1->worker 1", "c2->worker 2", "c3->worker 1");
@@ -507,10 +504,7 @@ class RoundRobinFairDealingTest {
         RoundRobinDispatcher d = dispatcher(context, AN_HOUR);
         d.workerJoined(w1);
         d.workerJoined(w2);
-        List<TestConnection> cs = new ArrayList<>();
-        for (int i = 0; i < 5; i++) {
-            cs.add(accept(d));
-        }
+        List<TestConnection> cs = accept(d, 5);
         d.connectionAcknowledged(w1, cs.get(0));
         d.connectionAcknowledged(w1, cs.get(2)); // held; c4, c5 wait
         assertThat(d.patienceArmed()).isTrue();

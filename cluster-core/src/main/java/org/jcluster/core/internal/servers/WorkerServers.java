@@ -237,6 +237,4 @@ public final class WorkerServers {
     void acknowledge(long connectionId, boolean accepted) {
         primary.sendInternal(new InternalMessage.ConnectionAck(connectionId, accepted), -1);
     }
-
-
 }

@@ -57,8 +57,11 @@ public record WorkerEnvironment(int workerId, Path socketPath, String secret, St
             return true; // read() then names what is missing or malformed
         }
         long parent = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
-        Optional<Path> claim = claimPath();
-        if (parent == primary || claim.isEmpty() || !Files.exists(claim.get())) {
+        if (parent == primary) {
+            return true;
+        }
+        Optional<Path> claim = claimPath(id);
+        if (claim.isEmpty() || !Files.exists(claim.get())) {
             return true;
         }
         LOG.log(System.Logger.Level.DEBUG, () -> "jcluster: this JVM inherited " + WORKER_ID + "=" + id
@@ -84,9 +87,8 @@ public record WorkerEnvironment(int workerId, Path socketPath, String secret, St
         }
     }
 
-    private static Optional<Path> claimPath() {
+    private static Optional<Path> claimPath(String id) {
         String socket = System.getenv(SOCKET);
-        String id = System.getenv(WORKER_ID);
         if (socket == null || socket.isEmpty()) {
             return Optional.empty();
         }
