@@ -1,13 +1,27 @@
-# Shared by http.sh and http-scaling.sh (sourced, not run): builds the demo, snapshots its module path,
+# Shared by the HTTP scripts here (sourced, not run): builds the demo, snapshots its module path,
 # prepares the start-up recipe, and starts and stops jcluster's and Node's HTTP hello world clusters.
 #
 # Environment knobs: DEMO_THREADS (event-loop threads per worker, default 1), JVM_FLAGS (replaces the
-# throughput flags below), CONNECTIONS (wrk connections, default 32, as ../shared/peer-bench/run-http.sh).
+# throughput flags below), CONNECTIONS (wrk connections, default 32, as ../shared/peer-bench/run-http.sh),
+# LAYOUT (shared or split, below).
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 peer=${PEER_BENCH:-$root/../shared/peer-bench}
 connections=${CONNECTIONS:-32}
 demo_threads=${DEMO_THREADS:-1}
 work=$root/benchmarks/target/http-compare
+
+# LAYOUT=shared (the default, but http.sh defaults to split): wrk and the servers run wherever the
+# kernel puts them. LAYOUT=split: wrk on cpu 0, every server process (primary and workers, jcluster's and
+# Node's alike; children inherit the affinity) on the other cpus, so that the load generator takes no
+# CPU from the servers.
+layout=${LAYOUT:-shared}
+case $layout in
+  shared) client_cpus=(); server_cpus=() ;;
+  split)
+    [ "$(nproc)" -ge 2 ] || { echo "LAYOUT=split needs 2 cpus or more" >&2; exit 1; }
+    client_cpus=(taskset -c 0); server_cpus=(taskset -c "1-$(( $(nproc) - 1 ))") ;;
+  *) echo "LAYOUT must be shared or split, not '$layout'" >&2; exit 1 ;;
+esac
 
 # Whatever happens, leave no cluster behind (workers end with their primary, in jcluster and in Node).
 demo_pid=""; node_pid=""; other_pids=""
@@ -116,7 +130,7 @@ await_demo() {
 start_demo() {
   local policy=$1 n=$2 log=$3
   shift 3
-  java "${jvm_flags[@]}" ${cds_flag:+"$cds_flag"} --module-path "$lib" \
+  "${server_cpus[@]}" java "${jvm_flags[@]}" ${cds_flag:+"$cds_flag"} --module-path "$lib" \
     -m jcluster.examples/org.jcluster.examples.Demo \
     --policy "$policy" --workers "$n" --port 0 --threads "$demo_threads" "$@" >"$log" 2>&1 &
   demo_pid=$!
@@ -144,7 +158,7 @@ start_node() {
   local policy=$1 n=$2 log=$3 attempt
   for attempt in 1 2 3; do
     node_port=$(free_port)
-    POLICY=$policy WORKERS=$n PORT=$node_port node "$peer/http-hello.js" >"$log" 2>&1 &
+    POLICY=$policy WORKERS=$n PORT=$node_port "${server_cpus[@]}" node "$peer/http-hello.js" >"$log" 2>&1 &
     node_pid=$!
     for _ in $(seq 600); do
       grep -q '^ready' "$log" && return 0
@@ -180,7 +194,7 @@ free_port() {
 run_wrk() {
   local mode=$1 port=$2 secs=$3 header=()
   [ "$mode" = close ] && header=(-H 'Connection: close')
-  wrk -t1 -c"$connections" -d"${secs}s" "${header[@]}" "http://127.0.0.1:$port/" | awk '
+  "${client_cpus[@]}" wrk -t1 -c"$connections" -d"${secs}s" "${header[@]}" "http://127.0.0.1:$port/" | awk '
     /requests in/ { n = $1 }
     /Socket errors/ { gsub(",", ""); e = $4 + $6 + $8 + $10 }
     /Non-2xx/ { e += $NF }
