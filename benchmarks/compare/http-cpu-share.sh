@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # How much cpu time each of the demo's two event loops gets during a keep-alive run under rr, and how long
-# each waits for a cpu: the evidence behind http.sh's keep-alive request spread (README, "Where wrk runs").
+# each waits for a cpu: the evidence behind http.sh's keep-alive request spread (README, "Why split").
 #
 #   benchmarks/compare/http-cpu-share.sh [SECONDS]     (default 10)
 #

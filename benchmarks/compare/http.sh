@@ -15,8 +15,8 @@
 #
 # Where things run (LAYOUT, see http-common.sh): split by default here, wrk on cpu 0 and both clusters
 # (primary and workers, jcluster's and Node's alike) on the other cpus, as a load generator on a machine
-# of its own would be. LAYOUT=shared lets the kernel place everything (the figures before 2026-11-22
-# 11:45). On two cores that runs three busy threads (wrk and two event loops) on two cpus: the loops
+# of its own would be. LAYOUT=shared lets the kernel place everything (how every run was made
+# until 2026-11-22). On two cores that runs three busy threads (wrk and two event loops) on two cpus: the loops
 # then wait unequally for a cpu, by 1.01-1.21x from run to run (http-cpu-share.sh), an exact deal of
 # keep-alive connections still shows a request spread of that size, and wrk's own cost sits inside
 # both ratios' budgets.
