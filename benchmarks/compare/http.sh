@@ -15,10 +15,10 @@
 #
 # Where things run (LAYOUT, see http-common.sh): split by default here, wrk on cpu 0 and both clusters
 # (primary and workers, jcluster's and Node's alike) on the other cpus, as a load generator on a machine
-# of its own would be. LAYOUT=shared lets the kernel place everything (how every run was made
-# until 2026-11-22). On two cores that runs three busy threads (wrk and two event loops) on two cpus: the loops
-# then wait unequally for a cpu, by 1.01-1.21x from run to run (http-cpu-share.sh), an exact deal of
-# keep-alive connections still shows a request spread of that size, and wrk's own cost sits inside
+# of its own would be. LAYOUT=shared lets the kernel place everything (how every run was made until
+# 2026-11-22). On two cores that runs three busy threads (wrk and two event loops) on two cpus: the
+# loops then wait unequally for a cpu, by 1.01-1.21x from run to run (http-cpu-share.sh), an exact deal
+# of keep-alive connections still shows a request spread of that size, and wrk's own cost sits inside
 # both ratios' budgets.
 #
 # Per case, both clusters start fresh on free ports (the other one idles meanwhile); jcluster gets
