@@ -27,11 +27,9 @@ event_loop_tid() { ps -L -p "$1" -o tid=,comm= | awk '$2 ~ /^demo-http/ { print 
 schedstat() { awk '{ print $1, $2 }' "/proc/$1/task/$2/schedstat"; }
 tids=($(event_loop_tid "${pids[0]}") $(event_loop_tid "${pids[1]}"))
 
-"${client_cpus[@]}" wrk -t1 -c"$connections" -d"${duration}s" "http://127.0.0.1:$demo_port/" >/dev/null &
-wrk_pid=$!; other_pids=$wrk_pid
 declare -a before after
 for i in 0 1; do before[$i]=$(schedstat "${pids[$i]}" "${tids[$i]}"); done
-wait "$wrk_pid"
+run_wrk keepalive "$demo_port" "$duration" >/dev/null
 for i in 0 1; do after[$i]=$(schedstat "${pids[$i]}" "${tids[$i]}"); done
 stop_demo "$log"
 

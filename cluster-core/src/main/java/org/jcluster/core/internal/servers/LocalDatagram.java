@@ -36,8 +36,8 @@ public final class LocalDatagram implements ClusterDatagramSocket {
             return new LocalDatagram(channel, Addresses.listenAddress(channel.getLocalAddress(), true));
         } catch (IOException e) {
             channel.close();
-            throw Addresses.listenError(e, new ServerOptions(options.host(), options.port(), java.util.Optional.empty(),
-                    ServerOptions.DEFAULT_BACKLOG, false, java.util.OptionalInt.empty(), false));
+            throw Addresses.listenError(e, options.host().map(h -> ServerOptions.tcp(h, options.port()))
+                    .orElseGet(() -> ServerOptions.tcp(options.port())));
         }
     }
 
