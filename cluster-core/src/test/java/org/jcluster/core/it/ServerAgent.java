@@ -97,8 +97,11 @@ public final class ServerAgent {
                     AtomicInteger count = counts.computeIfAbsent(id, k -> new AtomicInteger());
                     ClusterServer server = cluster.listen(options, connection -> {
                         if (block) {
+                            // The latch is taken before "blocked" goes out: a release the test sends on
+                            // seeing that message must free this handler, not the next one.
+                            CountDownLatch latch = release;
                             me.send(Map.of("op", "blocked"));
-                            awaitRelease();
+                            awaitRelease(latch);
                         }
                         count.incrementAndGet();
                         if (fail) {
@@ -183,9 +186,9 @@ public final class ServerAgent {
         return answer;
     }
 
-    private static void awaitRelease() {
+    private static void awaitRelease(CountDownLatch latch) {
         try {
-            release.await();
+            latch.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
