@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # jcluster's HTTP demo (Netty in each worker, ./demo.sh) against Node's cluster HTTP hello world
-# (../shared/peer-bench/http-hello.js), 2 workers each, under wrk: keep-alive and `Connection: close`,
+# (node/http-hello.js), 2 workers each, under wrk: keep-alive and `Connection: close`,
 # scheduling policies rr and none. Runs alternate jcluster/Node within each case, in one invocation
 # (this machine is noisy: only ratios taken in the same run mean much).
 #
@@ -24,7 +24,7 @@
 # Per case, both clusters start fresh on free ports (the other one idles meanwhile); jcluster gets
 # WARMUP seconds of wrk runs first (four runs, so that connections also close and reopen), Node 2 s
 # (two runs). Then ROUNDS times: a jcluster run, a Node run. wrk: 1 thread, CONNECTIONS (32)
-# connections, as run-http.sh.
+# connections, for both.
 # WARMUP defaults to 40 s split, 20 s shared: the JIT compiles on the servers' cpus while they serve,
 # so a cold cluster takes a while to reach its steady state (shared, 3 s runs from a cold start, rr:
 # keep-alive 7k 17k 15k 22k 78k 91k 74k 78k req/s; close 1.3k 4.5k 5.0k 6.0k 6.8k 12.3k 13.5k 14.2k

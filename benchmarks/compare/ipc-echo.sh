@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# jcluster against Node's cluster module, side by side, alternating in one run (this machine is
-# noisy: only ratios taken in the same run mean much). Each case runs ROUNDS times per side; the
-# line shows the medians.
+# jcluster against Node's cluster module (node/ipc-echo.js, node/fork-online.js, node/rss.js), side by
+# side, alternating in one run (this machine is noisy: only ratios taken in the same run mean much).
+# Each case runs ROUNDS times per side; the line shows the medians.
 #
 #   benchmarks/compare/ipc-echo.sh [DURATION_S] [ROUNDS]     (defaults: 3 s, 3 rounds)
 #
@@ -11,15 +11,26 @@
 # SERIALIZATIONS="json advanced" chooses the echo rows' serializations.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-peer=${PEER_BENCH:-$root/../shared/peer-bench}
+# Node's side: jcluster's own peer scripts (node/README.md).
+node_scripts=$root/benchmarks/compare/node
 duration=${1:-3}
 rounds=${2:-3}
 serializations=${SERIALIZATIONS:-json advanced}
+usage="usage: benchmarks/compare/ipc-echo.sh [DURATION_S] [ROUNDS], whole numbers from 1 (defaults 3 and 3)"
+[[ $duration =~ ^[1-9][0-9]*$ ]] || { echo "DURATION_S must be a whole number of seconds from 1, not '$duration'; $usage" >&2; exit 2; }
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "ROUNDS must be a whole number from 1, not '$rounds'; $usage" >&2; exit 2; }
+for serialization in $serializations; do
+  case $serialization in
+    json|advanced) ;;
+    *) echo "SERIALIZATIONS takes json and/or advanced, not '$serialization'" >&2; exit 2 ;;
+  esac
+done
 
-command -v node >/dev/null || { echo "node is needed for the side-by-side runs" >&2; exit 1; }
-[ -f "$peer/ipc-echo.js" ] || { echo "Node peer scripts not found at $peer (set PEER_BENCH)" >&2; exit 1; }
+command -v node >/dev/null || { echo "node is needed for the side-by-side runs: install Node.js 20 or later" >&2; exit 1; }
 
-mvn -q -B -ntp -f "$root/pom.xml" -DskipTests -pl benchmarks -am install >&2
+# (jansi.noreset: Debian's Maven 3.8 prints colour resets even in batch mode.)
+MAVEN_OPTS="${MAVEN_OPTS:-} -Djansi.noreset=true" \
+  mvn -q -B -ntp -Dstyle.color=never -f "$root/pom.xml" -DskipTests -pl benchmarks -am install >&2
 jar=$root/benchmarks/target/benchmarks.jar
 # Workers inherit the primary's JVM flags (rule 40), so these are the workers' flags too.
 echo_flags=(--enable-native-access=ALL-UNNAMED)
@@ -44,7 +55,7 @@ for serialization in $serializations; do
         j="$j $(SERIALIZATION=$serialization PAYLOAD=$payload LEN=$len INFLIGHT=$inflight DURATION=$duration \
           java "${echo_flags[@]}" -cp "$jar" org.jcluster.benchmarks.compare.EchoBench | field roundtrips_per_s)"
         n="$n $(SERIALIZATION=$serialization PAYLOAD=$payload LEN=$len INFLIGHT=$inflight DURATION=$duration \
-          node "$peer/ipc-echo.js" | field roundtrips_per_s)"
+          node "$node_scripts/ipc-echo.js" | field roundtrips_per_s)"
       done
       jm=$(echo "$j" | median); nm=$(echo "$n" | median)
       echo "ipc-echo $serialization $payload $inflight jcluster=$jm node=$nm ratio=$(ratio "$jm" "$nm")"
@@ -74,7 +85,7 @@ j=""; n=""; je=""; ne=""
 for _ in $(seq "$rounds"); do
   out=$(WORKERS=4 java "${start_flags[@]}" -cp "$jar" org.jcluster.benchmarks.compare.ForkOnline)
   j="$j $(echo "$out" | field all_online_ms)"; je="$je $(echo "$out" | field all_exited_ms)"
-  out=$(WORKERS=4 node "$peer/fork-online.js")
+  out=$(WORKERS=4 node "$node_scripts/fork-online.js")
   n="$n $(echo "$out" | field all_online_ms)"; ne="$ne $(echo "$out" | field all_exited_ms)"
 done
 jm=$(echo "$j" | median); nm=$(echo "$n" | median)
@@ -84,7 +95,7 @@ echo "fork-online workers=4 jcluster_all_online_ms=$jm node_all_online_ms=$nm ra
 j=""; n=""
 for _ in $(seq "$rounds"); do
   j="$j $(java "${start_flags[@]}" -cp "$jar" org.jcluster.benchmarks.compare.WorkerRss | field worker_VmRSS:)"
-  n="$n $(node "$peer/rss.js" | field worker_VmRSS:)"
+  n="$n $(node "$node_scripts/rss.js" | field worker_VmRSS:)"
 done
 jm=$(echo "$j" | median); nm=$(echo "$n" | median)
 echo "idle-worker-rss jcluster_kB=$jm node_kB=$nm ratio=$(ratio "$jm" "$nm")"
