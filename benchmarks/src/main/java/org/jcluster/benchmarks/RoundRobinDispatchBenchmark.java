@@ -32,7 +32,7 @@ import org.openjdk.jmh.infra.Control;
 
 /**
  * The "rr" dispatch path, accepted -> handed off -> acknowledged, for 1 to 8 workers: jcluster.sched.rr
- * ({@code impl=rr}, JCTools queues, lock-free) against {@link LockedRoundRobinDispatcher}
+ * ({@code impl=rr}, lock-free queues) against {@link LockedRoundRobinDispatcher}
  * ({@code impl=locked}, the same algorithm on ArrayDeques behind one monitor).
  *
  * <ul>

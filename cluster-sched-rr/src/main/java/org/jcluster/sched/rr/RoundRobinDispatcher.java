@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -15,7 +16,6 @@ import org.jcluster.api.Worker;
 import org.jcluster.api.spi.ConnectionDispatcher;
 import org.jcluster.api.spi.DispatchContext;
 import org.jcluster.api.spi.PendingConnection;
-import org.jctools.queues.MpmcUnboundedXaddArrayQueue;
 
 /**
  * Node's round-robin for one shared server: a READY queue of idle workers, a PENDING queue of
@@ -27,19 +27,13 @@ import org.jctools.queues.MpmcUnboundedXaddArrayQueue;
  * argument that no connection is left waiting while a worker is idle are in the {@linkplain
  * org.jcluster.sched.rr package documentation}, and the comments below cite them.
  *
- * <p>Hot path (accepted, handed off, acknowledged): no allocation (the queues pool their chunks), one
- * map lookup per answer, a handful of atomic operations, and with several workers one pass over them
- * (R7). Only a hold (R7) may allocate: the patience timer's task, at most one armed at a time.
+ * <p>Hot path (accepted, handed off, acknowledged): one queue node allocated (24 bytes, the slot's way
+ * back into the ready queue; R6), one map lookup per answer, a handful of atomic operations, and with
+ * several workers one pass over them (R7). A hold (R7) may also allocate the patience timer's task, at
+ * most one armed at a time.
  */
 final class RoundRobinDispatcher implements ConnectionDispatcher {
     private static final System.Logger LOG = System.getLogger(RoundRobinDispatcher.class.getName());
-
-    /** Workers per server are few; a chunk of 32 holds them all in steady state. */
-    private static final int READY_CHUNK = 32;
-    /** Bursts of waiting connections grow the queue a chunk at a time; two chunks are kept for reuse. */
-    private static final int PENDING_CHUNK = 256;
-    private static final int RETRY_CHUNK = 32;
-    private static final int POOLED_CHUNKS = 2;
 
     /**
      * R7's patience: how long a worker's answer is waited for before a faster worker gets the connection
@@ -90,13 +84,14 @@ final class RoundRobinDispatcher implements ConnectionDispatcher {
     }
 
     /**
-     * Makes the queues. Tests pass a subclass that widens race windows; production uses the JCTools class
-     * itself, so the calls stay monomorphic.
+     * Makes the queues. Tests pass a subclass that widens race windows; production uses the JDK class
+     * itself, so the calls stay monomorphic. Why the JDK's queue and not a JCTools one: R6 in the package
+     * documentation.
      */
     interface Queues {
-        Queues JCTOOLS = MpmcUnboundedXaddArrayQueue::new;
+        Queues JDK = ConcurrentLinkedQueue::new;
 
-        <E> MpmcUnboundedXaddArrayQueue<E> create(int chunkSize, int maxPooledChunks);
+        <E> ConcurrentLinkedQueue<E> create();
     }
 
     private final DispatchContext context;
@@ -107,9 +102,9 @@ final class RoundRobinDispatcher implements ConnectionDispatcher {
      * nothing (iterating the map would). May hold GONE slots (a failed hand-off); they are skipped.
      */
     private volatile WorkerSlot[] live = NO_SLOTS;
-    private final MpmcUnboundedXaddArrayQueue<WorkerSlot> ready;
-    private final MpmcUnboundedXaddArrayQueue<PendingConnection> pending;
-    private final MpmcUnboundedXaddArrayQueue<PendingConnection> retry;
+    private final ConcurrentLinkedQueue<WorkerSlot> ready;
+    private final ConcurrentLinkedQueue<PendingConnection> pending;
+    private final ConcurrentLinkedQueue<PendingConnection> retry;
     private volatile boolean closed;
     /** A patience timer run is scheduled and has not started pairing yet (R7). */
     @SuppressWarnings("unused") // through ARMED
@@ -118,7 +113,7 @@ final class RoundRobinDispatcher implements ConnectionDispatcher {
     private final Runnable patienceRun = this::patienceRanOut;
 
     RoundRobinDispatcher(DispatchContext context) {
-        this(context, Queues.JCTOOLS);
+        this(context, Queues.JDK);
     }
 
     RoundRobinDispatcher(DispatchContext context, Queues queues) {
@@ -129,9 +124,9 @@ final class RoundRobinDispatcher implements ConnectionDispatcher {
     RoundRobinDispatcher(DispatchContext context, Queues queues, long patienceNanos) {
         this.context = Objects.requireNonNull(context, "context");
         this.patienceNanos = patienceNanos;
-        ready = queues.create(READY_CHUNK, POOLED_CHUNKS);
-        pending = queues.create(PENDING_CHUNK, POOLED_CHUNKS);
-        retry = queues.create(RETRY_CHUNK, POOLED_CHUNKS);
+        ready = queues.create();
+        pending = queues.create();
+        retry = queues.create();
     }
 
     @Override
@@ -468,7 +463,7 @@ final class RoundRobinDispatcher implements ConnectionDispatcher {
         closeAll(pending);
     }
 
-    private static void closeAll(MpmcUnboundedXaddArrayQueue<PendingConnection> queue) {
+    private static void closeAll(ConcurrentLinkedQueue<PendingConnection> queue) {
         PendingConnection connection;
         while ((connection = queue.poll()) != null) {
             try {

@@ -24,11 +24,11 @@
  * ({@code connectionAcknowledged}, {@code connectionRefused}), the event thread
  * ({@code workerJoined}, {@code workerLeft}, {@code close}); any of them at the same time; and the
  * module's patience timer thread (R7), which only calls {@code pair()}. No lock is taken and no thread
- * waits for another; see R6 for the one bounded spin inside JCTools.
+ * waits for another (R6).
  *
  * <p>State:
  * <ul>
- *   <li>{@code ready}: an unbounded MPMC queue (JCTools {@code MpmcUnboundedXaddArrayQueue}) of
+ *   <li>{@code ready}: an unbounded MPMC queue (the JDK's lock-free {@code ConcurrentLinkedQueue}) of
  *       {@code WorkerSlot}s.</li>
  *   <li>{@code retry} and {@code pending}: unbounded MPMC queues of connections. {@code retry} holds
  *       refused connections and those a hand-off failed for; it is always polled before
@@ -47,7 +47,8 @@
  *       READY by a CAS (join, acknowledgement, refusal, or putting back an unused claim), so it is
  *       in {@code ready} at most once. It leaves READY only through the CAS READY-&gt;BUSY of the
  *       thread that polled it, so two threads never claim the same slot.</li>
- *   <li><b>R2, stale entries are skipped.</b> JCTools queues have no remove(): a worker that leaves
+ *   <li><b>R2, stale entries are skipped.</b> The queues' remove(Object) is a linear scan racing
+ *       every other call, so it is not used: a worker that leaves
  *       is marked GONE and removed from the map, and its entry, if it is in {@code ready}, stays
  *       there until polled; the CAS READY-&gt;BUSY fails on it and it is dropped. A worker that
  *       joins again gets a fresh slot, so a stale entry can never come back to life.</li>
@@ -74,10 +75,13 @@
  *       with close is either drained by close or seen by its offerer's {@code pair()}, which then
  *       drains it. A connection already handed off when close runs is the worker's; if it is
  *       refused afterwards it is closed on its way back.</li>
- *   <li><b>R6, what "never block" costs.</b> JCTools MPMC {@code poll()} returns null only when the
- *       queue is empty (it re-reads the producer index; it never fails spuriously), and may spin
- *       briefly on an element whose producer has claimed its index but not yet written it. That
- *       window is a few instructions long; no thread ever waits on another dispatcher call.</li>
+ *   <li><b>R6, what "never block" costs.</b> The queues are Michael and Scott's lock-free queue
+ *       ({@code ConcurrentLinkedQueue}): {@code poll()} returns null only when the queue is empty (it
+ *       never fails spuriously), and no call waits for another thread's unfinished one: an element is
+ *       written before the CAS that links it, and a failed CAS only means that another thread made
+ *       progress. The price is one node allocated per offer (24 bytes). (JCTools' unbounded MPMC
+ *       queue, used before, pools its chunks but needs {@code sun.misc.Unsafe}, which Java 24 and
+ *       later warn about in every JVM; its bounded VarHandle queues would drop what does not fit.)</li>
  *   <li><b>R7, fair dealing.</b> Each slot counts {@code dealt}: connections handed to its worker,
  *       counted at the hand-off, less those its worker refused (a refused connection is not served
  *       there); and it records the time of its last hand-off. A slot that joins starts level with the
@@ -136,9 +140,10 @@
  * <p>Without R7 (no step (d); or when no hold happens) the argument is this.
  *
  * <p>Suppose it were. Let {@code tc} be the last time {@code c} was offered to P and {@code tw} the
- * last time {@code w} was offered to {@code ready} (offers are linearised by the queue's atomic
- * producer-index increment; emptiness checks and null polls by a volatile read of that index, so
- * all of these are totally ordered). {@code c} stays in P over [tc, end] and {@code w} in
+ * last time {@code w} was offered to {@code ready} (the queues are linearizable: an offer takes
+ * effect at the CAS that links its node after the last one; an emptiness check that answers true
+ * and a poll that answers null, at the volatile read that finds the last node's link still null
+ * with no live element before it; so all of these are totally ordered). {@code c} stays in P over [tc, end] and {@code w} in
  * {@code ready} over [tw, end]: removing either would need a later offer to put it back. Hence
  * after {@code tc} no check of P sees it empty, and after {@code tw} no poll of {@code ready}
  * returns null (stale entries are skipped by polling on, R2, and {@code w} is behind them).

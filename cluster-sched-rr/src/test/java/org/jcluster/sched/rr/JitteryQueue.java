@@ -1,20 +1,18 @@
 package org.jcluster.sched.rr;
 
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 
-import org.jctools.queues.MpmcUnboundedXaddArrayQueue;
-
 /**
- * The JCTools queue with random pauses just before each offer and just after each poll and emptiness
+ * The dispatcher's queue with random pauses just before each offer and just after each poll and emptiness
  * check: exactly where the dispatcher's races are (between reading one queue and writing the other).
  * On a small machine, without it, those windows are a few nanoseconds wide and a stress test would
  * almost never land a thread in one.
  */
-final class JitteryQueue<E> extends MpmcUnboundedXaddArrayQueue<E> {
+final class JitteryQueue<E> extends ConcurrentLinkedQueue<E> {
     static final RoundRobinDispatcher.Queues QUEUES = JitteryQueue::new;
 
-    JitteryQueue(int chunkSize, int maxPooledChunks) {
-        super(chunkSize, maxPooledChunks);
+    JitteryQueue() {
     }
 
     @Override

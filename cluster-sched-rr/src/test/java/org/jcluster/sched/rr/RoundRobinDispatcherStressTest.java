@@ -90,7 +90,7 @@ class RoundRobinDispatcherStressTest {
 
     /** Each test runs on the real queues, and on queues that pause where the races are. */
     enum Queues {
-        JCTOOLS(RoundRobinDispatcher.Queues.JCTOOLS), JITTERY(JitteryQueue.QUEUES);
+        JDK(RoundRobinDispatcher.Queues.JDK), JITTERY(JitteryQueue.QUEUES);
 
         final RoundRobinDispatcher.Queues factory;
 

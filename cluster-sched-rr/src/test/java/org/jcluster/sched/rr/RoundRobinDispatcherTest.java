@@ -31,7 +31,7 @@ class RoundRobinDispatcherTest {
     @BeforeEach
     void setUp() {
         context = new RecordingContext();
-        dispatcher = new RoundRobinDispatcher(context, RoundRobinDispatcher.Queues.JCTOOLS, TimeUnit.HOURS.toNanos(1));
+        dispatcher = new RoundRobinDispatcher(context, RoundRobinDispatcher.Queues.JDK, TimeUnit.HOURS.toNanos(1));
     }
 
     @AfterEach

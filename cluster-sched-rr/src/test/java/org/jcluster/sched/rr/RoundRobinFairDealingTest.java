@@ -62,7 +62,7 @@ class RoundRobinFairDealingTest {
     }
 
     private RoundRobinDispatcher dispatcher(DispatchContext c, long patienceNanos) {
-        RoundRobinDispatcher d = new RoundRobinDispatcher(c, RoundRobinDispatcher.Queues.JCTOOLS, patienceNanos);
+        RoundRobinDispatcher d = new RoundRobinDispatcher(c, RoundRobinDispatcher.Queues.JDK, patienceNanos);
         dispatchers.add(d);
         return d;
     }
