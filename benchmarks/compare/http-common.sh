@@ -2,10 +2,10 @@
 # prepares the start-up recipe, and starts and stops jcluster's and Node's HTTP hello world clusters.
 #
 # Environment knobs: DEMO_THREADS (event-loop threads per worker, default 1), JVM_FLAGS (replaces the
-# throughput flags below), CONNECTIONS (wrk connections, default 32, as ../shared/peer-bench/run-http.sh),
-# LAYOUT (shared or split, below).
+# throughput flags below), CONNECTIONS (wrk connections, default 32), LAYOUT (shared or split, below).
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-peer=${PEER_BENCH:-$root/../shared/peer-bench}
+# Node's side: jcluster's own peer scripts (node/README.md).
+node_scripts=$root/benchmarks/compare/node
 connections=${CONNECTIONS:-32}
 demo_threads=${DEMO_THREADS:-1}
 work=$root/benchmarks/target/http-compare
@@ -34,8 +34,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-command -v node >/dev/null || { echo "node is needed for the side-by-side runs" >&2; exit 1; }
-[ -f "$peer/http-hello.js" ] || { echo "Node peer scripts not found at $peer (set PEER_BENCH)" >&2; exit 1; }
+command -v node >/dev/null || { echo "node is needed for the side-by-side runs: install Node.js 20 or later" >&2; exit 1; }
 
 # wrk, installed if missing (Debian/Ubuntu).
 if ! command -v wrk >/dev/null; then
@@ -47,7 +46,9 @@ fi
 
 # Build, then copy the demo's module path to a directory of our own: a concurrent `mvn install`
 # rewrites the jars in ~/.m2, and a JVM that loads a class from a rewritten jar fails.
-mvn -q -B -ntp -Dstyle.color=never -f "$root/pom.xml" -DskipTests -pl examples -am install >&2
+# (jansi.noreset: Debian's Maven 3.8 prints colour resets even in batch mode.)
+MAVEN_OPTS="${MAVEN_OPTS:-} -Djansi.noreset=true" \
+  mvn -q -B -ntp -Dstyle.color=never -f "$root/pom.xml" -DskipTests -pl examples -am install >&2
 lib=$work/lib
 rm -rf "$lib"; mkdir -p "$lib"
 cp -p "$root"/examples/target/examples-*.jar $(tr ':' ' ' < "$root/examples/target/module-path.txt") "$lib/"
@@ -116,7 +117,8 @@ await_demo() {
   local log=$1 pid=$2 n=$3
   for _ in $(seq 1200); do
     if grep -q "all $n workers listening" "$log"; then
-      grep -m1 'listening worker' "$log" | sed -E 's/.*:([0-9]+) \(address type.*/\1/'
+      # "... all N workers listening: curl http://localhost:PORT/"
+      sed -nE "s|.*all $n workers listening: curl http://localhost:([0-9]+)/.*|\\1|p" "$log" | head -n1
       return 0
     fi
     kill -0 "$pid" 2>/dev/null || break
@@ -152,13 +154,13 @@ demo_worker_pids() {
   sed -nE 's/.*fork +worker [0-9]+ \(pid ([0-9]+)\).*/\1/p' "$1"
 }
 
-# start_node POLICY WORKERS LOG: ../shared/peer-bench/http-hello.js on a free port; sets node_pid, node_port.
+# start_node POLICY WORKERS LOG: node/http-hello.js on a free port; sets node_pid, node_port.
 # http-hello.js takes a fixed port: on a bind failure (a port taken meanwhile) it tries another.
 start_node() {
   local policy=$1 n=$2 log=$3 attempt
   for attempt in 1 2 3; do
     node_port=$(free_port)
-    POLICY=$policy WORKERS=$n PORT=$node_port "${server_cpus[@]}" node "$peer/http-hello.js" >"$log" 2>&1 &
+    POLICY=$policy WORKERS=$n PORT=$node_port "${server_cpus[@]}" node "$node_scripts/http-hello.js" >"$log" 2>&1 &
     node_pid=$!
     for _ in $(seq 600); do
       grep -q '^ready' "$log" && return 0

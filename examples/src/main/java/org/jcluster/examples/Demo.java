@@ -29,7 +29,7 @@ import org.jcluster.api.WorkerEvent;
  * The demo cluster: Node's cluster HTTP hello world, one main method that is the primary or a worker.
  *
  * <pre>{@code
- * ./demo.sh [--policy rr|none] [--workers N] [--port P] [--threads T] [--seconds S] [--handler-thread io|own]
+ * ./demo.sh [options]      (./demo.sh --help: the options, from DemoOptions)
  * }</pre>
  *
  * <p>The primary forks one worker per core (or {@code --workers N}) and prints every event; each worker
@@ -42,6 +42,10 @@ import org.jcluster.api.WorkerEvent;
  * connections (busy ones after their response), then reports how many requests it answered; the primary
  * prints each count and the total, disconnects the workers and waits for them to exit (exit code 0 after
  * {@code --seconds}, 128+signal after a signal, as for any JVM).
+ *
+ * <p>A worker that cannot listen (the port is taken, say) reports the error to the primary and exits;
+ * the primary prints it, stops the other workers and exits with 1 at once. So does a primary whose
+ * workers all exited on their own. Exit code 2: a bad option.
  */
 public final class Demo {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
@@ -53,17 +57,27 @@ public final class Demo {
     private static final long DRAIN_MS = 3_000;
     /** How long the primary waits for the reports, then for the exits, before killing workers. */
     private static final long STEP_TIMEOUT_MS = 10_000;
+    /** How long a worker that cannot listen waits for its report to be written before it exits anyway. */
+    private static final long LISTEN_ERROR_REPORT_MS = 2_000;
+    /** The message key of a worker's listen failure (the primary prints its "message" and stops). */
+    static final String LISTEN_ERROR = "listenError";
+    /** The exit status when the cluster cannot serve: a worker cannot listen, or every worker left on its own. */
+    static final int EXIT_CANNOT_SERVE = 1;
 
     private Demo() {
     }
 
     public static void main(String[] args) throws Exception {
-        Options options;
+        if (DemoOptions.asksForHelp(args)) {
+            System.out.print(DemoOptions.USAGE);
+            return;
+        }
+        DemoOptions options;
         try {
-            options = Options.parse(args);
+            options = DemoOptions.parse(args);
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
-            System.exit(2);
+            System.exit(DemoOptions.CHECK_BAD_OPTION);
             return;
         }
         Cluster cluster = Cluster.get();
@@ -78,7 +92,7 @@ public final class Demo {
 
     private static final class Primary {
         private final Cluster cluster;
-        private final Options options;
+        private final DemoOptions options;
         /** Requests and connections per worker id, as reported at shutdown. */
         private final Map<Integer, Long> served = new ConcurrentSkipListMap<>();
         private final Map<Integer, Long> connections = new ConcurrentHashMap<>();
@@ -88,31 +102,52 @@ public final class Demo {
         private final Map<Integer, CompletableFuture<Void>> exited = new ConcurrentHashMap<>();
         private final AtomicInteger listening = new AtomicInteger();
         private final AtomicBoolean shuttingDown = new AtomicBoolean();
+        /** Every worker forked, in order (cluster.workers() forgets the ones that left). */
+        private final List<Worker> forked = new ArrayList<>();
+        private volatile boolean allForked;
+        /**
+         * Why the main thread should stop the cluster, and with which exit code: the first of --seconds
+         * elapsing, a worker's listen error, and the last worker leaving on its own. Listeners only
+         * complete it; the main thread does the stopping, because stopping waits for events (the
+         * disconnect callback, the exits) that the event thread delivers: a listener that stopped the
+         * cluster itself, or called System.exit (whose shutdown hook stops it), would wait for itself.
+         */
+        private final CompletableFuture<Ending> ending = new CompletableFuture<>();
 
-        Primary(Cluster cluster, Options options) {
+        /** {@code graceful}: ask the workers for their counts and disconnect them; otherwise kill them. */
+        private record Ending(String why, int exitCode, boolean graceful) {
+        }
+
+        Primary(Cluster cluster, DemoOptions options) {
             this.cluster = cluster;
             this.options = options;
         }
 
-        void start() throws InterruptedException {
+        void start() {
             if (options.policy() != null) {
                 try {
                     cluster.schedulingPolicy(options.policy()); // before the first fork, which freezes it
                 } catch (RuntimeException e) { // no policy of that name: the message names what was found
                     System.err.println("--policy " + options.policy() + ": " + e.getMessage());
-                    System.exit(2);
+                    System.exit(DemoOptions.CHECK_BAD_OPTION);
                 }
             }
             cluster.on(ClusterEvent.FORK, w -> log("fork      worker " + w.id() + " (pid " + w.pid() + ")"));
             cluster.on(ClusterEvent.ONLINE, w -> log("online    worker " + w.id()));
             cluster.on(ClusterEvent.LISTENING, (w, address) -> {
-                log("listening worker " + w.id() + " on " + describe(address));
+                log("listening worker " + w.id() + " on " + format(address));
                 if (listening.incrementAndGet() == options.workers()) {
                     log("all " + options.workers() + " workers listening: curl http://localhost:" + address.port() + "/");
                 }
             });
             cluster.on(ClusterEvent.MESSAGE, (w, m) -> {
-                if (m instanceof Map<?, ?> map && map.get("requests") instanceof Number n) {
+                if (m instanceof Map<?, ?> map && map.get(LISTEN_ERROR) instanceof String code) {
+                    if (!ending.isDone()) { // every worker fails alike on a shared port: say it once
+                        logError("worker " + w.id() + " " + map.get("message") + portAdvice(code));
+                        ending.complete(new Ending("worker " + w.id() + " cannot listen (" + code + ")",
+                                EXIT_CANNOT_SERVE, false));
+                    }
+                } else if (m instanceof Map<?, ?> map && map.get("requests") instanceof Number n) {
                     served.put(w.id(), n.longValue());
                     if (map.get("connections") instanceof Number c) {
                         connections.put(w.id(), c.longValue());
@@ -124,16 +159,14 @@ public final class Demo {
             cluster.on(ClusterEvent.DISCONNECT, w -> {
                 log("disconnect worker " + w.id());
                 future(reported, w.id()).complete(null); // it can no longer report
+                endIfNoWorkersLeft();
             });
             cluster.on(ClusterEvent.EXIT, (w, status) -> {
                 log("exit      worker " + w.id() + " with " + status
                         + (w.exitedAfterDisconnect().orElse(false) ? " (after disconnect)" : ""));
                 future(reported, w.id()).complete(null);
                 future(exited, w.id()).complete(null);
-                if (!shuttingDown.get() && cluster.workers().isEmpty()) {
-                    log("no workers left (each exited on its own); the primary exits with 1");
-                    System.exit(1);
-                }
+                endIfNoWorkersLeft();
             });
 
             log("primary pid " + ProcessHandle.current().pid() + ": policy " + cluster.schedulingPolicy()
@@ -142,13 +175,53 @@ public final class Demo {
             handleShutdownSignals();
             for (int i = 0; i < options.workers(); i++) {
                 Worker w = cluster.fork();
+                forked.add(w);
                 future(reported, w.id());
                 future(exited, w.id());
             }
+            allForked = true;
+            endIfNoWorkersLeft(); // in case they all left while the later ones were forked
             if (options.seconds() > 0) {
-                Thread.sleep(options.seconds() * 1000L);
-                shutdown("--seconds " + options.seconds() + " elapsed");
-                System.exit(0);
+                ending.completeOnTimeout(new Ending("--seconds " + options.seconds() + " elapsed", 0, true),
+                        options.seconds(), TimeUnit.SECONDS);
+            }
+            // Without --seconds only a failure completes it: a signal ends the JVM through the shutdown hook.
+            Ending end = ending.join();
+            if (end.graceful()) {
+                shutdown(end.why());
+            } else {
+                stopAfterFailure(end.why());
+            }
+            log("the primary exits with " + end.exitCode());
+            System.exit(end.exitCode());
+        }
+
+        /** The demo's own way out of a port that is taken or forbidden, beside jcluster's general advice. */
+        private String portAdvice(String code) {
+            return code.equals("EADDRINUSE") || code.equals("EACCES")
+                    ? " (in the demo: --port P; --port 0 picks a free one)" : "";
+        }
+
+        /**
+         * Ends the demo once its last worker left without being asked to. Called on both the disconnect
+         * and the exit event: whichever of the two comes last, the worker has left workers() by then.
+         */
+        private void endIfNoWorkersLeft() {
+            if (allForked && !shuttingDown.get() && cluster.workers().isEmpty()) {
+                ending.complete(new Ending("no workers left (each exited on its own)", EXIT_CANNOT_SERVE, false));
+            }
+        }
+
+        /** Stops what is left of the cluster without asking for counts: SIGTERM, then SIGKILL after the timeout. */
+        private void stopAfterFailure(String why) {
+            if (!shuttingDown.compareAndSet(false, true)) {
+                return;
+            }
+            log("stopping: " + why);
+            forked.stream().filter(w -> !w.isDead()).forEach(Worker::kill);
+            if (!await(forked, exited, "exit")) {
+                forked.stream().filter(w -> !w.isDead()).forEach(w -> w.kill("SIGKILL"));
+                await(forked, exited, "exit after SIGKILL");
             }
         }
 
@@ -227,14 +300,18 @@ public final class Demo {
         }
     }
 
-    private static String describe(ListenAddress address) {
-        String host = address.address().contains(":") ? "[" + address.address() + "]" : address.address();
-        return host + ":" + address.port() + " (address type " + address.addressType().nodeValue() + ")";
+    /** A listen address as people write it: 127.0.0.1:8000, [::]:8000, or a Unix-domain socket's path. */
+    static String format(ListenAddress address) {
+        return switch (address.addressType()) {
+            case UNIX -> address.address();
+            case TCP6, UDP6 -> "[" + address.address() + "]:" + address.port();
+            case TCP4, UDP4 -> address.address() + ":" + address.port();
+        };
     }
 
     // ---- a worker ----
 
-    private static void worker(Cluster cluster, Worker me, Options options) throws IOException {
+    private static void worker(Cluster cluster, Worker me, DemoOptions options) throws IOException {
         HelloServer http = new HelloServer(options.threads());
         http.warmUp(WARM_UP_REQUESTS); // before listening, so that the first connections it is dealt are not slow
         ClusterServer server;
@@ -244,8 +321,7 @@ public final class Demo {
             server = cluster.listen(ServerOptions.tcp(options.port()).withBacklog(BACKLOG)
                     .withNonBlockingHandler(options.handlerOnIoThread()), http);
         } catch (ListenException e) {
-            System.err.println("worker " + me.id() + ": cannot listen on port " + options.port() + ": " + e.getMessage());
-            System.exit(1);
+            reportListenErrorAndExit(me, "cannot listen on port " + options.port() + ": " + e.getMessage(), e.code());
             return;
         }
         AtomicBoolean stopping = new AtomicBoolean();
@@ -289,58 +365,35 @@ public final class Demo {
         watch.start();
     }
 
+    /**
+     * Tells the primary, which prints the error and stops the cluster, then exits with 1 (as a Node
+     * worker does on a server's unhandled 'error'). Waits for the report to be written first, within a
+     * deadline: a JVM that exits at once may end before the report leaves. Prints the error itself when
+     * the report cannot go.
+     */
+    private static void reportListenErrorAndExit(Worker me, String error, String code) {
+        CountDownLatch written = new CountDownLatch(1);
+        try {
+            me.send(Map.of(LISTEN_ERROR, code, "message", error), failure -> {
+                if (failure != null) {
+                    System.err.println("worker " + me.id() + " " + error);
+                }
+                written.countDown();
+            });
+            if (!written.await(LISTEN_ERROR_REPORT_MS, TimeUnit.MILLISECONDS)) {
+                System.err.println("worker " + me.id() + " " + error);
+            }
+        } catch (InterruptedException e) {
+            System.err.println("worker " + me.id() + " " + error);
+        }
+        System.exit(EXIT_CANNOT_SERVE);
+    }
+
     private static void log(String line) {
         System.out.println(LocalTime.now().format(TIME) + "  " + line);
     }
 
-    record Options(String policy, int workers, int port, int threads, int seconds, boolean handlerOnIoThread) {
-        static final String USAGE = "options: --policy rr|none, --workers N, --port P (0 picks a free port),"
-                + " --threads T (event loop threads per worker), --seconds S, --handler-thread io|own (under rr:"
-                + " jcluster's I/O thread runs the connection handler, the default, or the server's own thread)";
-
-        static Options parse(String[] args) {
-            String policy = null; // the cluster's default: JCLUSTER_SCHED_POLICY, else rr
-            int workers = Runtime.getRuntime().availableProcessors();
-            int port = 8000;
-            int threads = 1;
-            int seconds = 0;
-            boolean handlerOnIoThread = true;
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--policy" -> policy = value(args, ++i, "--policy");
-                    case "--workers" -> workers = number(args, ++i, "--workers", 1, 1024);
-                    case "--port" -> port = number(args, ++i, "--port", 0, 65535);
-                    case "--threads" -> threads = number(args, ++i, "--threads", 1, 64);
-                    case "--seconds" -> seconds = number(args, ++i, "--seconds", 1, Integer.MAX_VALUE);
-                    case "--handler-thread" -> handlerOnIoThread = switch (value(args, ++i, "--handler-thread")) {
-                        case "io" -> true;
-                        case "own" -> false;
-                        default -> throw new IllegalArgumentException("--handler-thread takes io or own, not "
-                                + args[i] + "; " + USAGE);
-                    };
-                    default -> throw new IllegalArgumentException("Unknown option " + args[i] + "; " + USAGE);
-                }
-            }
-            return new Options(policy, workers, port, threads, seconds, handlerOnIoThread);
-        }
-
-        private static String value(String[] args, int i, String name) {
-            if (i >= args.length || args[i].startsWith("--")) {
-                throw new IllegalArgumentException(name + " needs a value; " + USAGE);
-            }
-            return args[i];
-        }
-
-        private static int number(String[] args, int i, String name, int min, int max) {
-            try {
-                int value = Integer.parseInt(value(args, i, name));
-                if (value >= min && value <= max) {
-                    return value;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw new IllegalArgumentException(name + " takes a whole number from " + min + " to " + max);
-        }
+    private static void logError(String line) {
+        System.err.println(LocalTime.now().format(TIME) + "  error: " + line);
     }
 }

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,11 +47,13 @@ class DemoTest {
     }
 
     private static final long DEADLINE_S = 60;
+    private static final long EXIT_AFTER_BIND_ERROR_S = 8;
     private static final int KEEP_ALIVE_SEQUENTIAL = 20;
     private static final int KEEP_ALIVE_CONCURRENT = 16;
     private static final int CLOSE_SEQUENTIAL = 20;
     private static final Pattern FORK = Pattern.compile("fork\\s+worker (\\d+) \\(pid (\\d+)\\)");
-    private static final Pattern LISTENING = Pattern.compile("listening worker (\\d+) on .*:(\\d+) \\(address type");
+    /** As people write addresses: [::]:PORT or 127.0.0.1:PORT. */
+    private static final Pattern LISTENING = Pattern.compile("listening worker (\\d+) on (\\[::]|[0-9.]+):(\\d+)$");
     private static final Pattern SERVED = Pattern.compile("worker (\\d+) served (\\d+) requests");
     private static final Pattern TOTAL = Pattern.compile("total (\\d+) requests served by (\\d+) of (\\d+) workers");
     private static final String EOF = "\u0000eof";
@@ -57,27 +61,15 @@ class DemoTest {
     @ParameterizedTest(name = "policy {0}")
     @ValueSource(strings = {"rr", "none"})
     void workersServeHttpOnOnePortAndReportTheirCountsOnAShutdownSignal(String policy) throws Exception {
-        List<String> command = List.of(ProcessHandle.current().info().command().orElseThrow(),
-                "--enable-native-access=org.jnrproject.jffi",
-                "--module-path", System.getProperty("jdk.module.path"),
-                // surefire keeps jffi's native-library jar on the class path; its stub loads from there
-                "-cp", System.getProperty("java.class.path"),
-                "-m", "jcluster.examples/org.jcluster.examples.Demo",
-                "--policy", policy, "--workers", "2", "--port", "0");
-        Process primary = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Process primary = startDemo("--policy", policy, "--workers", "2", "--port", "0");
         List<Long> workerPids = new ArrayList<>();
         try {
             Output out = new Output(primary);
             out.awaitLine(line -> line.contains("all 2 workers listening"));
-            for (String line : out.seen) {
-                Matcher fork = FORK.matcher(line);
-                if (fork.find()) {
-                    workerPids.add(Long.parseLong(fork.group(2)));
-                }
-            }
+            workerPids.addAll(forkedPids(out.seen));
             assertThat(workerPids).hasSize(2);
             List<Integer> ports = out.seen.stream().map(LISTENING::matcher).filter(Matcher::find)
-                    .map(m -> Integer.parseInt(m.group(2))).toList();
+                    .map(m -> Integer.parseInt(m.group(3))).toList();
             assertThat(ports).as("the port each worker listens on").hasSize(2).doesNotContain(0);
             assertThat(ports.get(1)).as("one shared port").isEqualTo(ports.get(0));
             for (long worker : workerPids) {
@@ -126,6 +118,76 @@ class DemoTest {
                 ProcessHandle.of(worker).ifPresent(ProcessHandle::destroyForcibly);
             }
         }
+    }
+
+    /**
+     * Issue 11, bug 4: with its port taken the demo exited 0 or 1 depending on the order of a worker's
+     * disconnect and exit events, could stall 10 s on "workers still connected" (System.exit on the event
+     * thread, whose shutdown hook then waited for a disconnect callback only that thread delivers), and
+     * with --seconds idled with no workers until the timer ended. Now the first worker's bind error stops
+     * the cluster: the primary prints it and exits with 1 at once, after its workers.
+     */
+    @ParameterizedTest(name = "policy {0}")
+    @ValueSource(strings = {"rr", "none"})
+    void aTakenPortEndsTheDemoAtOnceWithTheBindError(String policy) throws Exception {
+        // The wildcard address, as the demo's listen uses: any bind of this port by another socket fails.
+        try (ServerSocketChannel holder = ServerSocketChannel.open().bind(new InetSocketAddress(0))) {
+            int takenPort = ((InetSocketAddress) holder.getLocalAddress()).getPort();
+            // --seconds far beyond the deadlines below: the old demo idled until it ended.
+            Process primary = startDemo("--policy", policy, "--workers", "2", "--port", Integer.toString(takenPort),
+                    "--seconds", "600");
+            List<Long> workerPids = new ArrayList<>();
+            try {
+                Output out = new Output(primary);
+                out.awaitLine(line -> line.contains("cannot listen on port " + takenPort));
+                // Stopping the other worker takes well under a second; the old stall was the demo's 10 s step timeout.
+                boolean exited = primary.waitFor(EXIT_AFTER_BIND_ERROR_S, TimeUnit.SECONDS);
+                workerPids.addAll(forkedPids(out.seen));
+                assertThat(exited).as("primary exits within %d s of the bind error; output %s",
+                        EXIT_AFTER_BIND_ERROR_S, out.seen).isTrue();
+                out.awaitLine(EOF::equals);
+                String text = String.join("\n", out.seen);
+                assertThat(primary.exitValue()).as("primary's exit code; output %s", text).isEqualTo(1);
+                assertThat(text).contains("EADDRINUSE", "--port 0 picks a free one", "the primary exits with 1")
+                        .doesNotContain("workers still connected", "listening worker");
+                assertThat(workerPids).as("workers forked; output %s", text).hasSize(2);
+                for (long worker : workerPids) {
+                    assertThat(ProcessHandle.of(worker).map(ProcessHandle::isAlive).orElse(false))
+                            .as("worker %d still running after the primary exited; output %s", worker, text).isFalse();
+                }
+            } finally {
+                // Its children first: once the primary is gone they are no longer its descendants.
+                primary.descendants().forEach(ProcessHandle::destroyForcibly);
+                primary.destroyForcibly();
+                for (long worker : workerPids) {
+                    ProcessHandle.of(worker).ifPresent(ProcessHandle::destroyForcibly);
+                }
+            }
+        }
+    }
+
+    /** The demo as demo.sh runs it, on the test's module path. */
+    private static Process startDemo(String... demoArgs) throws IOException {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
+                "--enable-native-access=org.jnrproject.jffi",
+                "--module-path", System.getProperty("jdk.module.path"),
+                // surefire keeps jffi's native-library jar on the class path; its stub loads from there
+                "-cp", System.getProperty("java.class.path"),
+                "-m", "jcluster.examples/org.jcluster.examples.Demo"));
+        command.addAll(List.of(demoArgs));
+        return new ProcessBuilder(command).redirectErrorStream(true).start();
+    }
+
+    /** The workers' pids, from the primary's fork lines. */
+    private static List<Long> forkedPids(List<String> output) {
+        List<Long> pids = new ArrayList<>();
+        for (String line : output) {
+            Matcher fork = FORK.matcher(line);
+            if (fork.find()) {
+                pids.add(Long.parseLong(fork.group(2)));
+            }
+        }
+        return pids;
     }
 
     /** Keep-alive requests one by one and several at once, then one connection per request; returns the count. */
