@@ -14,9 +14,7 @@ module jcluster.core {
     requires org.jnrproject.constants;
     // jnr-ffi generates code with ASM; as an automatic module it cannot say so itself.
     requires org.objectweb.asm;
-    requires org.jctools.core;
-    // JCTools queues use sun.misc.Unsafe from here.
-    requires jdk.unsupported;
+    requires org.jctools.core.jdk11;
 
     provides org.jcluster.api.spi.ClusterProvider with org.jcluster.core.CoreClusterProvider;
 }

@@ -135,8 +135,10 @@ public interface Cluster {
      * socket. In the primary, or in a process outside any cluster, the server listens by itself. The
      * worker's {@link WorkerEvent#LISTENING} / {@link ClusterEvent#LISTENING} events follow.
      *
-     * <p>Blocks until the server listens (in a worker: until the primary answered), so call it from
-     * the worker's main thread or its event thread, not from a {@link ConnectionHandler}.
+     * <p>Blocks until the server listens (in a worker: until the primary answered). Any thread may call
+     * it, event listeners included (later events wait for it, as behind any listener that blocks);
+     * a handler running on jcluster's I/O thread ({@link ServerOptions#withNonBlockingHandler}) may not,
+     * and gets an {@link IllegalStateException}.
      *
      * @param handler takes each connection, on a thread of the server's own
      * @throws ListenException when the address cannot be listened on, with the OS error's name

@@ -23,15 +23,20 @@ public interface Worker {
      * @return true while the outgoing backlog is below its high-water mark; false above it, in which
      *     case the message is still queued and the caller should slow down
      * @throws IllegalArgumentException when the serialization cannot carry {@code message}
+     * @throws IllegalStateException when the channel is already closed ({@link #isConnected()} is false):
+     *     nothing was sent (Node reports this later, through the callback; here a {@code false} return
+     *     only ever means back-pressure)
      */
     default boolean send(Object message) {
         return send(message, null);
     }
 
     /**
-     * As {@link #send(Object)}; {@code callback} (when not null) runs on the event thread once the
-     * message is written to the channel, or with the error that stopped it (the channel is closed).
-     * A failure is also emitted as {@link WorkerEvent#ERROR} when no callback was given.
+     * As {@link #send(Object)}; {@code callback} (when not null) runs exactly once on the event thread,
+     * when the message is written to the channel, or with the error that stopped it (the channel closed
+     * before it was written); pending callbacks keep the JVM alive until they have run. A failure is
+     * emitted as {@link WorkerEvent#ERROR} instead when no callback was given. When send throws, the
+     * callback is not called.
      */
     boolean send(Object message, SendCallback callback);
 
@@ -49,6 +54,7 @@ public interface Worker {
      *     true leaves it open
      * @return as {@link #send(Object)}
      * @throws IllegalArgumentException for a channel that is not one of those kinds, or not open
+     * @throws IllegalStateException as {@link #send(Object)}, when this worker's channel is closed
      */
     boolean send(Object message, java.nio.channels.Channel handle, boolean keepOpen, SendCallback callback);
 

@@ -1,6 +1,5 @@
 package org.jcluster.core.internal;
 
-import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.Optional;
 
@@ -192,7 +191,7 @@ public abstract class AbstractWorker implements Worker {
             org.jcluster.api.SendCallback callback) {
         if (!isConnected()) {
             encode(message); // a message that cannot travel fails as it would on a live channel
-            return failSend(callback, disconnectedReason());
+            throw notConnected();
         }
         return sendWithHandle(message, handle, keepOpen, callback);
     }
@@ -294,21 +293,14 @@ public abstract class AbstractWorker implements Worker {
         return cause != null && cause.getMessage() != null ? text + ": " + cause.getMessage() : text;
     }
 
-    /** The error of a send() on a closed channel, reported asynchronously as Node does. */
-    protected final boolean failSend(SendCallback callback, String why) {
-        ClosedChannelException error = closedError(why);
-        if (callback != null) {
-            events.execute(() -> callback.done(error));
-        } else {
-            emitErrorLater(error);
-        }
-        return false;
-    }
-
-    private static ClosedChannelException closedError(String why) {
-        ClosedChannelException error = new ClosedChannelException();
-        error.initCause(new IllegalStateException(why));
-        return error;
+    /**
+     * A send() on a channel that is already closed fails at once (Node reports it later, through the
+     * callback): so that {@code false} only ever means back-pressure, and no callback waits on a closed
+     * channel. A channel that closes after send() returned reports through the callback or ERROR.
+     */
+    protected final IllegalStateException notConnected() {
+        return new IllegalStateException(disconnectedReason() + ": the message was not sent (isConnected() is false;"
+                + " a DISCONNECT listener tells when that happens)");
     }
 
     /**

@@ -7,7 +7,6 @@ import static org.jcluster.core.it.TestCluster.exitOf;
 import static org.jcluster.core.it.TestCluster.roundTrip;
 
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -160,20 +159,21 @@ class BadInputTest {
     }
 
     @Test
-    void sendAfterDisconnectReportsAnErrorThroughTheCallbackOrTheErrorEvent() {
+    void sendAfterDisconnectThrowsSoThatFalseOnlyEverMeansBackPressure() {
         try (TestCluster t = new TestCluster("echo")) {
             Worker w = t.fork();
             CompletableFuture<ExitStatus> exit = exitOf(w);
             w.disconnect();
             await(exit);
-            CompletableFuture<Throwable> viaCallback = new CompletableFuture<>();
-            assertThat(w.send("late", viaCallback::complete)).isFalse();
-            assertThat(await(viaCallback)).isInstanceOf(ClosedChannelException.class);
-
-            CompletableFuture<Throwable> viaEvent = new CompletableFuture<>();
-            w.on(WorkerEvent.ERROR, viaEvent::complete);
-            assertThat(w.send("later")).isFalse();
-            assertThat(await(viaEvent)).isInstanceOf(ClosedChannelException.class);
+            List<Throwable> callbacks = new CopyOnWriteArrayList<>();
+            assertThatThrownBy(() -> w.send("late", callbacks::add)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("worker " + w.id() + " is disconnected")
+                    .hasMessageContaining("the message was not sent").hasMessageContaining("isConnected() is false");
+            assertThatThrownBy(() -> w.send("later")).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> w.send(java.util.Map.of("bad", new Object()))).as("an unsendable message says so first")
+                    .isInstanceOf(IllegalArgumentException.class);
+            t.drainEvents();
+            assertThat(callbacks).as("a send that threw keeps no callback").isEmpty();
         }
     }
 }

@@ -17,6 +17,13 @@ public final class PrimaryMain {
     private PrimaryMain() {
     }
 
+    private static void spin() {
+        long x = 0;
+        while (x != -1) {
+            x += System.nanoTime() % 7;
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         Cluster cluster = Cluster.get();
         String scenario = args[0];
@@ -36,6 +43,20 @@ public final class PrimaryMain {
                     hold.start();
                     me.send("ready");
                 }
+                case "orphan-busy" -> {
+                    // Busy as a loaded server is: a thread keeping a core busy, and the event thread stuck in
+                    // a listener, so the 'disconnect' event that normally ends an orphan cannot be delivered.
+                    new Thread(PrimaryMain::spin).start();
+                    me.on(WorkerEvent.MESSAGE, m -> {
+                        try {
+                            new CountDownLatch(1).await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    });
+                    me.send("ready");
+                }
+                case "kill-first", "exit-normally", "exit-with-live-workers" -> me.send("ready");
                 case "unknown-policy" -> {
                     try {
                         cluster.listen(org.jcluster.api.ServerOptions.tcp(0), connection -> { });
@@ -66,6 +87,59 @@ public final class PrimaryMain {
                         w.kill();
                     }
                 });
+            }
+            case "orphan-busy" -> {
+                CountDownLatch ready = new CountDownLatch(2);
+                cluster.on(ClusterEvent.MESSAGE, (w, m) -> {
+                    w.send("block"); // takes the worker's event thread for good
+                    ready.countDown();
+                });
+                Worker a = cluster.fork();
+                Worker b = cluster.fork();
+                ready.await();
+                System.out.println("worker-pids " + a.pid() + " " + b.pid());
+                System.out.flush();
+                Thread.sleep(Long.MAX_VALUE); // the test SIGKILLs this primary
+            }
+            case "slow-setup-listener" -> {
+                // main returns at once; the listener still runs, and to its end (Node's queued callbacks
+                // keep a process alive the same way).
+                cluster.on(ClusterEvent.SETUP, settings -> {
+                    try {
+                        Thread.sleep(300); // a listener with work to do
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    System.out.println("setup-delivered");
+                });
+                cluster.setupPrimary(org.jcluster.api.ClusterSettings.builder().silent(false).build());
+            }
+            case "kill-first" -> {
+                CountDownLatch ready = new CountDownLatch(1);
+                Worker w = cluster.fork();
+                w.on(WorkerEvent.MESSAGE, m -> ready.countDown());
+                ready.await();
+                long start = System.nanoTime();
+                w.kill();
+                System.out.println("first-kill-micros " + (System.nanoTime() - start) / 1000);
+            }
+            case "exit-normally" -> {
+                // Both workers come online, then are disconnected; main ends and the JVM with it.
+                CountDownLatch ready = new CountDownLatch(2);
+                cluster.on(ClusterEvent.MESSAGE, (w, m) -> ready.countDown());
+                cluster.fork();
+                cluster.fork();
+                ready.await();
+                cluster.disconnect(() -> System.out.println("all-gone"));
+            }
+            case "exit-with-live-workers" -> {
+                CountDownLatch ready = new CountDownLatch(2);
+                cluster.on(ClusterEvent.MESSAGE, (w, m) -> ready.countDown());
+                cluster.fork();
+                cluster.fork();
+                ready.await();
+                System.out.println("exiting");
+                System.exit(0);
             }
             case "orphan-sigkill", "orphan-exit" -> {
                 CountDownLatch ready = new CountDownLatch(2);

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 import org.jcluster.api.Cluster;
+import org.jcluster.api.ClusterServer;
+import org.jcluster.api.ServerOptions;
 import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerEvent;
 import org.jcluster.core.internal.worker.WorkerCluster;
@@ -122,7 +124,54 @@ public final class WorkerMain {
                 String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 me.send(Map.of("exit", (long) child.waitFor(), "output", output));
             }
+            case "listen-on-message" -> me.on(WorkerEvent.MESSAGE, m -> {
+                // On jcluster's I/O thread (listeners run there): the listen must not wait on itself.
+                try {
+                    ClusterServer server = cluster.listen(ServerOptions.tcp("127.0.0.1", 0), c -> close(c));
+                    me.send(Map.of("port", (long) server.address().port()));
+                } catch (Exception e) {
+                    me.send(Map.of("error", e.toString()));
+                }
+            });
+            case "listen-in-io-handler" -> {
+                ClusterServer server = cluster.listen(ServerOptions.tcp("127.0.0.1", 0).withNonBlockingHandler(true),
+                        c -> {
+                            close(c);
+                            try {
+                                cluster.listen(ServerOptions.tcp(0), x -> { });
+                                me.send("listened");
+                            } catch (Exception e) {
+                                me.send(e.getClass().getSimpleName() + ": " + e.getMessage());
+                            }
+                        });
+                me.send(Map.of("port", (long) server.address().port()));
+            }
+            case "send-until-disconnected" -> {
+                // Sends large messages until the channel is closed under it, printing every accepted send and
+                // every callback on stdout, which the test reads after the JVM is gone.
+                byte[] chunk = new byte[Integer.parseInt(args[1])];
+                java.util.Arrays.fill(chunk, (byte) 'x');
+                String payload = new String(chunk, StandardCharsets.US_ASCII);
+                for (int n = 0; ; n++) {
+                    int sent = n;
+                    try {
+                        me.send(payload, error -> System.out.println("callback " + sent + (error == null ? " ok" : " failed")));
+                    } catch (IllegalStateException closed) {
+                        System.out.println("refused " + sent);
+                        break;
+                    }
+                    System.out.println("sent " + sent);
+                }
+            }
             default -> throw new IllegalArgumentException("unknown scenario " + scenario);
+        }
+    }
+
+    private static void close(java.nio.channels.SocketChannel connection) {
+        try {
+            connection.close();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

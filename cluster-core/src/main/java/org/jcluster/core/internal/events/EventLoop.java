@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 import org.jcluster.core.internal.ipc.IpcChannel;
-import org.jctools.queues.MpscUnboundedXaddArrayQueue;
+import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
 
 /**
  * The ordered event delivery of a cluster: every event and message runs through here, one at a time,
@@ -32,6 +32,15 @@ import org.jctools.queues.MpscUnboundedXaddArrayQueue;
  * Sends made by a running task are queued on their channel and written together when the run ends
  * ({@link #deferFlush}), so answering a batch of 100 messages costs one sendmsg, not 100.
  *
+ * <h2>What keeps the JVM alive</h2>
+ * The loop's threads are daemons. A cluster holds the JVM with {@link #holdJvm()} while it has something
+ * to wait for (a worker to watch, a channel to the primary). Beyond that, as in Node, queued events keep
+ * the JVM alive: a task queued while nothing holds it takes a hold that is given back once the queue is
+ * drained, so a callback queued just before a program's last thread ends still runs (exactly once).
+ * The check is one volatile read per task. It cannot miss: a producer offers, then reads the hold count;
+ * {@link #releaseJvm()} lowers the count, then looks at the queue; one of them sees the other, and
+ * whichever does takes the hold.
+ *
  * <h2>Why the races are harmless</h2>
  * A producer offers, then reads {@code running}; a runner clears {@code running}, then looks at the
  * queue again. Both are volatile, so one of them sees the other: a task is never left with nobody to
@@ -44,7 +53,7 @@ public final class EventLoop implements Executor {
     private static final int FLUSH_EVERY_TASKS = 64;
 
     private final String name;
-    private final MpscUnboundedXaddArrayQueue<Runnable> tasks = new MpscUnboundedXaddArrayQueue<>(256);
+    private final MpscUnboundedVarHandleArrayQueue<Runnable> tasks = new MpscUnboundedVarHandleArrayQueue<>(256);
     private final AtomicBoolean running = new AtomicBoolean();
     private final Object threadLock = new Object();
     private volatile Thread ownThread;
@@ -54,8 +63,45 @@ public final class EventLoop implements Executor {
     /** Channels with frames queued by the current run; touched by the runner only. */
     private final List<IpcChannel> toFlush = new ArrayList<>();
 
+    private final KeepAlive jvmHold;
+    /** Gives back a hold taken for queued tasks once none is left (runs as a task, behind them). */
+    private final Runnable releaseWhenDrained = this::releaseWhenDrained;
+
     public EventLoop(String name) {
         this.name = name;
+        this.jvmHold = new KeepAlive(name + "-keepalive");
+    }
+
+    /** Keeps the JVM alive until the matching {@link #releaseJvm()}. */
+    public void holdJvm() {
+        jvmHold.acquire();
+    }
+
+    /** Ends a {@link #holdJvm()}; the JVM still stays up until every task queued so far has run. */
+    public void releaseJvm() {
+        jvmHold.release();
+        if (!jvmHold.isHeld() && !tasks.isEmpty()) {
+            holdUntilDrained();
+        }
+    }
+
+    private void holdUntilDrained() {
+        jvmHold.acquire();
+        enqueueOrHandOver(releaseWhenDrained);
+    }
+
+    private void releaseWhenDrained() {
+        if (!tasks.isEmpty()) {
+            enqueueOrHandOver(releaseWhenDrained); // behind the tasks queued meanwhile
+            return;
+        }
+        releaseJvm();
+    }
+
+    private void enqueueOrHandOver(Runnable task) {
+        if (enqueue(task) && !running.get()) {
+            LockSupport.unpark(ownThread());
+        }
     }
 
     /** Replaces the delivery executor; allowed only before anything was queued. */
@@ -70,8 +116,9 @@ public final class EventLoop implements Executor {
     /** Queues a task; it runs later, never inside this call. */
     @Override
     public void execute(Runnable task) {
-        if (enqueue(task) && !running.get()) {
-            LockSupport.unpark(ownThread());
+        enqueueOrHandOver(task);
+        if (!jvmHold.isHeld()) {
+            holdUntilDrained();
         }
     }
 
@@ -81,6 +128,9 @@ public final class EventLoop implements Executor {
      */
     public void executeFromIo(Runnable task) {
         enqueue(task);
+        if (!jvmHold.isHeld()) {
+            holdUntilDrained();
+        }
     }
 
     /** @return true when the task went into the queue (false: to the embedder's executor) */

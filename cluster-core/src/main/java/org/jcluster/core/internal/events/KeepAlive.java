@@ -7,7 +7,7 @@ package org.jcluster.core.internal.events;
  */
 public final class KeepAlive {
     private final String name;
-    private int holds;
+    private volatile int holds;
 
     public KeepAlive(String name) {
         this.name = name;
@@ -19,6 +19,11 @@ public final class KeepAlive {
             t.setDaemon(false);
             t.start();
         }
+    }
+
+    /** True while a hold is taken; one volatile read, for {@link EventLoop}'s per-task check. */
+    public boolean isHeld() {
+        return holds > 0;
     }
 
     public synchronized void release() {

@@ -6,7 +6,7 @@ import jnr.unixsocket.UnixSocketChannel;
 import jnr.unixsocket.UnixSocketOptions;
 import org.jcluster.core.internal.nativeio.MessageHeader;
 import org.jcluster.core.internal.nativeio.Syscalls;
-import org.jctools.queues.MpscUnboundedXaddArrayQueue;
+import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -80,10 +80,13 @@ public final class IpcChannel implements AutoCloseable {
     /** Users of the fd (the channel itself, the reader, the writer-role holder); the last one closes it. */
     private final AtomicInteger fdUsers = new AtomicInteger(1);
     private final AtomicBoolean started = new AtomicBoolean();
+    /** The thread that reads; a new one when a listener on it must wait for the peer. */
     private volatile Thread readerThread;
+    /** The reading state, handed from one reader thread to the next. */
+    private volatile Reader reader;
 
     // ---- writing, shared
-    private final MpscUnboundedXaddArrayQueue<Outgoing> queue = new MpscUnboundedXaddArrayQueue<>(1024);
+    private final MpscUnboundedVarHandleArrayQueue<Outgoing> queue = new MpscUnboundedVarHandleArrayQueue<>(1024);
     private final AtomicLong backlog = new AtomicLong();
     /** The writer role: whoever sets it owns the fields below until it clears it (or hands it off). */
     private final AtomicBoolean writing = new AtomicBoolean();
@@ -176,10 +179,37 @@ public final class IpcChannel implements AutoCloseable {
             throw new IllegalStateException("IPC channel " + label + " is already started");
         }
         boolean fdHeld = acquireFd();
-        Thread thread = new Thread(() -> runReader(handler, fdHeld), "jcluster-ipc-reader-" + label);
+        startReaderThread(() -> runReader(handler, fdHeld));
+    }
+
+    private void startReaderThread(Runnable body) {
+        Thread thread = new Thread(body, "jcluster-ipc-reader-" + label);
         thread.setDaemon(true);
         readerThread = thread;
         thread.start();
+    }
+
+    /**
+     * For a thread about to wait for something only this channel's reader can deliver (the primary's
+     * answer to a listen). When that thread is the reader itself, running events between two reads (a
+     * listener), a new thread takes over reading at once, and the caller stops reading once its events are
+     * done; otherwise nothing happens. A reader in the middle of delivering a frame cannot be replaced
+     * (the frame's bytes are still in use), so that is refused.
+     *
+     * @throws IllegalStateException when called from a frame handler on the reader thread
+     */
+    public void letAnotherThreadReadIfCurrent(String forWhat) {
+        if (Thread.currentThread() != readerThread) {
+            return;
+        }
+        Reader current = reader;
+        if (current == null || !current.betweenBatches) {
+            throw new IllegalStateException(forWhat + " cannot wait on jcluster's I/O thread while it delivers a"
+                    + " frame (a connection handler declared nonBlockingHandler, say): call it from the main thread,"
+                    + " an event listener or a thread of your own");
+        }
+        current.betweenBatches = false; // for the new thread, which starts with a read
+        startReaderThread(() -> runReader(current));
     }
 
     /**
@@ -749,20 +779,44 @@ public final class IpcChannel implements AutoCloseable {
     // ------------------------------------------------------------------------------------------ reading
 
     private void runReader(FrameHandler handler, boolean fdHeld) {
-        Reader reader = null;
+        Reader fresh = null;
         Throwable failure = null;
         try {
             if (fdHeld) {
-                reader = new Reader(handler);
-                failure = reader.run();
+                fresh = new Reader(handler);
             }
         } catch (Throwable e) {
             failure = e;
-        } finally {
+        }
+        if (fresh == null) {
+            finishReading(handler, null, fdHeld, failure);
+        } else {
+            runReader(fresh);
+        }
+    }
+
+    /** Reads until the channel ends, unless another thread takes over reading meanwhile. */
+    private void runReader(Reader current) {
+        reader = current;
+        Throwable failure;
+        try {
+            failure = current.run();
+        } catch (Throwable e) {
+            failure = e;
+        }
+        if (readerThread != Thread.currentThread()) {
+            return; // handed over (letAnotherThreadReadIfCurrent): the new reader ends the channel
+        }
+        finishReading(current.handler, current, true, failure);
+    }
+
+    private void finishReading(FrameHandler handler, Reader current, boolean fdHeld, Throwable failure) {
+        try {
             closeWith(failure);
-            if (reader != null) {
-                reader.closeUnclaimedFds();
+            if (current != null) {
+                current.closeUnclaimedFds();
             }
+        } finally {
             if (fdHeld) {
                 releaseFd();
             }
@@ -775,9 +829,14 @@ public final class IpcChannel implements AutoCloseable {
         }
     }
 
-    /** State owned by the reader thread alone. */
+    /**
+     * State owned by the reader thread alone. When the reading role moves to a new thread
+     * ({@link #letAnotherThreadReadIfCurrent}), it moves with it: the old thread touches it no more.
+     */
     private final class Reader {
         private final FrameHandler handler;
+        /** True while the handler's onBatchEnd runs: the buffer holds no frame in use. */
+        private boolean betweenBatches;
         private final ByteBuffer in = ByteBuffer.allocateDirect(READ_BUFFER_BYTES);
         private final long inAddress = Syscalls.address(in);
         /** What a handler sees: a window on {@link #in}, moved from frame to frame. */
@@ -812,7 +871,12 @@ public final class IpcChannel implements AutoCloseable {
                     inEnd += (int) received;
                     deliverFrames();
                     if (closeReason.get() == null) {
+                        betweenBatches = true;
                         handler.onBatchEnd(IpcChannel.this);
+                        if (readerThread != Thread.currentThread()) {
+                            return null; // another thread reads on; it owns this state now
+                        }
+                        betweenBatches = false;
                     }
                 } else if (received == 0) {
                     if (large != null || inEnd > inStart) {

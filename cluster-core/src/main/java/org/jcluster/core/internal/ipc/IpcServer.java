@@ -51,8 +51,11 @@ public final class IpcServer implements AutoCloseable {
         this.serverFd = server.getFD();
     }
 
+    /** Every IPC directory's name starts so; {@link StaleDirectories} looks for it. */
+    static final String DIRECTORY_PREFIX = "jcluster-";
+
     /**
-     * Creates a fresh private directory (0700, prefix "jcluster-", under $XDG_RUNTIME_DIR when set and
+     * Creates a fresh private directory (0700, named "jcluster-&lt;pid&gt;-&lt;random&gt;", under $XDG_RUNTIME_DIR when set and
      * writable, else java.io.tmpdir, else /tmp if the others give too long a path) and binds "ipc.sock" (0600) in it.
      */
     public static IpcServer open(ChannelConfig config) throws IOException {
@@ -61,7 +64,8 @@ public final class IpcServer implements AutoCloseable {
         for (Path base : candidateDirectories()) {
             Path directory;
             try {
-                directory = Files.createTempDirectory(base, "jcluster-",
+                // The pid in the name lets a later primary tell a directory whose owner died (SIGKILL) from a live one.
+                directory = Files.createTempDirectory(base, DIRECTORY_PREFIX + ProcessHandle.current().pid() + "-",
                         PosixFilePermissions.asFileAttribute(DIRECTORY_PERMISSIONS));
             } catch (IOException | UnsupportedOperationException | SecurityException e) {
                 problems.add(base + ": " + e);
@@ -83,6 +87,7 @@ public final class IpcServer implements AutoCloseable {
                 server.socket().bind(new UnixSocketAddress(socketPath.toFile()), BACKLOG);
                 // Already unreachable for others through the 0700 directory; 0600 holds if it is ever moved.
                 Files.setPosixFilePermissions(socketPath, SOCKET_PERMISSIONS);
+                StaleDirectories.removeIn(base, directory);
                 return new IpcServer(config, directory, socketPath, server);
             } catch (IOException | RuntimeException e) {
                 if (server != null) {
@@ -265,8 +270,16 @@ public final class IpcServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Deletes the workers' id claims, the only files besides the socket: what the primary cannot leave to
+     * deleteOnExit, which removes only empty directories. Keeps the socket for workers still connecting.
+     */
+    public void deleteClaims() {
+        deleteContents(directory);
+    }
+
     /** Deletes the regular files in the private directory, which only this primary's workers write. */
-    private static void deleteContents(Path directory) {
+    static void deleteContents(Path directory) {
         try (java.util.stream.Stream<Path> entries = Files.list(directory)) {
             entries.filter(Files::isRegularFile).forEach(IpcServer::deleteQuietly);
         } catch (IOException e) {
@@ -274,7 +287,7 @@ public final class IpcServer implements AutoCloseable {
         }
     }
 
-    private static void deleteQuietly(Path path) {
+    static void deleteQuietly(Path path) {
         try {
             Files.deleteIfExists(path);
         } catch (IOException e) {

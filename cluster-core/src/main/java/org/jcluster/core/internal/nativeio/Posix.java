@@ -156,11 +156,14 @@ public final class Posix {
             // kill(2) with 0 or a negative pid signals process groups, never what a caller of this meant.
             throw new IllegalArgumentException("pid must be positive, was " + pid);
         }
-        POSIX posix = posix();
-        if (posix.kill(pid, signal) == 0) {
+        if (pid > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("pid " + pid + " is not a pid of this system");
+        }
+        int result = Syscalls.kill((int) pid, signal);
+        if (result == 0) {
             return true;
         }
-        int errno = posix.errno();
+        int errno = -result;
         if (errno == Errno.ESRCH.intValue()) {
             return false;
         }

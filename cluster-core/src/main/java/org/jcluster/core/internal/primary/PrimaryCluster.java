@@ -3,6 +3,7 @@ package org.jcluster.core.internal.primary;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.nio.charset.StandardCharsets;
@@ -43,7 +44,6 @@ import org.jcluster.api.spi.SerializationOptions;
 import org.jcluster.api.spi.ServiceLookup;
 import org.jcluster.core.internal.events.EventLoop;
 import org.jcluster.core.internal.events.EventRegistry;
-import org.jcluster.core.internal.events.KeepAlive;
 import org.jcluster.core.internal.ipc.ChannelConfig;
 import org.jcluster.core.internal.ipc.FrameHandler;
 import org.jcluster.core.internal.ipc.IpcChannel;
@@ -62,7 +62,6 @@ public final class PrimaryCluster implements Cluster {
     private static final long HELLO_DEADLINE_SECONDS = 30;
 
     private final EventLoop events = new EventLoop("jcluster-events");
-    private final KeepAlive keepAlive = new KeepAlive("jcluster-primary-keepalive");
     private final EventRegistry listeners = new EventRegistry();
     private final ConcurrentSkipListMap<Integer, PrimaryWorker> live = new ConcurrentSkipListMap<>();
     private final Map<Integer, Worker> liveView = Collections.unmodifiableMap(live);
@@ -266,7 +265,7 @@ public final class PrimaryCluster implements Cluster {
         PrimaryWorker worker = new PrimaryWorker(this, id, process, secret, serialization,
                 s.sendHighWaterMark().orElseThrow(), s.maxFrameBytes().orElseThrow());
         live.put(id, worker);
-        keepAlive.acquire();
+        events.holdJvm();
         events.execute(() -> emit(ClusterEvent.FORK, (Consumer<Worker> l) -> l.accept(worker)));
         process.onExit().thenAccept(p -> events.execute(() -> worker.onExited(p.exitValue())));
         return worker;
@@ -289,11 +288,15 @@ public final class PrimaryCluster implements Cluster {
                         + ". Check that $XDG_RUNTIME_DIR or java.io.tmpdir is writable.", e);
             }
             server.start(this::accepted);
-            // Not a shutdown hook: hooks run concurrently, and a program's own hook may still be
-            // disconnecting workers gracefully (or waiting for late ones to connect). deleteOnExit runs
-            // after every hook. Registered directory first: files are deleted in reverse order.
+            // The socket is not removed by a shutdown hook: hooks run concurrently, and a program's own
+            // hook may still be disconnecting workers gracefully (or waiting for late ones to connect).
+            // deleteOnExit runs after every hook, but removes only an empty directory: each worker's id
+            // claim goes when the worker does (gone), and the claims of workers still running at exit
+            // go in a hook (they die with the primary). Registered directory first: deleted last.
             server.directory().toFile().deleteOnExit();
             server.socketPath().toFile().deleteOnExit();
+            IpcServer opened = server;
+            Runtime.getRuntime().addShutdownHook(new Thread(opened::deleteClaims, "jcluster-ipc-cleanup"));
         }
         return server;
     }
@@ -417,6 +420,7 @@ public final class PrimaryCluster implements Cluster {
 
     /** Event thread: after the worker's last event. */
     void gone(PrimaryWorker worker) {
+        forgetClaim(worker.id());
         List<Runnable> ready = new ArrayList<>();
         synchronized (disconnectWaiters) {
             disconnectWaiters.removeIf(w -> {
@@ -429,7 +433,22 @@ public final class PrimaryCluster implements Cluster {
             });
         }
         ready.forEach(Runnable::run);
-        keepAlive.release();
+        events.releaseJvm();
+    }
+
+    /** Deletes the file in which a worker claimed its id (WorkerEnvironment.claimId), now it is gone. */
+    private void forgetClaim(int workerId) {
+        IpcServer opened;
+        synchronized (this) {
+            opened = server;
+        }
+        if (opened != null) {
+            try {
+                Files.deleteIfExists(WorkerEnvironment.claimFile(opened.socketPath(), workerId));
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "jcluster: cannot delete worker " + workerId + "'s id claim: " + e);
+            }
+        }
     }
 
     @Override

@@ -97,7 +97,7 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
     public boolean send(Object message, SendCallback callback) {
         byte[] payload = encode(message);
         if (!connected) {
-            return failSend(callback, disconnectedReason());
+            throw notConnected();
         }
         return sendFrame(FrameKind.USER, payload, -1, callbackOnEventThread(callback));
     }

@@ -13,6 +13,14 @@ public interface PrimaryLink {
     /** Sends an internal message, with {@code fd} (-1 for none) whose ownership passes to the call. */
     void sendInternal(InternalMessage message, int fd);
 
+    /**
+     * Called before the calling thread waits for the primary's answer: when it is the channel's reader
+     * (an event listener runs there), another thread takes over reading, or the answer could never come.
+     *
+     * @throws IllegalStateException when the caller is the reader delivering a frame, which cannot wait
+     */
+    void beforeAwaitingAnswer(String forWhat);
+
     /** True while the channel is open. */
     boolean isConnected();
 

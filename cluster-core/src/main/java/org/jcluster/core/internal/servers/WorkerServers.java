@@ -31,8 +31,9 @@ import org.jcluster.core.internal.protocol.InternalMessage.ServerReply;
  * A worker's servers: each listen asks the primary for a handle (Node's queryServer), and gets either
  * the shared listening socket ("none", and every UDP socket) or connections one by one ("rr").
  *
- * <p>Threads: listen and close run on the caller's thread; replies and connections arrive on the
- * channel's reader thread; each round-robin server hands connections to its handler on a thread of its
+ * <p>Threads: listen and close run on the caller's thread, which waits for the primary's answer (from
+ * an event listener too: the reader then hands its reading over, see {@link PrimaryLink#beforeAwaitingAnswer});
+ * replies and connections arrive on the channel's reader thread; each round-robin server hands connections to its handler on a thread of its
  * own, so a slow handler holds up only its server's connections, never the channel.
  */
 public final class WorkerServers {
@@ -153,6 +154,7 @@ public final class WorkerServers {
         if (!primary.isConnected()) {
             throw new IOException("cannot listen: this worker is disconnected from its primary");
         }
+        primary.beforeAwaitingAnswer(query.kind().startsWith("udp") ? "bindDatagram()" : "listen()");
         CompletableFuture<Reply> answer = new CompletableFuture<>();
         awaitingReply.put(query.seq(), answer);
         primary.sendInternal(query, -1);

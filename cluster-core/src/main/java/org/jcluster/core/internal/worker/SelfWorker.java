@@ -14,11 +14,11 @@ import org.jcluster.api.WorkerState;
 import org.jcluster.api.spi.Serialization;
 import org.jcluster.core.internal.AbstractWorker;
 import org.jcluster.core.internal.events.EventLoop;
-import org.jcluster.core.internal.events.KeepAlive;
 import org.jcluster.core.internal.ipc.FrameHandler;
 import org.jcluster.core.internal.ipc.IpcChannel;
 import org.jcluster.core.internal.ipc.WriteCallback;
 import org.jcluster.core.internal.nativeio.Posix;
+import org.jcluster.core.internal.nativeio.Syscalls;
 import org.jcluster.core.internal.protocol.FrameKind;
 import org.jcluster.core.internal.protocol.InternalMessage;
 import org.jcluster.core.internal.protocol.ProtocolException;
@@ -36,10 +36,15 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
     private static final System.Logger LOG = System.getLogger("org.jcluster");
 
     private final IpcChannel channel;
-    private final KeepAlive keepAlive;
+    /** An orphaned worker's event thread has this long to deliver 'disconnect' and exit, */
+    private static final long ORPHAN_EXIT_AFTER_MILLIS = 100;
+    /** and its shutdown hooks end by this time after the primary was found gone, or the JVM halts. */
+    private static final long ORPHAN_HALT_AFTER_MILLIS = 500;
+
     private final AtomicInteger seq = new AtomicInteger();
     private final Map<Integer, Runnable> awaitingAck = new ConcurrentHashMap<>();
     private final AtomicBoolean leaving = new AtomicBoolean();
+    private final AtomicBoolean orphaned = new AtomicBoolean();
     /** False from the moment the channel starts closing, as Node's process.connected. */
     private volatile boolean connected = true;
     /** Event thread only. */
@@ -48,11 +53,9 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
     private volatile boolean exitWhenDisconnected;
     private final WorkerServers servers = new WorkerServers(this);
 
-    SelfWorker(int id, EventLoop events, Serialization serialization, int maxFrameBytes, IpcChannel channel,
-            KeepAlive keepAlive) {
+    SelfWorker(int id, EventLoop events, Serialization serialization, int maxFrameBytes, IpcChannel channel) {
         super(id, events, serialization, maxFrameBytes);
         this.channel = channel;
-        this.keepAlive = keepAlive;
         this.state = WorkerState.ONLINE;
     }
 
@@ -61,7 +64,7 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
     }
 
     void keepAliveWhileConnected() {
-        keepAlive.acquire();
+        events.holdJvm();
     }
 
     @Override
@@ -88,7 +91,7 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
     public boolean send(Object message, SendCallback callback) {
         byte[] payload = encode(message);
         if (!connected) {
-            return failSend(callback, disconnectedReason());
+            throw notConnected();
         }
         return write(channel, FrameKind.USER, payload, callbackOnEventThread(callback));
     }
@@ -116,6 +119,11 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
         if (!channel.isOpen() && awaitingAck.remove(sequence) != null) {
             then.run(); // closed meanwhile: no ack will come, and none is needed
         }
+    }
+
+    @Override
+    public void beforeAwaitingAnswer(String forWhat) {
+        channel.letAnotherThreadReadIfCurrent(forWhat);
     }
 
     @Override
@@ -184,10 +192,65 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
                         then.run(); // no ack will come: what waited for one goes on
                     }
                 }
+                if (exitedAfterDisconnect == null) {
+                    exitSoonAsAnOrphan("the channel to the primary closed");
+                }
                 events.executeFromIo(() -> onDisconnected(cause));
                 events.runPendingHere();
             }
         };
+    }
+
+    /**
+     * Watches the primary's process through a pidfd, so that an orphan leaves even when its channel's
+     * reader cannot see the end of the channel (a listener holds that thread). Linux 5.3+; without
+     * pidfds the reader's end-of-stream is the only sign, as before.
+     */
+    void watchThePrimary() {
+        java.util.OptionalLong primaryPid = WorkerEnvironment.primaryPid();
+        int pidfd = primaryPid.isPresent() ? Syscalls.pidfdOpen((int) primaryPid.getAsLong()) : -1;
+        if (pidfd < 0) {
+            LOG.log(System.Logger.Level.DEBUG, "jcluster worker " + id + ": cannot watch the primary's process ("
+                    + (pidfd == -1 ? "no pid" : Syscalls.describe(-pidfd)) + "); its channel's end will tell");
+            return;
+        }
+        Thread watch = new Thread(() -> {
+            Syscalls.awaitReadable(pidfd);
+            Posix.closeQuietly(pidfd);
+            if (exitedAfterDisconnect == null) {
+                exitSoonAsAnOrphan("the primary's process ended");
+            }
+        }, "jcluster-primary-watch");
+        watch.setDaemon(true);
+        watch.start();
+    }
+
+    /**
+     * The primary is gone with no disconnect begun by either side, and this worker follows it (Node
+     * rule 17). The event thread normally exits first, after the 'disconnect' event; this makes sure of
+     * it when that thread is busy (a listener that computes or blocks) or shutdown hooks are slow, so a
+     * worker never outlives its primary by much (a port, memory). Runs once, whoever notices first.
+     */
+    private void exitSoonAsAnOrphan(String why) {
+        if (!orphaned.compareAndSet(false, true)) {
+            return;
+        }
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep(ORPHAN_EXIT_AFTER_MILLIS);
+                Thread exiting = new Thread(() -> System.exit(0), "jcluster-orphan-exit");
+                exiting.setDaemon(true);
+                exiting.start(); // System.exit blocks its caller for good: not this thread, which must halt
+                Thread.sleep(ORPHAN_HALT_AFTER_MILLIS - ORPHAN_EXIT_AFTER_MILLIS);
+            } catch (InterruptedException e) {
+                // nothing interrupts this thread; halt anyway
+            }
+            LOG.log(System.Logger.Level.WARNING, "jcluster worker " + id + ": " + why + " and shutdown hooks still"
+                    + " run " + ORPHAN_HALT_AFTER_MILLIS + " ms later; halting");
+            Runtime.getRuntime().halt(0);
+        }, "jcluster-orphan-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
     }
 
     @Override
@@ -255,6 +318,6 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
             // Killed from inside, or the primary vanished without a handshake: leave now (rule 17).
             System.exit(0);
         }
-        keepAlive.release();
+        events.releaseJvm();
     }
 }

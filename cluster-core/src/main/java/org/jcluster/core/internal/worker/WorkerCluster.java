@@ -19,7 +19,6 @@ import org.jcluster.api.spi.Serialization;
 import org.jcluster.api.spi.SerializationOptions;
 import org.jcluster.api.spi.ServiceLookup;
 import org.jcluster.core.internal.events.EventLoop;
-import org.jcluster.core.internal.events.KeepAlive;
 import org.jcluster.core.internal.ipc.ChannelConfig;
 import org.jcluster.core.internal.ipc.IpcChannel;
 import org.jcluster.core.internal.nativeio.Posix;
@@ -32,14 +31,13 @@ public final class WorkerCluster implements Cluster {
 
     private final WorkerEnvironment env;
     private final EventLoop events = new EventLoop("jcluster-events");
-    private final KeepAlive keepAlive = new KeepAlive("jcluster-worker-keepalive");
     private final SelfWorker self;
     private final IpcChannel channel;
 
     private WorkerCluster(WorkerEnvironment env, IpcChannel channel, Serialization serialization) {
         this.env = env;
         this.channel = channel;
-        this.self = new SelfWorker(env.workerId(), events, serialization, env.maxFrameBytes(), channel, keepAlive);
+        this.self = new SelfWorker(env.workerId(), events, serialization, env.maxFrameBytes(), channel);
     }
 
     /** Connects to the primary and introduces this worker; exits the JVM when the primary cannot be reached. */
@@ -62,6 +60,7 @@ public final class WorkerCluster implements Cluster {
         channel.label("primary");
         WorkerCluster cluster = new WorkerCluster(env, channel, serialization);
         cluster.self.keepAliveWhileConnected();
+        cluster.self.watchThePrimary();
         channel.start(cluster.self.frameHandler());
         channel.send(FrameKind.INTERNAL, InternalMessage.encode(new InternalMessage.Hello(env.workerId(), env.secret())),
                 -1, null);

@@ -99,7 +99,8 @@ public record WorkerEnvironment(int workerId, Path socketPath, String secret, St
         }
     }
 
-    private static Path claimFile(Path socketPath, int workerId) {
+    /** Where worker {@code workerId} claims its id: beside the primary's socket. */
+    public static Path claimFile(Path socketPath, int workerId) {
         return socketPath.resolveSibling("worker-" + workerId + ".claimed");
     }
 
@@ -114,6 +115,15 @@ public record WorkerEnvironment(int workerId, Path socketPath, String secret, St
         env.put(HIGH_WATER, Integer.toString(w.sendHighWaterMark()));
         env.put(MESSAGE_TYPES, String.join(",", w.messageTypes()));
         env.put(POLICY, w.schedulingPolicy());
+    }
+
+    /** The pid of the primary that forked this worker, when the environment names one. */
+    public static java.util.OptionalLong primaryPid() {
+        try {
+            return java.util.OptionalLong.of(Long.parseLong(System.getenv(PRIMARY_PID)));
+        } catch (NumberFormatException e) {
+            return java.util.OptionalLong.empty();
+        }
     }
 
     /** Reads this worker's environment; a missing or bad variable says which and that the primary sets it. */
