@@ -33,7 +33,7 @@ import java.util.stream.Stream;
  * ({@code --repository}, by invoker:install), and the README's {@code mvn} is pointed there, with the
  * reader's usual repository ({@code --user-repository}) as a read-only source of plugins and libraries.
  *
- * <p>Each run must exit 0, print exactly the README's output and nothing at all on stderr (on JDK 22 and
+ * <p>Each run must exit 0, print exactly the README's output and nothing at all on stderr (on JDK 24 and
  * later a missing native-access flag, or a library's use of sun.misc.Unsafe, prints warnings there), and
  * leave no process behind. Each step has a deadline, after which its whole process tree is killed.
  */
