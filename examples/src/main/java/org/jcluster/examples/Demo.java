@@ -136,7 +136,8 @@ public final class Demo {
             cluster.on(ClusterEvent.ONLINE, w -> log("online    worker " + w.id()));
             cluster.on(ClusterEvent.LISTENING, (w, address) -> {
                 log("listening worker " + w.id() + " on " + format(address));
-                if (listening.incrementAndGet() == options.workers()) {
+                // (not once shutting down: a worker may still come to listen just before it stops)
+                if (listening.incrementAndGet() == options.workers() && !shuttingDown.get()) {
                     log("all " + options.workers() + " workers listening: curl http://localhost:" + address.port() + "/");
                 }
             });
@@ -372,18 +373,15 @@ public final class Demo {
      * the report cannot go.
      */
     private static void reportListenErrorAndExit(Worker me, String error, String code) {
-        CountDownLatch written = new CountDownLatch(1);
+        CompletableFuture<Throwable> written = new CompletableFuture<>(); // the send's error, null once written
+        boolean reported;
         try {
-            me.send(Map.of(LISTEN_ERROR, code, "message", error), failure -> {
-                if (failure != null) {
-                    System.err.println("worker " + me.id() + " " + error);
-                }
-                written.countDown();
-            });
-            if (!written.await(LISTEN_ERROR_REPORT_MS, TimeUnit.MILLISECONDS)) {
-                System.err.println("worker " + me.id() + " " + error);
-            }
-        } catch (InterruptedException e) {
+            me.send(Map.of(LISTEN_ERROR, code, "message", error), written::complete);
+            reported = written.get(LISTEN_ERROR_REPORT_MS, TimeUnit.MILLISECONDS) == null;
+        } catch (InterruptedException | ExecutionException | TimeoutException | RuntimeException e) {
+            reported = false; // a closed channel may refuse the send outright
+        }
+        if (!reported) {
             System.err.println("worker " + me.id() + " " + error);
         }
         System.exit(EXIT_CANNOT_SERVE);
