@@ -297,6 +297,7 @@ public final class PrimaryCluster implements Cluster {
             server.socketPath().toFile().deleteOnExit();
             IpcServer opened = server;
             Runtime.getRuntime().addShutdownHook(new Thread(opened::deleteClaims, "jcluster-ipc-cleanup"));
+            Posix.signalNumber("SIGTERM"); // loads the signal table with the first fork, not on the first kill()
         }
         return server;
     }
