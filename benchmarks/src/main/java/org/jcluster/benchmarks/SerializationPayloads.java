@@ -18,7 +18,7 @@ public final class SerializationPayloads {
 
     static Object of(String name) {
         return switch (name) {
-            // The echo payloads of Node's benchmark/cluster/echo.js (../shared/peer-bench/ipc-echo.js).
+            // The echo payloads of Node's benchmark/cluster/echo.js (benchmarks/compare/node/ipc-echo.js).
             case "string12" -> "x".repeat(12);
             case "echo4" -> echo(4); // the object of benchmarks/compare/ipc-echo.sh
             case "echo10" -> echo(10);

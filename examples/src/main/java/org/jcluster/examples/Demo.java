@@ -244,10 +244,10 @@ public final class Demo {
             log("shutting down (" + why + "): asking every worker to stop and report");
             List<Worker> workers = new ArrayList<>(cluster.workers().values());
             for (Worker w : workers) {
-                if (w.isConnected()) {
+                try {
                     w.send(Map.of("cmd", "shutdown"));
-                } else {
-                    future(reported, w.id()).complete(null);
+                } catch (IllegalStateException disconnected) {
+                    future(reported, w.id()).complete(null); // nothing to report from a worker already leaving
                 }
             }
             await(workers, reported, "report");

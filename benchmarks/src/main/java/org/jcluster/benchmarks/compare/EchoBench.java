@@ -7,7 +7,7 @@ import org.jcluster.api.WorkerEvent;
 import org.jcluster.benchmarks.SerializationPayloads;
 
 /**
- * Round trips between the primary and one worker, shaped like shared/peer-bench/ipc-echo.js (itself
+ * Round trips between the primary and one worker, shaped like benchmarks/compare/node/ipc-echo.js (itself
  * after Node's benchmark/cluster/echo.js), with the same knobs: SERIALIZATION (json|advanced),
  * PAYLOAD (string|object), LEN (characters of the string, or items of the object), INFLIGHT (messages
  * outstanding), DURATION (seconds). WARMUP seconds (default 1) run first and are not counted: the

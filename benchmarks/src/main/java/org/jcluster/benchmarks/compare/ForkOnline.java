@@ -7,7 +7,7 @@ import org.jcluster.api.ClusterEvent;
 
 /**
  * Time from fork() to every worker online, then from disconnect() to every worker exited, as
- * shared/peer-bench/fork-online.js. WORKERS (default 4). Workers are idle: they stay alive until
+ * benchmarks/compare/node/fork-online.js. WORKERS (default 4). Workers are idle: they stay alive until
  * disconnected.
  */
 public final class ForkOnline {

@@ -12,7 +12,7 @@ import org.jcluster.api.Cluster;
 import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerEvent;
 
-/** Resident memory of one idle worker, 1 s after 'online', as shared/peer-bench/rss.js. */
+/** Resident memory of one idle worker, 1 s after 'online', as benchmarks/compare/node/rss.js. */
 public final class WorkerRss {
     private WorkerRss() {
     }

@@ -39,8 +39,8 @@ final class RoundRobinDispatcher implements ConnectionDispatcher {
      * R7's patience: how long a worker's answer is waited for before a faster worker gets the connection
      * instead. Answers on a loaded machine take milliseconds, and tens of them while a JVM is still
      * compiling or its host steals time: on the 2-core benchmark machine 2 ms evened out nothing, 20 ms
-     * left cold bursts split 11/22 and runs 55/77, 100 ms split them 17/16 and 66/66 (README, "Fair
-     * dealing"). The price is bounded: a worker that has stalled costs one wait of at most this (about
+     * left cold bursts split 11/22 and runs 55/77, 100 ms split them 17/16 and 66/66 (docs/shared-servers.md,
+     * "Fair dealing under rr"). The price is bounded: a worker that has stalled costs one wait of at most this (about
      * twice, counted from its hand-off), and is then skipped until it answers.
      */
     static final long PATIENCE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);

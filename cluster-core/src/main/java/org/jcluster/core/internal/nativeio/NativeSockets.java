@@ -13,6 +13,7 @@ import org.jcluster.api.AddressType;
 import org.jcluster.api.ListenException;
 
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -645,14 +646,58 @@ public final class NativeSockets {
     static String describe(InetAddress address, String host, int port) {
         String literal = address.getHostAddress();
         int percent = literal.indexOf('%');
-        String shown = address instanceof Inet6Address ? "[" + literal + "]" : literal;
-        String where = shown + ":" + port;
         String bare = percent >= 0 ? literal.substring(0, percent) : literal;
-        if (host == null || host.equals(literal) || host.equals(bare) || host.equals(shown)) {
+        String shortForm = addressText(address);
+        String shown = address instanceof Inet6Address ? "[" + shortForm + "]" : shortForm;
+        String where = shown + ":" + port;
+        if (host == null || host.equals(literal) || host.equals(bare) || host.equals(shortForm) || host.equals(shown)) {
             return where;
         }
         return host + " (" + where + ")";
     }
+
+    /** "::", "::1", "127.0.0.1", "fe80::1": IPv6 in its short form, as Node prints it. */
+    public static String addressText(InetAddress ip) {
+        if (ip instanceof Inet4Address) {
+            return ip.getHostAddress();
+        }
+        byte[] b = ip.getAddress();
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++) {
+            groups[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLength = 1; // a single zero group is not shortened
+        for (int i = 0; i < 8; ) {
+            if (groups[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && groups[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = j;
+        }
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                s.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (s.length() > 0 && s.charAt(s.length() - 1) != ':') {
+                s.append(':');
+            }
+            s.append(Integer.toHexString(groups[i]));
+        }
+        return s.toString();
+    }
+
 
     static ListenException inetFailure(int errno, String call, String where, InetAddress address, int port) {
         String code = errnoName(errno);

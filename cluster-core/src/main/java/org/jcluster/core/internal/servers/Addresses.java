@@ -2,7 +2,6 @@ package org.jcluster.core.internal.servers;
 
 import java.io.IOException;
 import java.net.BindException;
-import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -15,6 +14,7 @@ import java.util.Locale;
 
 import org.jcluster.api.AddressType;
 import org.jcluster.api.ListenAddress;
+import org.jcluster.core.internal.nativeio.NativeSockets;
 import org.jcluster.api.ListenException;
 import org.jcluster.api.ServerOptions;
 
@@ -91,48 +91,6 @@ public final class Addresses {
         InetAddress ip = inet.getAddress();
         boolean v6 = ip instanceof Inet6Address;
         AddressType type = datagram ? (v6 ? AddressType.UDP6 : AddressType.UDP4) : (v6 ? AddressType.TCP6 : AddressType.TCP4);
-        return new ListenAddress(text(ip), inet.getPort(), type);
-    }
-
-    /** "::", "::1", "127.0.0.1", "fe80::1": IPv6 in its short form, as Node prints it. */
-    public static String text(InetAddress ip) {
-        if (ip instanceof Inet4Address) {
-            return ip.getHostAddress();
-        }
-        byte[] b = ip.getAddress();
-        int[] groups = new int[8];
-        for (int i = 0; i < 8; i++) {
-            groups[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
-        }
-        int bestStart = -1;
-        int bestLength = 1; // a single zero group is not shortened
-        for (int i = 0; i < 8; ) {
-            if (groups[i] != 0) {
-                i++;
-                continue;
-            }
-            int j = i;
-            while (j < 8 && groups[j] == 0) {
-                j++;
-            }
-            if (j - i > bestLength) {
-                bestStart = i;
-                bestLength = j - i;
-            }
-            i = j;
-        }
-        StringBuilder s = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                s.append("::");
-                i += bestLength - 1;
-                continue;
-            }
-            if (s.length() > 0 && s.charAt(s.length() - 1) != ':') {
-                s.append(':');
-            }
-            s.append(Integer.toHexString(groups[i]));
-        }
-        return s.toString();
+        return new ListenAddress(NativeSockets.addressText(ip), inet.getPort(), type);
     }
 }

@@ -130,7 +130,7 @@ class NativeSocketsTest {
             ListenException any = catchThrowableOfType(() -> NativeSockets.listenTcp(null, port, 4, false),
                     ListenException.class);
             assertThat(any.code()).isEqualTo("EADDRINUSE");
-            assertThat(any.getMessage()).startsWith("EADDRINUSE: ").contains(":" + port)
+            assertThat(any.getMessage()).startsWith("EADDRINUSE: [::]:" + port + " ")
                     .contains("already in use by another process").contains("pick another port or stop the other server");
 
             ListenException one = catchThrowableOfType(() -> NativeSockets.listenTcp("127.0.0.1", port, 4, false),
