@@ -156,6 +156,16 @@ public interface Cluster {
      */
     ClusterDatagramSocket bindDatagram(DatagramOptions options) throws java.io.IOException;
 
+    /**
+     * Runs {@code task} on the event thread once {@code delay} has passed, as Node's {@code setTimeout}
+     * ({@link java.time.Duration#ZERO}: right after the events already queued). Until it has run or is
+     * cancelled it keeps the JVM alive, as Node's timers do. Safe from any thread.
+     *
+     * @return a registration whose {@code remove()} cancels the task if it has not started
+     * @throws IllegalArgumentException for a negative delay
+     */
+    Registration schedule(java.time.Duration delay, Runnable task);
+
     /** Adds a listener for {@code event}; the returned registration removes it. */
     <L> Registration on(ClusterEvent<L> event, L listener);
 

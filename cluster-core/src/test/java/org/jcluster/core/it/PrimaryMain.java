@@ -114,6 +114,13 @@ public final class PrimaryMain {
                 });
                 cluster.setupPrimary(org.jcluster.api.ClusterSettings.builder().silent(false).build());
             }
+            case "timer-after-main" -> {
+                // A pending timer keeps the JVM alive (Node's setTimeout); a cancelled one does not run.
+                long start = System.nanoTime();
+                cluster.schedule(java.time.Duration.ofMillis(5_000), () -> System.out.println("cancelled-timer-ran")).remove();
+                cluster.schedule(java.time.Duration.ofMillis(300), () -> System.out.println("timer-ran after "
+                        + (System.nanoTime() - start) / 1_000_000 + " ms on " + Thread.currentThread().getName()));
+            }
             case "kill-first" -> {
                 CountDownLatch ready = new CountDownLatch(1);
                 Worker w = cluster.fork();

@@ -60,6 +60,19 @@ class PrimaryProcessTest {
     }
 
     @Test
+    void aTimerRunsOnTheEventThreadAfterItsDelayAndKeepsTheJvmAliveUntilThen() throws Exception {
+        try (PrimaryProcess primary = new PrimaryProcess(List.of(), "timer-after-main")) {
+            List<String> lines = primary.awaitExit();
+            String ran = lines.stream().filter(l -> l.startsWith("timer-ran after ")).findFirst()
+                    .orElseThrow(() -> new AssertionError("the timer did not run: " + lines));
+            assertThat(Long.parseLong(ran.split(" ")[2])).as("ms after scheduling").isGreaterThanOrEqualTo(300);
+            assertThat(ran).endsWith("on jcluster-events");
+            assertThat(lines).as("a cancelled timer").doesNotContain("cancelled-timer-ran");
+            assertThat(primary.process.exitValue()).isZero();
+        }
+    }
+
+    @Test
     void rule40_byDefaultAWorkerRunsThePrimarysProgramArgumentsAndFlags() throws Exception {
         try (PrimaryProcess primary = new PrimaryProcess(List.of("-Djcluster.test.flag=primary-flag"), "defaults",
                 "with space", "x")) {

@@ -3,10 +3,17 @@ package org.jcluster.core.internal.events;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
+import org.jcluster.api.Registration;
 import org.jcluster.core.internal.ipc.IpcChannel;
 import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
 
@@ -64,12 +71,64 @@ public final class EventLoop implements Executor {
     private final List<IpcChannel> toFlush = new ArrayList<>();
 
     private final KeepAlive jvmHold;
+    /** Timers: a daemon thread started with the first, which only moves each due task onto the loop. */
+    private final ScheduledThreadPoolExecutor timer;
     /** Gives back a hold taken for queued tasks once none is left (runs as a task, behind them). */
     private final Runnable releaseWhenDrained = this::releaseWhenDrained;
 
     public EventLoop(String name) {
         this.name = name;
         this.jvmHold = new KeepAlive(name + "-keepalive");
+        this.timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread thread = new Thread(r, "jcluster-timer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        timer.setRemoveOnCancelPolicy(true);
+    }
+
+    /** The timer thread itself, for deadlines that act there rather than on the loop. */
+    public ScheduledExecutorService timer() {
+        return timer;
+    }
+
+    /**
+     * Runs {@code task} on the loop after {@code delay}; the JVM is held until it has run or is
+     * cancelled. Each of the two ends (run, cancel) gives the hold back once, whichever comes first.
+     *
+     * @return cancels the task if it has not started
+     */
+    public Registration schedule(Duration delay, Runnable task) {
+        Objects.requireNonNull(task, "task");
+        if (delay.isNegative()) {
+            throw new IllegalArgumentException("a timer's delay cannot be negative: " + delay);
+        }
+        AtomicBoolean pending = new AtomicBoolean(true);
+        holdJvm();
+        Runnable onLoop = () -> {
+            if (pending.compareAndSet(true, false)) {
+                try {
+                    task.run();
+                } finally {
+                    releaseJvm();
+                }
+            }
+        };
+        ScheduledFuture<?> due = timer.schedule(() -> execute(onLoop), delayNanos(delay), TimeUnit.NANOSECONDS);
+        return () -> {
+            if (pending.compareAndSet(true, false)) {
+                due.cancel(false);
+                releaseJvm();
+            }
+        };
+    }
+
+    private static long delayNanos(Duration delay) {
+        try {
+            return delay.toNanos();
+        } catch (ArithmeticException tooLong) {
+            return Long.MAX_VALUE;
+        }
     }
 
     /** Keeps the JVM alive until the matching {@link #releaseJvm()}. */

@@ -19,7 +19,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -90,13 +89,12 @@ public final class PrimaryCluster implements Cluster {
     }
 
     public PrimaryCluster() {
-        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread thread = new Thread(r, "jcluster-timer");
-            thread.setDaemon(true);
-            return thread;
-        });
-        t.setRemoveOnCancelPolicy(true);
-        this.timer = t;
+        this.timer = events.timer();
+    }
+
+    @Override
+    public Registration schedule(java.time.Duration delay, Runnable task) {
+        return events.schedule(delay, task);
     }
 
     EventLoop events() {

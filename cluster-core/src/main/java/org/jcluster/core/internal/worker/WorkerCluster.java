@@ -163,6 +163,11 @@ public final class WorkerCluster implements Cluster {
     }
 
     @Override
+    public Registration schedule(java.time.Duration delay, Runnable task) {
+        return events.schedule(delay, task);
+    }
+
+    @Override
     public void eventExecutor(Executor executor) {
         events.useExecutor(executor);
     }
