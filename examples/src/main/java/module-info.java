@@ -12,5 +12,7 @@ module jcluster.examples {
     requires io.netty.transport;
     requires io.netty.codec;
     requires io.netty.codec.http;
+    // Netty uses sun.misc.Unsafe where it may (faster buffers); without this module it falls back.
+    requires jdk.unsupported;
 
 }

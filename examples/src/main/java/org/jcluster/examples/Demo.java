@@ -68,6 +68,10 @@ public final class Demo {
     }
 
     public static void main(String[] args) throws Exception {
+        if (Runtime.version().feature() >= 24 && System.getProperty("io.netty.noUnsafe") == null) {
+            // Netty 4.1 would use sun.misc.Unsafe, which Java 24+ warns about (JEP 498); before 24 it may.
+            System.setProperty("io.netty.noUnsafe", "true");
+        }
         if (DemoOptions.asksForHelp(args)) {
             System.out.print(DemoOptions.USAGE);
             return;

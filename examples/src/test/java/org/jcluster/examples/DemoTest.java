@@ -91,6 +91,8 @@ class DemoTest {
             }
 
             String text = String.join("\n", out.seen);
+            // Issue 11, point 8: no JDK warnings on 17 or 25 (JCTools', Netty's Unsafe; jffi's native access).
+            assertThat(out.seen).as("the demo's output").noneMatch(line -> line.startsWith("WARNING:"));
             assertThat(text).contains("policy " + policy, "online    worker 1", "online    worker 2",
                     "shutting down (signal or exit)", "disconnect worker 1", "disconnect worker 2",
                     "exit      worker 1 with code 0 (after disconnect)",
