@@ -1,0 +1,729 @@
+package org.jcluster.supervisor;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import org.jcluster.api.Cluster;
+import org.jcluster.api.ClusterEvent;
+import org.jcluster.api.ExitStatus;
+import org.jcluster.api.Registration;
+import org.jcluster.api.Worker;
+
+/**
+ * Keeps a jcluster service up, as PM2 keeps a Node cluster up: it forks
+ * {@link SupervisorSettings#workers()} workers and replaces each that exits without being asked to,
+ * after an exponential backoff; it stops respawning when workers crash in a loop; and it shuts the
+ * service down gracefully on {@link #shutdown(Duration)} or on SIGTERM / SIGINT to the primary,
+ * ending the primary JVM with 0 only when every worker left in time.
+ *
+ * <pre>{@code
+ * Cluster cluster = Cluster.get();
+ * if (cluster.isPrimary()) {
+ *     Supervisor.start(cluster);        // settings from -Djcluster.supervisor.* / JCLUSTER_SUPERVISOR_*
+ * } else {
+ *     cluster.listen(ServerOptions.tcp(8080), connection -> serve(connection));
+ * }
+ * }</pre>
+ *
+ * <h2>What is respawned</h2>
+ * A supervised worker that exits is replaced unless it was asked to leave:
+ * <ul>
+ * <li>it was disconnected ({@code worker.disconnect()}, {@code cluster.disconnect()}, or the worker's own
+ *     {@code disconnect()}): {@link Worker#exitedAfterDisconnect()} is true;</li>
+ * <li>it ended on SIGTERM, SIGINT, SIGHUP or SIGPIPE: {@code worker.kill()} (SIGTERM), an operator's
+ *     {@code kill}, systemd stopping the whole control group.</li>
+ * </ul>
+ * A crash, an {@code OutOfMemoryError} exit, {@code System.exit} with any code, and SIGKILL (the kernel's
+ * OOM killer, {@code kill -9}, {@code worker.kill("SIGKILL")}) are respawned. To end one worker for good
+ * with SIGKILL, disconnect it first: {@code worker.disconnect(); worker.kill("SIGKILL");}. A worker that
+ * is not replaced leaves the supervisor one worker short ({@link SupervisorEvent#RETIRED}).
+ *
+ * <p>The delay before a respawn is {@link SupervisorSettings#restartDelayAfter(int)} of the slot's
+ * consecutive crashes: each worker position (slot) has its own count, forgotten once a worker of the slot
+ * stays online {@link SupervisorSettings#stableAfter()}. Across all slots, {@link
+ * SupervisorSettings#crashLoopExits()} unexpected exits within {@link SupervisorSettings#crashLoopWindow()}
+ * open the crash-loop breaker: no more respawns, {@link SupervisorEvent#CRASH_LOOP}, and by default a
+ * graceful shutdown after which the primary exits with status 1 and a message naming the exit statuses
+ * and the settings to change.
+ *
+ * <h2>Graceful shutdown</h2>
+ * From then on nothing is respawned; every worker is disconnected (it stops taking connections and
+ * finishes those it holds, then its channel closes; it should then end, as a Node worker does when
+ * nothing else holds it); at the deadline the workers still running get SIGKILL. The primary then
+ * exits with {@link ShutdownReport#exitStatus()}: 0 when every worker left in time, 1 otherwise, and
+ * prints {@link ShutdownReport#message()} as its last line. With {@link SupervisorSettings#handleSignals()}
+ * a JVM shutdown hook turns SIGTERM, SIGINT and SIGHUP into such a shutdown and ends the JVM with its
+ * status (no {@code sun.misc.Signal}: the hook waits, then halts). A {@code System.exit} or the end of
+ * the program is left alone: the program chose its status, and the workers follow their primary.
+ *
+ * <h2>Threads</h2>
+ * All of the supervisor's state lives on the cluster's event thread (its decisions are taken in cluster
+ * event listeners, its timers are {@link Cluster#schedule} tasks), so it takes no lock and starts no
+ * thread of its own, except the one that calls {@code System.exit} once a shutdown is done (exiting from
+ * the event thread would keep other shutdown hooks from the events they may wait for). Its events are
+ * delivered on the event thread. Every public method may be called from any thread.
+ *
+ * <p>The supervisor manages the workers it forks itself; workers the program forks with
+ * {@link Cluster#fork()} are left alone. It uses the cluster's settings as they are when it forks: call
+ * {@link Cluster#setupPrimary} before {@link #start()}.
+ */
+public final class Supervisor {
+    private static final System.Logger LOG = System.getLogger("org.jcluster.supervisor");
+    /** After the SIGKILLs at the deadline: how long to wait for those workers' exits before reporting anyway. */
+    private static final Duration KILL_WAIT = Duration.ofSeconds(5);
+    /** Signals that ask a process to stop: systemd's Restart=on-failure counts these four as a clean exit. */
+    private static final Set<String> STOP_SIGNALS = Set.of("SIGTERM", "SIGINT", "SIGHUP", "SIGPIPE");
+    /** The JDK runs the shutdown hooks of a signal from a thread named after it: "SIGTERM handler". */
+    private static final Pattern SIGNAL_THREAD = Pattern.compile("^(SIG[A-Z0-9]+) handler$");
+
+    private final Cluster cluster;
+    private final SupervisorSettings settings;
+    private final Map<SupervisorEvent<?>, CopyOnWriteArrayList<Entry>> listeners = new HashMap<>();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final CompletableFuture<ShutdownReport> done = new CompletableFuture<>();
+    /** Set by the shutdown hook when a signal ends the JVM: the hook, not {@link #afterShutdown}, ends it then. */
+    private volatile boolean signalEndsJvm;
+    private volatile Thread hook;
+
+    // ---- event thread only ----
+    private Phase phase = Phase.NEW;
+    private final List<Slot> slots = new ArrayList<>();
+    private final Map<Integer, Slot> slotOfWorker = new HashMap<>();
+    /** Unexpected exits within the breaker's window, oldest first. */
+    private final ArrayDeque<Crash> recentCrashes = new ArrayDeque<>();
+    private final List<Registration> clusterListeners = new ArrayList<>();
+    private CrashLoop crashLoop;
+    private RuntimeException forkFailure;
+    private Stopping stopping;
+
+    /** The supervisor's life: NEW -> RUNNING (-> BREAKER_OPEN) -> STOPPING -> DONE. */
+    private enum Phase { NEW, RUNNING, BREAKER_OPEN, STOPPING, DONE }
+
+    /** Where one slot's worker is; later: RELOADING (a replacement getting ready), UNRESPONSIVE, RECYCLING. */
+    private enum SlotState { EMPTY, STARTING, ONLINE, BACKOFF, RETIRED, STOPPED }
+
+    /**
+     * One position of the desired count, and its state machine: EMPTY -fork-> STARTING -online-> ONLINE;
+     * an unasked exit -> BACKOFF -timer-> STARTING; an asked one -> RETIRED; a shutdown -> STOPPED.
+     */
+    private static final class Slot {
+        final int index;
+        SlotState state = SlotState.EMPTY;
+        Worker worker;
+        /** Consecutive unexpected exits since a worker of this slot was stable. */
+        int crashes;
+        /** BACKOFF: the respawn; ONLINE: the stability check. */
+        Registration timer;
+        long onlineAtNanos;
+
+        Slot(int index) {
+            this.index = index;
+        }
+
+        void cancelTimer() {
+            if (timer != null) {
+                timer.remove();
+                timer = null;
+            }
+        }
+    }
+
+    private record Crash(WorkerExit exit, long atNanos) {
+    }
+
+    /** A graceful shutdown in progress. */
+    private static final class Stopping {
+        final ShutdownReason reason;
+        final Duration deadline;
+        final long startNanos = System.nanoTime();
+        final Set<Worker> remaining;
+        final List<WorkerExit> left = new ArrayList<>();
+        final List<Worker> killed = new ArrayList<>();
+        Registration timer;
+
+        Stopping(ShutdownReason reason, Duration deadline, List<Worker> running) {
+            this.reason = reason;
+            this.deadline = deadline;
+            this.remaining = new LinkedHashSet<>(running);
+        }
+    }
+
+    /** A listener; identity matters (the same lambda may be registered twice). */
+    private static final class Entry {
+        final Object listener;
+        final boolean once;
+
+        Entry(Object listener, boolean once) {
+            this.listener = listener;
+            this.once = once;
+        }
+    }
+
+    private Supervisor(Cluster cluster, SupervisorSettings settings) {
+        this.cluster = Objects.requireNonNull(cluster, "cluster");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        for (SupervisorEvent<?> event : SupervisorEvent.ALL) {
+            listeners.put(event, new CopyOnWriteArrayList<>());
+        }
+    }
+
+    /** A supervisor of {@code cluster} with {@link SupervisorSettings#fromEnvironment()}; {@link #start()} starts it. */
+    public static Supervisor create(Cluster cluster) {
+        return create(cluster, SupervisorSettings.fromEnvironment());
+    }
+
+    /** A supervisor of {@code cluster} with {@code settings}; add listeners, then {@link #start()} it. */
+    public static Supervisor create(Cluster cluster, SupervisorSettings settings) {
+        return new Supervisor(cluster, settings);
+    }
+
+    /** {@code create(cluster).start()}: settings from the system properties and the environment. */
+    public static Supervisor start(Cluster cluster) {
+        return create(cluster).start();
+    }
+
+    /** {@code create(cluster, settings).start()}. */
+    public static Supervisor start(Cluster cluster, SupervisorSettings settings) {
+        return create(cluster, settings).start();
+    }
+
+    /**
+     * Forks the workers (asynchronously, on the event thread) and supervises them; with
+     * {@link SupervisorSettings#handleSignals()}, installs the shutdown hook. Returns this supervisor.
+     *
+     * @throws IllegalStateException in a worker JVM, or when already started
+     */
+    public Supervisor start() {
+        if (!cluster.isPrimary()) {
+            throw new IllegalStateException("A supervisor runs in the primary, and this JVM is a worker: start it"
+                    + " inside if (cluster.isPrimary()) { ... }");
+        }
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("This supervisor was already started");
+        }
+        if (settings.handleSignals()) {
+            Thread t = new Thread(this::onJvmShutdown, "jcluster-supervisor-shutdown");
+            try {
+                Runtime.getRuntime().addShutdownHook(t);
+                hook = t;
+            } catch (IllegalStateException jvmAlreadyEnding) {
+                // Nothing to supervise for long: start() still forks, and the workers follow the primary.
+            }
+        }
+        cluster.schedule(Duration.ZERO, this::begin);
+        return this;
+    }
+
+    /** Starts a graceful shutdown with {@link SupervisorSettings#shutdownTimeout()} as its deadline. */
+    public CompletableFuture<ShutdownReport> shutdown() {
+        return shutdown(settings.shutdownTimeout());
+    }
+
+    /**
+     * Starts a graceful shutdown: no more respawns, every worker disconnected, SIGKILL for those still
+     * running after {@code deadline}. Then, with {@link SupervisorSettings#exitAfterShutdown()}, the
+     * primary JVM exits with the report's status. Only the first shutdown counts: a later call (or
+     * signal) returns the same report, deadline included.
+     *
+     * @return completes on the event thread with the report, once every worker is gone or was killed
+     */
+    public CompletableFuture<ShutdownReport> shutdown(Duration deadline) {
+        if (Objects.requireNonNull(deadline, "deadline").isNegative()) {
+            throw new IllegalArgumentException("a shutdown deadline cannot be negative: " + deadline);
+        }
+        return requestShutdown(ShutdownReason.CALL, deadline);
+    }
+
+    /** Completes with the report of the shutdown, whatever started it. */
+    public CompletableFuture<ShutdownReport> whenDone() {
+        return done.copy();
+    }
+
+    /** The settings this supervisor runs with. */
+    public SupervisorSettings settings() {
+        return settings;
+    }
+
+    /** The cluster it supervises. */
+    public Cluster cluster() {
+        return cluster;
+    }
+
+    /** Adds a listener for {@code event}; the returned registration removes it. Safe from any thread. */
+    public <L> Registration on(SupervisorEvent<L> event, L listener) {
+        return add(event, listener, false);
+    }
+
+    /** Adds a listener that is removed after its first call. */
+    public <L> Registration once(SupervisorEvent<L> event, L listener) {
+        return add(event, listener, true);
+    }
+
+    private <L> Registration add(SupervisorEvent<L> event, L listener, boolean once) {
+        Objects.requireNonNull(listener, "listener");
+        CopyOnWriteArrayList<Entry> list = listeners.get(Objects.requireNonNull(event, "event"));
+        Entry entry = new Entry(listener, once);
+        list.add(entry);
+        return () -> list.remove(entry);
+    }
+
+    // ---- event thread ----
+
+    private void begin() {
+        if (phase != Phase.NEW) {
+            return; // shut down before it began
+        }
+        phase = Phase.RUNNING;
+        clusterListeners.add(cluster.on(ClusterEvent.ONLINE, this::onOnline));
+        clusterListeners.add(cluster.on(ClusterEvent.EXIT, this::onExit));
+        LOG.log(Level.INFO, () -> "jcluster supervisor: keeping " + settings.workers() + (settings.workers() == 1 ? " worker" : " workers")
+                + "; respawn after "
+                + SupervisorSettings.format(settings.restartDelay()) + " x" + settings.restartDelayFactor() + " up to "
+                + SupervisorSettings.format(settings.restartDelayMax()) + ", forgotten after "
+                + SupervisorSettings.format(settings.stableAfter()) + " up; "
+                + (settings.crashLoopExits() == 0 ? "no crash-loop breaker" : "crash loop at " + settings.crashLoopExits()
+                        + " unexpected exits within " + SupervisorSettings.format(settings.crashLoopWindow()))
+                + "; shutdown deadline " + SupervisorSettings.format(settings.shutdownTimeout())
+                + (hook != null ? "; SIGTERM, SIGINT and SIGHUP shut down gracefully" : ""));
+        for (int i = 0; i < settings.workers() && phase == Phase.RUNNING; i++) {
+            Slot slot = new Slot(i);
+            slots.add(slot);
+            spawn(slot);
+        }
+    }
+
+    /** Forks the slot's worker; null when the fork failed (which stops the respawning). */
+    private Worker spawn(Slot slot) {
+        Worker worker;
+        try {
+            worker = cluster.fork();
+        } catch (RuntimeException e) {
+            slot.state = SlotState.STOPPED;
+            forkFailed(e);
+            return null;
+        }
+        slot.worker = worker;
+        slot.state = SlotState.STARTING;
+        slotOfWorker.put(worker.id(), slot);
+        return worker;
+    }
+
+    private void forkFailed(RuntimeException e) {
+        forkFailure = e;
+        boolean shutdown = settings.crashLoopShutdown();
+        LOG.log(Level.ERROR, "jcluster supervisor: could not fork a worker (" + e.getMessage() + "): respawning stopped"
+                + (shutdown ? "; shutting down" : ""), e);
+        if (shutdown) {
+            beginShutdown(ShutdownReason.FORK_FAILED, settings.shutdownTimeout());
+        } else {
+            openBreaker();
+        }
+    }
+
+    private void onOnline(Worker worker) {
+        Slot slot = slotOfWorker.get(worker.id());
+        if (slot == null || slot.worker != worker || slot.state != SlotState.STARTING) {
+            return;
+        }
+        slot.state = SlotState.ONLINE;
+        slot.onlineAtNanos = System.nanoTime();
+        if (slot.crashes > 0 && phase == Phase.RUNNING) {
+            slot.timer = cluster.schedule(settings.stableAfter(), () -> stable(slot, worker));
+        }
+    }
+
+    private void stable(Slot slot, Worker worker) {
+        if (slot.worker != worker || slot.state != SlotState.ONLINE) {
+            return;
+        }
+        slot.timer = null;
+        int forgotten = slot.crashes;
+        slot.crashes = 0;
+        Duration uptime = Duration.ofMillis((System.nanoTime() - slot.onlineAtNanos) / 1_000_000);
+        LOG.log(Level.INFO, () -> "jcluster supervisor: worker " + worker.id() + " has been up "
+                + SupervisorSettings.format(uptime) + ": its slot's " + forgotten + " crash(es) are forgotten, a next"
+                + " respawn waits " + SupervisorSettings.format(settings.restartDelay()));
+        emit(SupervisorEvent.BACKOFF_RESET, new BackoffReset(worker, uptime, forgotten));
+    }
+
+    private void onExit(Worker worker, ExitStatus status) {
+        Slot slot = slotOfWorker.remove(worker.id());
+        if (slot == null || slot.worker != worker) {
+            return; // not one of ours
+        }
+        slot.cancelTimer();
+        slot.worker = null;
+        WorkerExit exit = new WorkerExit(worker, status, Instant.now());
+        if (phase == Phase.STOPPING) {
+            slot.state = SlotState.STOPPED;
+            workerLeft(exit);
+            return;
+        }
+        if (phase != Phase.RUNNING && phase != Phase.BREAKER_OPEN) {
+            return;
+        }
+        if (worker.exitedAfterDisconnect().orElse(false)) {
+            retire(slot, exit, Retired.Reason.DISCONNECTED);
+        } else if (status.signal().filter(STOP_SIGNALS::contains).isPresent()) {
+            retire(slot, exit, Retired.Reason.STOP_SIGNAL);
+        } else if (phase == Phase.BREAKER_OPEN) {
+            retire(slot, exit, Retired.Reason.CRASH_LOOP);
+        } else {
+            crashed(slot, exit);
+        }
+    }
+
+    private void retire(Slot slot, WorkerExit exit, Retired.Reason reason) {
+        slot.state = SlotState.RETIRED;
+        long left = slots.stream().filter(s -> s.state != SlotState.RETIRED && s.state != SlotState.STOPPED).count();
+        String why = switch (reason) {
+            case DISCONNECTED -> "it was disconnected";
+            case STOP_SIGNAL -> "it was asked to stop by " + exit.status().signal().orElse("a signal");
+            case CRASH_LOOP -> "the crash-loop breaker is open";
+        };
+        LOG.log(Level.INFO, () -> "jcluster supervisor: " + exit + "; not respawned: " + why + " (" + left + " of "
+                + settings.workers() + " workers kept)");
+        emit(SupervisorEvent.RETIRED, new Retired(exit.worker(), exit.status(), reason));
+    }
+
+    private void crashed(Slot slot, WorkerExit exit) {
+        slot.crashes++;
+        if (tripsBreaker(exit)) {
+            slot.state = SlotState.STOPPED;
+            crashLoop();
+            return;
+        }
+        int attempt = slot.crashes;
+        Duration delay = settings.restartDelayAfter(attempt);
+        Worker previous = exit.worker();
+        slot.state = SlotState.BACKOFF;
+        slot.timer = cluster.schedule(delay, () -> respawn(slot, previous, attempt));
+        LOG.log(Level.WARNING, () -> "jcluster supervisor: worker " + previous.id() + " (pid " + previous.pid()
+                + ") exited unexpectedly (" + exit.status() + "); respawning in "
+                + SupervisorSettings.format(delay) + (attempt > 1 ? " (crash " + attempt + " in a row)" : ""));
+        emit(SupervisorEvent.RESPAWN_SCHEDULED, new RespawnScheduled(previous, exit.status(), attempt, delay));
+    }
+
+    private void respawn(Slot slot, Worker previous, int attempt) {
+        slot.timer = null;
+        if (phase != Phase.RUNNING || slot.state != SlotState.BACKOFF) {
+            return;
+        }
+        Worker worker = spawn(slot);
+        if (worker == null) {
+            return;
+        }
+        LOG.log(Level.INFO, () -> "jcluster supervisor: worker " + worker.id() + " forked in place of worker "
+                + previous.id());
+        emit(SupervisorEvent.RESPAWNED, new Respawned(previous, worker, attempt));
+    }
+
+    private boolean tripsBreaker(WorkerExit exit) {
+        int limit = settings.crashLoopExits();
+        if (limit == 0) {
+            return false;
+        }
+        long now = System.nanoTime();
+        long window = settings.crashLoopWindow().toNanos();
+        recentCrashes.addLast(new Crash(exit, now));
+        while (now - recentCrashes.peekFirst().atNanos() > window || recentCrashes.size() > limit) {
+            recentCrashes.removeFirst();
+        }
+        return recentCrashes.size() >= limit;
+    }
+
+    private void crashLoop() {
+        List<WorkerExit> exits = recentCrashes.stream().map(Crash::exit).collect(Collectors.toList());
+        boolean shutdown = settings.crashLoopShutdown();
+        String message = exits.size() + " workers exited unexpectedly within "
+                + SupervisorSettings.format(settings.crashLoopWindow()) + " (" + exits.stream().map(WorkerExit::toString)
+                        .collect(Collectors.joining(", ")) + "): respawning stopped"
+                + (shutdown ? " and the service shut down" : "") + ". Their standard error usually says why. If such"
+                + " exits are expected, raise " + settings.howToSet(SupervisorSettings.CRASH_LOOP_EXITS) + " or shorten "
+                + settings.howToSet(SupervisorSettings.CRASH_LOOP_WINDOW) + "; 0 exits turns the breaker off.";
+        crashLoop = new CrashLoop(exits, settings.crashLoopExits(), settings.crashLoopWindow(), message);
+        LOG.log(Level.ERROR, "jcluster supervisor: crash loop: " + message);
+        openBreaker();
+        emit(SupervisorEvent.CRASH_LOOP, crashLoop);
+        if (shutdown) {
+            beginShutdown(ShutdownReason.CRASH_LOOP, settings.shutdownTimeout());
+        }
+    }
+
+    private void openBreaker() {
+        if (phase == Phase.RUNNING) {
+            phase = Phase.BREAKER_OPEN;
+        }
+        for (Slot slot : slots) {
+            if (slot.state == SlotState.BACKOFF) {
+                slot.cancelTimer();
+                slot.state = SlotState.STOPPED;
+            }
+        }
+    }
+
+    // ---- shutdown ----
+
+    private CompletableFuture<ShutdownReport> requestShutdown(ShutdownReason reason, Duration deadline) {
+        if (!done.isDone()) {
+            cluster.schedule(Duration.ZERO, () -> beginShutdown(reason, deadline));
+        }
+        return done.copy();
+    }
+
+    private void beginShutdown(ShutdownReason reason, Duration deadline) {
+        if (phase == Phase.STOPPING || phase == Phase.DONE) {
+            return;
+        }
+        phase = Phase.STOPPING;
+        List<Worker> running = new ArrayList<>();
+        for (Slot slot : slots) {
+            slot.cancelTimer();
+            if (slot.worker != null) {
+                running.add(slot.worker);
+            } else if (slot.state == SlotState.BACKOFF || slot.state == SlotState.EMPTY) {
+                slot.state = SlotState.STOPPED;
+            }
+        }
+        Stopping st = new Stopping(reason, deadline, running);
+        stopping = st;
+        LOG.log(Level.INFO, () -> "jcluster supervisor: shutting down (" + describe(reason) + "): disconnecting "
+                + (running.isEmpty() ? "no worker" : ids(running)) + "; any still running after "
+                + SupervisorSettings.format(deadline) + " gets SIGKILL");
+        emit(SupervisorEvent.SHUTDOWN_STARTED, new ShutdownStarted(reason, deadline, running));
+        for (Worker worker : running) {
+            worker.disconnect();
+        }
+        if (st.remaining.isEmpty()) {
+            finish();
+        } else {
+            st.timer = cluster.schedule(deadline, this::deadlinePassed);
+        }
+    }
+
+    private void workerLeft(WorkerExit exit) {
+        Stopping st = stopping;
+        if (!st.remaining.remove(exit.worker())) {
+            return;
+        }
+        if (!st.killed.contains(exit.worker())) {
+            st.left.add(exit);
+        }
+        if (st.remaining.isEmpty()) {
+            finish();
+        }
+    }
+
+    private void deadlinePassed() {
+        Stopping st = stopping;
+        st.timer = null;
+        if (phase != Phase.STOPPING) {
+            return;
+        }
+        for (Worker worker : st.remaining) {
+            st.killed.add(worker);
+            LOG.log(Level.WARNING, () -> "jcluster supervisor: worker " + worker.id() + " (pid " + worker.pid()
+                    + ") is still running " + SupervisorSettings.format(st.deadline) + " into the shutdown: SIGKILL");
+            try {
+                worker.kill("SIGKILL");
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "jcluster supervisor: could not kill worker " + worker.id(), e);
+            }
+        }
+        st.timer = cluster.schedule(KILL_WAIT, this::finish);
+    }
+
+    private void finish() {
+        if (phase == Phase.DONE) {
+            return;
+        }
+        phase = Phase.DONE;
+        Stopping st = stopping;
+        if (st.timer != null) {
+            st.timer.remove();
+        }
+        clusterListeners.forEach(Registration::remove);
+        clusterListeners.clear();
+        slots.forEach(Slot::cancelTimer);
+        Duration took = Duration.ofNanos(System.nanoTime() - st.startNanos);
+        boolean failed = st.reason == ShutdownReason.CRASH_LOOP || st.reason == ShutdownReason.FORK_FAILED;
+        int status = failed || !st.killed.isEmpty() ? 1 : 0;
+        String outcome = outcome(st, took);
+        ShutdownReport report = new ShutdownReport(st.reason, st.deadline, took, st.left, st.killed, status,
+                cause(st) + outcome);
+        LOG.log(st.killed.isEmpty() ? Level.INFO : Level.ERROR, "jcluster supervisor: " + outcome);
+        emit(SupervisorEvent.SHUTDOWN_DONE, report);
+        done.complete(report);
+        afterShutdown(report);
+    }
+
+    /** What made the shutdown a failure, when something did (already logged when it happened). */
+    private String cause(Stopping st) {
+        if (st.reason == ShutdownReason.CRASH_LOOP && crashLoop != null) {
+            return crashLoop.message() + " ";
+        }
+        if (st.reason == ShutdownReason.FORK_FAILED && forkFailure != null) {
+            return "A worker could not be forked: " + forkFailure.getMessage() + ". ";
+        }
+        return "";
+    }
+
+    private String outcome(Stopping st, Duration took) {
+        StringBuilder m = new StringBuilder();
+        m.append("Shutdown (").append(describe(st.reason)).append(") done in ").append(SupervisorSettings.format(
+                Duration.ofMillis(took.toMillis()))).append(": ");
+        if (st.killed.isEmpty()) {
+            m.append(st.left.isEmpty() ? "no worker was running." : "every worker left in time (" + st.left.stream()
+                    .map(WorkerExit::toString).collect(Collectors.joining(", ")) + ").");
+        } else {
+            m.append(st.killed.stream().map(w -> "worker " + w.id() + " (pid " + w.pid() + ")")
+                    .collect(Collectors.joining(", ")))
+                    .append(" did not exit within the ")
+                    .append(SupervisorSettings.format(st.deadline)).append(" deadline and got SIGKILL")
+                    .append(st.left.isEmpty() ? "" : "; " + st.left.size() + " left in time")
+                    .append(". Give workers longer with ").append(settings.howToSet(SupervisorSettings.SHUTDOWN_TIMEOUT))
+                    .append(", or make them end once disconnected (close what keeps their JVM alive, e.g. in a"
+                            + " WorkerEvent.DISCONNECT listener).");
+        }
+        return m.toString();
+    }
+
+    private static String describe(ShutdownReason reason) {
+        return switch (reason) {
+            case CALL -> "shutdown() called";
+            case CRASH_LOOP -> "crash loop";
+            case FORK_FAILED -> "a fork failed";
+            default -> reason.name();
+        };
+    }
+
+    private static String ids(List<Worker> workers) {
+        return (workers.size() == 1 ? "worker " : "workers ")
+                + workers.stream().map(w -> Integer.toString(w.id())).collect(Collectors.joining(", "));
+    }
+
+    /** Once done: ends the JVM with the report's status, unless told not to or a signal's hook does it. */
+    private void afterShutdown(ShutdownReport report) {
+        if (signalEndsJvm) {
+            return;
+        }
+        Thread h = hook;
+        if (h != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(h);
+            } catch (IllegalStateException jvmEnding) {
+                // the hook is running or about to, and will find the shutdown done
+            }
+        }
+        if (!settings.exitAfterShutdown()) {
+            return;
+        }
+        // Not from the event thread: System.exit waits for every shutdown hook, and a program's own hook
+        // may wait for an event (a disconnect callback) that only this thread would deliver.
+        Thread exit = new Thread(() -> {
+            printLastLine(report);
+            System.exit(report.exitStatus());
+        }, "jcluster-supervisor-exit");
+        exit.setDaemon(true);
+        exit.start();
+    }
+
+    /** The shutdown hook: a signal becomes a graceful shutdown, and the JVM ends with its status. */
+    private void onJvmShutdown() {
+        String signal = signalEndingTheJvm();
+        if (signal == null || done.isDone()) {
+            return; // System.exit or the program's end: the program chose its status; the workers follow the primary
+        }
+        ShutdownReason reason = switch (signal) {
+            case "SIGINT" -> ShutdownReason.SIGINT;
+            case "SIGHUP" -> ShutdownReason.SIGHUP;
+            default -> ShutdownReason.SIGTERM;
+        };
+        signalEndsJvm = true;
+        requestShutdown(reason, settings.shutdownTimeout());
+        // Bounded: a listener that holds the event thread for good must not keep the JVM from ending.
+        Duration wait = settings.shutdownTimeout().plus(KILL_WAIT).plusSeconds(5);
+        ShutdownReport report;
+        try {
+            report = done.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            System.err.println("jcluster supervisor: exiting with status 1: " + signal + " arrived, but the graceful"
+                    + " shutdown did not end within " + SupervisorSettings.format(wait) + " (does an event listener hold"
+                    + " the cluster's event thread?); every worker gets SIGKILL");
+            System.err.flush();
+            for (Worker w : List.copyOf(cluster.workers().values())) {
+                try {
+                    w.kill("SIGKILL");
+                } catch (RuntimeException ignored) {
+                    // it is gone already
+                }
+            }
+            Runtime.getRuntime().halt(1);
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            Runtime.getRuntime().halt(1);
+            return;
+        }
+        printLastLine(report);
+        Runtime.getRuntime().halt(report.exitStatus());
+    }
+
+    /** The primary's last words: on standard output when all went well, on standard error otherwise. */
+    private static void printLastLine(ShutdownReport report) {
+        String line = "jcluster supervisor: exiting with status " + report.exitStatus() + ": " + report.message();
+        if (report.exitStatus() == 0) {
+            System.out.println(line);
+        } else {
+            System.err.println(line);
+        }
+        System.out.flush();
+        System.err.flush();
+    }
+
+    /** "SIGTERM" when the JVM is ending because of that signal; null for System.exit or the end of the program. */
+    private static String signalEndingTheJvm() {
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            Matcher m = SIGNAL_THREAD.matcher(t.getName());
+            if (m.matches()) {
+                return m.group(1);
+            }
+        }
+        return null;
+    }
+
+    @SuppressWarnings("unchecked")
+    private <L> void emit(SupervisorEvent<L> event, Object payload) {
+        CopyOnWriteArrayList<Entry> list = listeners.get(event);
+        for (Entry entry : list) {
+            if (entry.once && !list.remove(entry)) {
+                continue;
+            }
+            try {
+                ((Consumer<Object>) entry.listener).accept(payload);
+            } catch (RuntimeException e) {
+                // As the cluster's own listeners: one that throws must not stop the others, or the supervisor.
+                LOG.log(Level.ERROR, "jcluster supervisor: a " + event.name() + " listener threw", e);
+            }
+        }
+    }
+}

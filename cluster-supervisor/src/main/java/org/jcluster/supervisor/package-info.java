@@ -1,0 +1,6 @@
+/**
+ * A supervisor that keeps a jcluster service up: {@link org.jcluster.supervisor.Supervisor}, its
+ * {@link org.jcluster.supervisor.SupervisorSettings}, and the {@link org.jcluster.supervisor.SupervisorEvent}s
+ * that report each of its decisions. See {@code docs/supervisor.md}.
+ */
+package org.jcluster.supervisor;

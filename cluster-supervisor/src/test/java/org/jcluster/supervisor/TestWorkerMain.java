@@ -1,0 +1,26 @@
+package org.jcluster.supervisor;
+
+import org.jcluster.api.Cluster;
+import org.jcluster.api.Worker;
+import org.jcluster.api.WorkerEvent;
+
+/**
+ * The worker program of the tests whose primary is the test JVM: it says "ready", and on the message
+ * {@code "exit N"} calls {@code System.exit(N)} (a crash, as far as any supervisor can tell). It stays
+ * alive while its channel to the primary is open, and ends once disconnected.
+ */
+public final class TestWorkerMain {
+    private TestWorkerMain() {
+    }
+
+    public static void main(String[] args) {
+        Cluster cluster = Cluster.get();
+        Worker me = cluster.worker().orElseThrow(() -> new IllegalStateException("run me as a jcluster worker"));
+        me.on(WorkerEvent.MESSAGE, message -> {
+            if (message instanceof String s && s.startsWith("exit ")) {
+                System.exit(Integer.parseInt(s.substring("exit ".length())));
+            }
+        });
+        me.send("ready");
+    }
+}
