@@ -638,12 +638,14 @@ public final class Supervisor {
             return;
         }
         // Not from the event thread: System.exit waits for every shutdown hook, and a program's own hook
-        // may wait for an event (a disconnect callback) that only this thread would deliver.
+        // may wait for an event (a disconnect callback) that only this thread would deliver. Not a daemon:
+        // with the last worker gone the JVM would otherwise end by itself, with 0, before this thread's
+        // exit (started from an event task, it exists before the event loop lets go of the JVM).
         Thread exit = new Thread(() -> {
             printLastLine(report);
             System.exit(report.exitStatus());
         }, "jcluster-supervisor-exit");
-        exit.setDaemon(true);
+        exit.setDaemon(false);
         exit.start();
     }
 
@@ -659,6 +661,11 @@ public final class Supervisor {
             default -> ShutdownReason.SIGTERM;
         };
         signalEndsJvm = true;
+        // Printed, not only logged: java.util.logging closes its handlers in a shutdown hook of its own,
+        // which runs beside this one, so log records from here on may go nowhere.
+        System.out.println("jcluster supervisor: " + signal + ": shutting down gracefully; workers still running in "
+                + SupervisorSettings.format(settings.shutdownTimeout()) + " get SIGKILL");
+        System.out.flush();
         requestShutdown(reason, settings.shutdownTimeout());
         // Bounded: a listener that holds the event thread for good must not keep the JVM from ending.
         Duration wait = settings.shutdownTimeout().plus(KILL_WAIT).plusSeconds(5);

@@ -81,6 +81,7 @@ final class PrimaryJvm implements AutoCloseable {
             throw new AssertionError("the primary did not end within " + TestJvms.DEADLINE + "; it printed " + seen);
         }
         lines.drainTo(seen);
+        seen.forEach(line -> System.out.println("primary " + pid() + "> " + line)); // kept in the test's output file
         return List.copyOf(seen);
     }
 

@@ -169,6 +169,27 @@ class SupervisorRespawnTest {
         }
     }
 
+    @Test
+    void aWorkerThatCannotBeForkedStopsTheServiceWithStatus1() {
+        String java = cluster.settings().javaCommand().orElseThrow();
+        cluster.setupPrimary(ClusterSettings.builder().javaCommand("/nonexistent/bin/java").build());
+        Supervisor supervisor = Supervisor.create(cluster, TestJvms.inThisJvm().workers(2).build());
+        try (Timeline t = new Timeline(cluster).watch(supervisor)) {
+            supervisor.start();
+            ShutdownReport report = await(supervisor.whenDone(), "the shutdown's report");
+            assertThat(report.reason()).isEqualTo(ShutdownReason.FORK_FAILED);
+            assertThat(report.exitStatus()).isEqualTo(1);
+            assertThat(report.message()).startsWith("A worker could not be forked: Could not start worker ")
+                    .contains("/nonexistent/bin/java");
+            assertThat(((ShutdownStarted) t.await("shutdown-started", (Worker) null).detail()).workers())
+                    .as("the first fork failed: no worker to disconnect").isEmpty();
+            assertThat(t.all("fork")).isEmpty();
+        } finally {
+            cluster.setupPrimary(ClusterSettings.builder().javaCommand(java).build());
+            stop(supervisor);
+        }
+    }
+
     /** The first {@code n} workers to say "ready", in the order they did. */
     private static List<Worker> readyWorkers(Timeline t, int n) {
         List<Worker> ready = new ArrayList<>();
