@@ -295,8 +295,8 @@ public final class Supervisor {
         phase = Phase.RUNNING;
         clusterListeners.add(cluster.on(ClusterEvent.ONLINE, this::onOnline));
         clusterListeners.add(cluster.on(ClusterEvent.EXIT, this::onExit));
-        LOG.log(Level.INFO, () -> "jcluster supervisor: keeping " + settings.workers() + (settings.workers() == 1 ? " worker" : " workers")
-                + "; respawn after "
+        LOG.log(Level.INFO, () -> "jcluster supervisor: keeping " + settings.workers()
+                + (settings.workers() == 1 ? " worker" : " workers") + "; respawn after "
                 + SupervisorSettings.format(settings.restartDelay()) + " x" + settings.restartDelayFactor() + " up to "
                 + SupervisorSettings.format(settings.restartDelayMax()) + ", forgotten after "
                 + SupervisorSettings.format(settings.stableAfter()) + " up; "
