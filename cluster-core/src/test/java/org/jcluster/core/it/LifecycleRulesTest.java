@@ -397,6 +397,15 @@ class LifecycleRulesTest {
         }
     }
 
+    /** A send racing a disconnect: refused at once (IllegalStateException) once the channel is closed. */
+    private static void sendUnlessClosed(Worker w, String message) {
+        try {
+            w.send(message);
+        } catch (IllegalStateException refused) {
+            assertThat(w.isConnected()).as("a send refused while connected: %s", refused).isFalse();
+        }
+    }
+
     @Test
     void rule20_racingDisconnectsAndKillsEndCleanlyAndTheClusterCarriesOn() throws Exception {
         try (TestCluster t = new TestCluster("echo")) {
@@ -418,13 +427,13 @@ class LifecycleRulesTest {
                     try {
                         for (int i = 0; i < n; i++) {
                             Worker w = workers.get((i + seed) % n);
-                            w.send("racing");
+                            sendUnlessClosed(w, "racing");
                             if ((i + seed) % 2 == 0) {
                                 w.disconnect();
                             } else {
                                 w.kill();
                             }
-                            w.send("after");
+                            sendUnlessClosed(w, "after");
                             t.cluster.disconnect();
                         }
                     } catch (Throwable e) {
