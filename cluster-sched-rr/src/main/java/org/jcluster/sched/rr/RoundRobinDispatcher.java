@@ -265,6 +265,8 @@ final class RoundRobinDispatcher implements ConnectionDispatcher {
      */
     private void pair(WorkerSlot held) {
         WorkerSlot slot = held;
+        // R7: holds in a row since this loop last offered anything but a held slot, or handed off. Each
+        // such offer or hand-off is owed a check of its own (R3): holds made before it say nothing of it.
         int holds = 0;
         for (;;) {
             if (closed) { // R5
@@ -291,28 +293,34 @@ final class RoundRobinDispatcher implements ConnectionDispatcher {
                     WorkerSlot still = awaited(heldBack, dealt);
                     if (still != null) {
                         armPatience(still.handedAt() + patienceNanos);
-                        // Each idle worker is visited once (the ready queue is FIFO, and at least the
-                        // awaited one is busy); going on would only claim and hold the same ones again.
+                        // As many holds in a row as there may be idle workers (at least the awaited one
+                        // is busy): the FIFO ready queue has been gone round since this loop's last offer
+                        // (package documentation, R7); going on would only hold the same ones again.
                         if (++holds >= Math.max(1, live().length - 1)) {
                             return;
                         }
+                    } else {
+                        holds = 0; // the hold ended meanwhile: an idle worker offered, and not held
                     }
                 }
                 continue;
             }
             PendingConnection connection = pollWaiting(); // (c)
             if (connection == null) {
-                // Someone else took it. Put the slot back; the next turn re-checks P (the case the
-                // package documentation singles out).
+                // Someone else took it. Put the slot back; the next turns re-check P (the case the
+                // package documentation singles out), counting holds afresh: the slot is back in the
+                // ready queue behind the ones this loop may have held already.
                 if (slot.release()) {
                     ready.offer(slot);
                 }
+                holds = 0;
                 slot = null;
                 continue;
             }
             if (!handOff(slot, connection)) {
                 retry.offer(connection); // still ours; the next turn offers it to the next worker
             }
+            holds = 0; // an offer to P, or a hand-off, which may end holds on this worker (R7 (i))
             slot = null;
         }
     }

@@ -55,7 +55,8 @@
  *   <li><b>R3, check the other queue after every offer.</b> Whoever offers to one side then runs
  *       {@code pair()}, which loops: (a) return if P is empty; (b) claim a READY slot, return if
  *       there is none; (d) if R7 holds the slot, put it back (BUSY-&gt;READY, offer) and go to (a),
- *       or return once it has held as many slots as may be idle (R7); (c) poll P; if it is empty,
+ *       or return once it has held as many slots in a row as may be idle (R7 (ii): counted afresh
+ *       after each hand-off and each offer of its own but a held slot's); (c) poll P; if it is empty,
  *       put the slot back and go to (a); else hand the connection off and go to (a). A connection
  *       whose hand-off failed goes to {@code retry} and the loop goes on, so that offer is checked
  *       too. Two shortcuts offer nothing, so they owe no check: an accept that finds P empty and
@@ -111,7 +112,9 @@
  *       workers listen), {@code v} leaving ({@code workerLeft} runs {@code pair()}), {@code v} put
  *       back (by a loop that goes on, or that returns after a hold of its own, which is then also
  *       {@code s}'s: the slot {@code v} waits for is behind {@code s} too). The holding thread
- *       re-checks the hold after offering {@code s}, and counts it only if it still stands. The
+ *       re-checks the hold after offering {@code s}, and counts it only if it still stands; if it does
+ *       not, that offer was of an idle slot that nothing holds, which the loop owes a check like any
+ *       other offer (R3): it goes on, its count of holds started afresh. The
  *       change (a volatile write), the poll, the offer and the re-check are all sequentially
  *       consistent, so the re-check sees the change or the poll sees {@code s}. (ii) {@code v}'s
  *       hand-off growing old is no one's action: a counted hold arms the patience timer, a run of
@@ -125,9 +128,17 @@
  *       slot is paired again no later than {@code PATIENCE} plus the margin after it was held, unless
  *       by then an awaited worker was handed a fresh connection (progress, and a new hold with its
  *       own bound); counted from the awaited hand-off, a wait lasts at most about 2 {@code PATIENCE}.
- *       A {@code pair()} returns after as many holds as there may be idle live slots (one fewer than
- *       the live slots, the awaited one being busy): the ready queue is FIFO, so it has visited each
- *       idle slot, and going on would only claim and hold them again. A run of the timer after
+ *       A {@code pair()} returns after as many holds in a row as there may be idle live slots (one
+ *       fewer than the live slots, the awaited one being busy), counted since the loop's last offer
+ *       of its own (a slot put back in (c), a slot whose hold ended before its re-check, a connection
+ *       whose hand-off failed) and its last hand-off: the ready queue is FIFO, so those holds have
+ *       gone round it past every idle slot that was in it at that offer, and going on would only
+ *       claim and hold them again. Counted over the whole call instead, the holds made before such
+ *       an offer use up the count: slots that other threads have claimed are missing from the queue
+ *       while a loop passes, so a loop may hold the same slot twice and return without looking at
+ *       one that it has itself just put back behind it (two such interleavings, played step by step:
+ *       {@code RoundRobinInterleavingTest}). A hand-off restarts the count as well, since it may end
+ *       holds on its worker (i). A run of the timer after
  *       {@code close} (which cancels the armed run, unless it started) finds {@code closed} set and
  *       only drains P (R5).</li>
  * </ol>
@@ -160,19 +171,40 @@
  * that matters: the claimed slot is in neither queue for a moment, and an accept racing with it
  * may find {@code ready} empty; the put-back's own re-check of P then finds that connection.)
  *
- * <p>With R7, {@code pair()} may also return after holds (d). Go back to the two runs above: if
- * {@code tw < tc}, the run of {@code c}'s offerer began after both offers; it could not end at (a)
- * ({@code c} is in P) nor at (b) ({@code w} is in {@code ready}), so it ended after holds, having
- * armed a timer run or found one armed that had not yet begun pairing. If {@code tc < tw}, the same
- * holds for {@code w}'s offerer's run. That timer run begins after both offers too, so by the same
- * reasoning it pairs {@code c} or {@code w}, or ends after holds that arm the next run. A run holds
+ * <p>With R7, {@code pair()} may also return after holds (d). Call a <em>run</em> the part of a loop
+ * that follows an offer or a hand-off: the {@code pair()} a caller enters after its offer, and
+ * within a loop the turns after each offer of its own (not a held slot's put-back) or hand-off. R7
+ * (ii) counts holds per run. Go back to the two offers above: the run that follows the later one
+ * began after both; it could not end at (a) ({@code c} is in P) nor at (b) ({@code w} is in
+ * {@code ready}), so it ended after holds, having armed a timer run or found one armed that had
+ * not yet begun pairing. That timer run begins after both offers too, so by the same reasoning it
+ * pairs {@code c} or {@code w}, or ends after holds that arm the next run. A run holds
  * only for a live slot whose hand-off is younger than {@code PATIENCE}, and runs come at most
  * {@code PATIENCE} plus the margin apart while no hand-off happens (R7 (ii)); so once no connection
  * has been handed off for that long, the next run cannot hold and pairs them. A hand-off meanwhile is
  * progress: it takes the head of P. The timer is thus what bounds a hold; the re-checks of R7 (i)
- * only make holds end as soon as their reason does. With the timer taken away (a patience of an
- * hour, as the stress test sets), they keep the claim exact: at rest, every idle worker beside a
- * waiting connection is held for a busy worker that is behind it and has a live hand-off.
+ * only make holds end as soon as their reason does.
+ *
+ * <p>With the timer taken away (a patience of an hour, as the stress test sets), the re-checks and
+ * the count per run keep the claim exact: at rest, every idle worker beside a waiting connection is
+ * held for a busy worker that is behind it and has a live hand-off. Suppose instead that at rest
+ * {@code c} waits and {@code w} is idle and held by nothing, and take the run R that began last.
+ * Whatever could pair them or end a hold is followed by a run that begins after it: an offer (but
+ * a held slot's put-back), a hand-off, an answer, a join, a leave (the accept shortcut's hand-off
+ * only when it then finds P non-empty; when it finds P empty, {@code c} was offered later, and its
+ * run began later still). So from R's start on, the threads only held slots: claimed one, put it
+ * back, and found the hold standing. None held {@code w}: that would have left it held, and
+ * nothing but holds came after (putting back the slot {@code w} waits for, after a hold of its own,
+ * leaves {@code w} held by the slot that one waits for, which is further behind). So {@code c} was
+ * in P and {@code w} in {@code ready} all through R, which therefore handed nothing off, ended at
+ * neither (a) nor (b), and returned after N-1 holds in a row, N the live slots (the same all through
+ * R: joins and leaves are followed by runs). Polling the FIFO queue from its head, R held N-1
+ * distinct slots that were ahead of {@code w} when it began (a slot put back goes behind
+ * {@code w}, and nobody polls past {@code w}), each idle until R claimed it and again once R put it
+ * back. The slot the last hold waited for was busy: it is none of them, nor {@code w}, which makes
+ * N+1 live slots, a contradiction. (A count over the whole call breaks this: holds made before a
+ * loop's own put-back count towards the run that the put-back begins, which may then return
+ * before it reaches the slot it put back; R7 (ii).)
  *
  * <h2>What is not promised</h2>
  * A worker that leaves at the same moment as a hand-off to it may still be handed that connection:

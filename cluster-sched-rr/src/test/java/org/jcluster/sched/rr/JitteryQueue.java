@@ -10,6 +10,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * almost never land a thread in one.
  */
 final class JitteryQueue<E> extends ConcurrentLinkedQueue<E> {
+    private static final long serialVersionUID = 1L;
     static final RoundRobinDispatcher.Queues QUEUES = JitteryQueue::new;
 
     JitteryQueue() {

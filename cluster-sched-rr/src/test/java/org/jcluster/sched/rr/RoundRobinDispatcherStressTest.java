@@ -235,7 +235,9 @@ class RoundRobinDispatcherStressTest {
      * exactly: no connection waits while a listening worker is idle, unless R7 holds that worker back
      * for one that is behind. A lost wake-up that later traffic would have repaired is caught at the
      * step it happens. The patience is an hour, so that no timer run moves anything between steps (and
-     * none repairs a lost wake-up): every hold must end by the awaited worker's answer or leave.
+     * none repairs a lost wake-up): every hold must end by the awaited worker's answer or leave. The
+     * failures it found are replayed one step at a time in {@link RoundRobinInterleavingTest}: on two
+     * cores they took millions of steps to come again.
      */
     @ParameterizedTest
     @EnumSource
