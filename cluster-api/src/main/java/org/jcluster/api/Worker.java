@@ -84,6 +84,14 @@ public interface Worker {
      */
     Optional<Boolean> exitedAfterDisconnect();
 
+    /**
+     * The first signal this process's {@link #kill(String)} sent the worker ("SIGTERM", "SIGKILL"...),
+     * once it sent one; empty otherwise, also for a worker ended by a signal from elsewhere (the kernel's OOM
+     * killer, an operator's {@code kill -9}). Node keeps no such record (rule 13: exitedAfterDisconnect
+     * stays false after a kill); this lets a supervisor tell a kill that was asked for from a crash.
+     */
+    Optional<String> killedWith();
+
     /** True while the IPC channel is open; false inside every disconnect listener. */
     boolean isConnected();
 

@@ -26,6 +26,11 @@ public record Retired(Worker worker, ExitStatus status, Reason reason) {
          * the same four signals as a clean stop. SIGKILL, crashes and exits of any code are respawned.
          */
         STOP_SIGNAL,
+        /**
+         * This program killed it ({@code worker.kill("SIGKILL")}, say: {@link Worker#killedWith()}), with a
+         * signal that is not one of the four above. A SIGKILL from elsewhere (the OOM killer) is a crash.
+         */
+        KILLED,
         /** It exited unexpectedly after the crash-loop breaker opened, which stopped all respawning. */
         CRASH_LOOP
     }

@@ -50,12 +50,13 @@ import org.jcluster.api.Worker;
  * <li>it was disconnected ({@code worker.disconnect()}, {@code cluster.disconnect()}, or the worker's own
  *     {@code disconnect()}): {@link Worker#exitedAfterDisconnect()} is true;</li>
  * <li>it ended on SIGTERM, SIGINT, SIGHUP or SIGPIPE: {@code worker.kill()} (SIGTERM), an operator's
- *     {@code kill}, systemd stopping the whole control group.</li>
+ *     {@code kill}, systemd stopping the whole control group;</li>
+ * <li>this program killed it with another signal ({@code worker.kill("SIGKILL")}):
+ *     {@link Worker#killedWith()} names it.</li>
  * </ul>
- * A crash, an {@code OutOfMemoryError} exit, {@code System.exit} with any code, and SIGKILL (the kernel's
- * OOM killer, {@code kill -9}, {@code worker.kill("SIGKILL")}) are respawned. To end one worker for good
- * with SIGKILL, disconnect it first: {@code worker.disconnect(); worker.kill("SIGKILL");}. A worker that
- * is not replaced leaves the supervisor one worker short ({@link SupervisorEvent#RETIRED}).
+ * A crash, an {@code OutOfMemoryError} exit, {@code System.exit} with any code, and a SIGKILL from
+ * elsewhere (the kernel's OOM killer, {@code kill -9}) are respawned. A worker that is not replaced
+ * leaves the supervisor one worker short ({@link SupervisorEvent#RETIRED}).
  *
  * <p>The delay before a respawn is {@link SupervisorSettings#restartDelayAfter(int)} of the slot's
  * consecutive crashes: each worker position (slot) has its own count, forgotten once a worker of the slot
@@ -385,6 +386,8 @@ public final class Supervisor {
             retire(slot, exit, Retired.Reason.DISCONNECTED);
         } else if (status.signal().filter(STOP_SIGNALS::contains).isPresent()) {
             retire(slot, exit, Retired.Reason.STOP_SIGNAL);
+        } else if (worker.killedWith().isPresent()) {
+            retire(slot, exit, Retired.Reason.KILLED);
         } else if (phase == Phase.BREAKER_OPEN) {
             retire(slot, exit, Retired.Reason.CRASH_LOOP);
         } else {
@@ -398,6 +401,7 @@ public final class Supervisor {
         String why = switch (reason) {
             case DISCONNECTED -> "it was disconnected";
             case STOP_SIGNAL -> "it was asked to stop by " + exit.status().signal().orElse("a signal");
+            case KILLED -> "this program killed it with " + exit.worker().killedWith().orElse("a signal");
             case CRASH_LOOP -> "the crash-loop breaker is open";
         };
         LOG.log(Level.INFO, () -> "jcluster supervisor: " + exit + "; not respawned: " + why + " (" + left + " of "

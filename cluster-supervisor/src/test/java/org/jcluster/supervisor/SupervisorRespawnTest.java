@@ -145,10 +145,10 @@ class SupervisorRespawnTest {
             assertThat(killed.reason()).isEqualTo(Retired.Reason.STOP_SIGNAL);
             assertThat(killed.status()).isEqualTo(ExitStatus.ofSignal("SIGTERM"));
 
-            w.get(2).disconnect();
-            w.get(2).kill("SIGKILL"); // for good: disconnected first
+            w.get(2).kill("SIGKILL"); // by this program: Worker.killedWith tells it from the OOM killer's
             Retired forGood = (Retired) t.await("retired", w.get(2)).detail();
-            assertThat(forGood.reason()).isEqualTo(Retired.Reason.DISCONNECTED);
+            assertThat(forGood.reason()).isEqualTo(Retired.Reason.KILLED);
+            assertThat(forGood.status()).isEqualTo(ExitStatus.ofSignal("SIGKILL"));
 
             // The control: the same supervisor replaces a worker SIGKILLed from outside. Any respawn wrongly
             // scheduled for the three above had the same delay and an earlier start, so it would have been

@@ -39,6 +39,8 @@ public abstract class AbstractWorker implements Worker {
     private final int maxFrameBytes;
     protected volatile WorkerState state = WorkerState.NONE;
     protected volatile Boolean exitedAfterDisconnect;
+    /** The signal kill() sent, by its usual name; null until it sent one. */
+    protected volatile String killedWith;
 
     /** Messages that arrived while nobody listened; touched on the event thread only. */
     private final ArrayDeque<Object> held = new ArrayDeque<>();
@@ -70,6 +72,11 @@ public abstract class AbstractWorker implements Worker {
     @Override
     public Optional<Boolean> exitedAfterDisconnect() {
         return Optional.ofNullable(exitedAfterDisconnect);
+    }
+
+    @Override
+    public Optional<String> killedWith() {
+        return Optional.ofNullable(killedWith);
     }
 
     @Override

@@ -281,6 +281,11 @@ class LifecycleRulesTest {
             await(e2);
             assertThat(external.exitedAfterDisconnect()).as("external SIGKILL").hasValue(false);
             assertThat(primaryKilled.exitedAfterDisconnect()).as("kill(SIGKILL) from the primary").hasValue(false);
+            // What tells the two apart (not Node's: for a supervisor that respawns crashes only).
+            assertThat(external.killedWith()).as("external SIGKILL").isEmpty();
+            assertThat(primaryKilled.killedWith()).as("kill(\"SIGKILL\") from the primary").hasValue("SIGKILL");
+            primaryKilled.kill("TERM");
+            assertThat(primaryKilled.killedWith()).as("a kill() after the exit sends nothing").hasValue("SIGKILL");
         }
     }
 

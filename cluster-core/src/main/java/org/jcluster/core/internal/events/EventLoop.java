@@ -73,8 +73,10 @@ public final class EventLoop implements Executor {
     private final KeepAlive jvmHold;
     /** Timers: a daemon thread started with the first, which only moves each due task onto the loop. */
     private final ScheduledThreadPoolExecutor timer;
-    /** Gives back a hold taken for queued tasks once none is left (runs as a task, behind them). */
+    /** Gives back the hold taken for queued tasks once none is left (runs as a task, behind them). */
     private final Runnable releaseWhenDrained = this::releaseWhenDrained;
+    /** That hold is taken: at most one at a time, so its release task never waits on another's. */
+    private final AtomicBoolean holdingForQueue = new AtomicBoolean();
 
     public EventLoop(String name) {
         this.name = name;
@@ -144,9 +146,12 @@ public final class EventLoop implements Executor {
         }
     }
 
+    /** Takes the hold for queued tasks, unless another thread just did. */
     private void holdUntilDrained() {
-        jvmHold.acquire();
-        enqueueOrHandOver(releaseWhenDrained);
+        if (holdingForQueue.compareAndSet(false, true)) {
+            jvmHold.acquire();
+            enqueueOrHandOver(releaseWhenDrained);
+        }
     }
 
     private void releaseWhenDrained() {
@@ -154,6 +159,7 @@ public final class EventLoop implements Executor {
             enqueueOrHandOver(releaseWhenDrained); // behind the tasks queued meanwhile
             return;
         }
+        holdingForQueue.set(false);
         releaseJvm();
     }
 

@@ -181,9 +181,10 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
 
     @Override
     public void kill(String signal) {
-        Posix.signalNumber(signal); // refuses an unknown name even when the worker is already gone
-        if (!dead && process.isAlive()) {
-            Posix.trySignal(process.pid(), signal); // false when it exited meanwhile: nothing to do
+        int number = Posix.signalNumber(signal); // refuses an unknown name even when the worker is already gone
+        // trySignal is false when it exited meanwhile: nothing to do, nothing killed
+        if (!dead && process.isAlive() && Posix.trySignal(process.pid(), signal) && killedWith == null) {
+            killedWith = Posix.signalName(number).orElse(signal);
         }
     }
 

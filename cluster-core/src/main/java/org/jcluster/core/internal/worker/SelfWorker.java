@@ -148,7 +148,10 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
     /** Inside a worker, kill() ends this worker: disconnect, then exit (Node's worker.destroy()). */
     @Override
     public void kill(String signal) {
-        Posix.signalNumber(signal); // the same check of the name as in the primary
+        int number = Posix.signalNumber(signal); // the same check of the name as in the primary
+        if (killedWith == null) {
+            killedWith = Posix.signalName(number).orElse(signal);
+        }
         exitedAfterDisconnect = true;
         exitWhenDisconnected = true;
         if (!connected) {
