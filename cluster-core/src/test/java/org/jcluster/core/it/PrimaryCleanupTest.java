@@ -51,6 +51,17 @@ class PrimaryCleanupTest {
     }
 
     @Test
+    void aPrimaryWhoseShutdownHookHaltsLeavesNoDirectory() throws Exception {
+        try (PrimaryProcess p = primary("halt-in-hook")) {
+            p.awaitLine("ready-for-sigterm");
+            new ProcessBuilder("kill", "-TERM", Long.toString(p.process.pid())).start().waitFor();
+            assertThat(p.awaitExit()).contains("drained");
+            assertThat(p.process.exitValue()).isZero();
+        }
+        assertThat(ipcDirectories()).isEmpty();
+    }
+
+    @Test
     void aSigkilledPrimarysDirectoryIsRemovedByTheNextPrimaryButALiveOneIsKept() throws Exception {
         try (PrimaryProcess p = primary("orphan-sigkill")) {
             p.awaitLine("worker-pids ");

@@ -56,7 +56,7 @@ public final class PrimaryMain {
                     });
                     me.send("ready");
                 }
-                case "kill-first", "exit-normally", "exit-with-live-workers" -> me.send("ready");
+                case "kill-first", "exit-normally", "exit-with-live-workers", "halt-in-hook" -> me.send("ready");
                 case "unknown-policy" -> {
                     try {
                         cluster.listen(org.jcluster.api.ServerOptions.tcp(0), connection -> { });
@@ -138,6 +138,30 @@ public final class PrimaryMain {
                 cluster.fork();
                 ready.await();
                 cluster.disconnect(() -> System.out.println("all-gone"));
+            }
+            case "halt-in-hook" -> {
+                // As a supervisor that sets the exit code of a SIGTERM'd JVM: a hook that drains the workers
+                // and then halts, skipping deleteOnExit.
+                CountDownLatch ready = new CountDownLatch(2);
+                cluster.on(ClusterEvent.MESSAGE, (w, m) -> ready.countDown());
+                cluster.fork();
+                cluster.fork();
+                ready.await();
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    CountDownLatch gone = new CountDownLatch(1);
+                    cluster.disconnect(gone::countDown);
+                    try {
+                        gone.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    System.out.println("drained");
+                    System.out.flush();
+                    Runtime.getRuntime().halt(0);
+                }));
+                System.out.println("ready-for-sigterm");
+                System.out.flush();
+                Thread.sleep(Long.MAX_VALUE); // the test sends SIGTERM
             }
             case "exit-with-live-workers" -> {
                 CountDownLatch ready = new CountDownLatch(2);

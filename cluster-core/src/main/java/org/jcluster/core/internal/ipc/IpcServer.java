@@ -270,14 +270,6 @@ public final class IpcServer implements AutoCloseable {
         }
     }
 
-    /**
-     * Deletes the workers' id claims, the only files besides the socket: what the primary cannot leave to
-     * deleteOnExit, which removes only empty directories. Keeps the socket for workers still connecting.
-     */
-    public void deleteClaims() {
-        deleteContents(directory);
-    }
-
     /** Deletes the regular files in the private directory, which only this primary's workers write. */
     static void deleteContents(Path directory) {
         try (java.util.stream.Stream<Path> entries = Files.list(directory)) {

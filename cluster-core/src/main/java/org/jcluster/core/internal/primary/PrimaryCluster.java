@@ -29,6 +29,7 @@ import org.jcluster.api.ClusterEvent;
 import org.jcluster.api.ClusterSettings;
 import org.jcluster.api.Registration;
 import org.jcluster.api.Worker;
+import org.jcluster.api.WorkerState;
 import org.jcluster.api.ClusterDatagramSocket;
 import org.jcluster.api.ClusterServer;
 import org.jcluster.api.ConnectionHandler;
@@ -59,6 +60,8 @@ public final class PrimaryCluster implements Cluster {
     private static final System.Logger LOG = System.getLogger("org.jcluster");
     /** How long a new connection may take to prove it is one of our workers. */
     private static final long HELLO_DEADLINE_SECONDS = 30;
+    /** How long the exit waits for workers still connecting before it removes the socket they need. */
+    private static final long CONNECTING_AT_EXIT_SECONDS = 5;
 
     private final EventLoop events = new EventLoop("jcluster-events");
     private final EventRegistry listeners = new EventRegistry();
@@ -286,15 +289,16 @@ public final class PrimaryCluster implements Cluster {
                         + ". Check that $XDG_RUNTIME_DIR or java.io.tmpdir is writable.", e);
             }
             server.start(this::accepted);
-            // The socket is not removed by a shutdown hook: hooks run concurrently, and a program's own
-            // hook may still be disconnecting workers gracefully (or waiting for late ones to connect).
-            // deleteOnExit runs after every hook, but removes only an empty directory: each worker's id
-            // claim goes when the worker does (gone), and the claims of workers still running at exit
-            // go in a hook (they die with the primary). Registered directory first: deleted last.
+            // Each worker's id claim goes when the worker does (gone); the rest at exit, by a hook. Hooks
+            // run concurrently, and a program's own may still be disconnecting workers gracefully: that
+            // needs no socket file (their channels are open), but a worker forked just before and still
+            // connecting does, so the hook waits for those first, within a deadline. Not deleteOnExit
+            // alone: it removes only an empty directory, and a hook that halts (a supervisor setting its
+            // exit code) skips it.
             server.directory().toFile().deleteOnExit();
             server.socketPath().toFile().deleteOnExit();
             IpcServer opened = server;
-            Runtime.getRuntime().addShutdownHook(new Thread(opened::deleteClaims, "jcluster-ipc-cleanup"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> closeAtExit(opened), "jcluster-ipc-cleanup"));
             Posix.signalNumber("SIGTERM"); // loads the signal table with the first fork, not on the first kill()
         }
         return server;
@@ -433,6 +437,16 @@ public final class PrimaryCluster implements Cluster {
         }
         ready.forEach(Runnable::run);
         events.releaseJvm();
+    }
+
+    /** Shutdown hook: closes the IPC server (its socket, claims and directory go) once no worker is connecting. */
+    private void closeAtExit(IpcServer opened) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CONNECTING_AT_EXIT_SECONDS);
+        while (live.values().stream().anyMatch(w -> w.state() == WorkerState.NONE && !w.isDead())
+                && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+        opened.close();
     }
 
     /** Deletes the file in which a worker claimed its id (WorkerEnvironment.claimId), now it is gone. */
