@@ -89,8 +89,11 @@ public interface Worker {
      * once it sent one; empty otherwise, also for a worker ended by a signal from elsewhere (the kernel's OOM
      * killer, an operator's {@code kill -9}). Node keeps no such record (rule 13: exitedAfterDisconnect
      * stays false after a kill); this lets a supervisor tell a kill that was asked for from a crash.
+     * (A default, so that a Worker written before it still compiles: it then reports none.)
      */
-    Optional<String> killedWith();
+    default Optional<String> killedWith() {
+        return Optional.empty();
+    }
 
     /** True while the IPC channel is open; false inside every disconnect listener. */
     boolean isConnected();
