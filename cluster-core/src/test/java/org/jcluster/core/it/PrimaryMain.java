@@ -24,6 +24,15 @@ public final class PrimaryMain {
         }
     }
 
+    /** Forks two workers and returns them once each has sent its first message ("ready"). */
+    private static List<Worker> forkTwoAndAwaitTheirFirstMessage(Cluster cluster) throws InterruptedException {
+        CountDownLatch ready = new CountDownLatch(2);
+        cluster.on(ClusterEvent.MESSAGE, (w, m) -> ready.countDown());
+        List<Worker> two = List.of(cluster.fork(), cluster.fork());
+        ready.await();
+        return two;
+    }
+
     public static void main(String[] args) throws Exception {
         Cluster cluster = Cluster.get();
         String scenario = args[0];
@@ -132,21 +141,13 @@ public final class PrimaryMain {
             }
             case "exit-normally" -> {
                 // Both workers come online, then are disconnected; main ends and the JVM with it.
-                CountDownLatch ready = new CountDownLatch(2);
-                cluster.on(ClusterEvent.MESSAGE, (w, m) -> ready.countDown());
-                cluster.fork();
-                cluster.fork();
-                ready.await();
+                forkTwoAndAwaitTheirFirstMessage(cluster);
                 cluster.disconnect(() -> System.out.println("all-gone"));
             }
             case "halt-in-hook" -> {
                 // As a supervisor that sets the exit code of a SIGTERM'd JVM: a hook that drains the workers
                 // and then halts, skipping deleteOnExit.
-                CountDownLatch ready = new CountDownLatch(2);
-                cluster.on(ClusterEvent.MESSAGE, (w, m) -> ready.countDown());
-                cluster.fork();
-                cluster.fork();
-                ready.await();
+                forkTwoAndAwaitTheirFirstMessage(cluster);
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     CountDownLatch gone = new CountDownLatch(1);
                     cluster.disconnect(gone::countDown);
@@ -164,21 +165,13 @@ public final class PrimaryMain {
                 Thread.sleep(Long.MAX_VALUE); // the test sends SIGTERM
             }
             case "exit-with-live-workers" -> {
-                CountDownLatch ready = new CountDownLatch(2);
-                cluster.on(ClusterEvent.MESSAGE, (w, m) -> ready.countDown());
-                cluster.fork();
-                cluster.fork();
-                ready.await();
+                forkTwoAndAwaitTheirFirstMessage(cluster);
                 System.out.println("exiting");
                 System.exit(0);
             }
             case "orphan-sigkill", "orphan-exit" -> {
-                CountDownLatch ready = new CountDownLatch(2);
-                cluster.on(ClusterEvent.MESSAGE, (w, m) -> ready.countDown());
-                Worker a = cluster.fork();
-                Worker b = cluster.fork();
-                ready.await();
-                System.out.println("worker-pids " + a.pid() + " " + b.pid());
+                List<Worker> two = forkTwoAndAwaitTheirFirstMessage(cluster);
+                System.out.println("worker-pids " + two.get(0).pid() + " " + two.get(1).pid());
                 System.out.flush();
                 if (scenario.equals("orphan-exit")) {
                     System.exit(3);
