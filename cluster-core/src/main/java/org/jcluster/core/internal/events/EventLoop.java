@@ -154,6 +154,14 @@ public final class EventLoop implements Executor {
         }
     }
 
+    /** As {@link #holdUntilDrained()}, for an I/O thread: it runs the queue itself, so nobody is woken. */
+    private void holdUntilDrainedFromIo() {
+        if (holdingForQueue.compareAndSet(false, true)) {
+            jvmHold.acquire();
+            enqueue(releaseWhenDrained);
+        }
+    }
+
     private void releaseWhenDrained() {
         if (!tasks.isEmpty()) {
             enqueueOrHandOver(releaseWhenDrained); // behind the tasks queued meanwhile
@@ -194,7 +202,7 @@ public final class EventLoop implements Executor {
     public void executeFromIo(Runnable task) {
         enqueue(task);
         if (!jvmHold.isHeld()) {
-            holdUntilDrained();
+            holdUntilDrainedFromIo();
         }
     }
 
