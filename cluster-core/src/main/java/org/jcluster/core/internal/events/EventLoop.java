@@ -142,23 +142,23 @@ public final class EventLoop implements Executor {
     public void releaseJvm() {
         jvmHold.release();
         if (!jvmHold.isHeld() && !tasks.isEmpty()) {
-            holdUntilDrained();
+            holdUntilDrained(false);
         }
     }
 
-    /** Takes the hold for queued tasks, unless another thread just did. */
-    private void holdUntilDrained() {
+    /**
+     * Takes the hold for queued tasks, unless another thread just did.
+     *
+     * @param fromIo an I/O thread runs the queue itself, so the loop's own thread is not woken
+     */
+    private void holdUntilDrained(boolean fromIo) {
         if (holdingForQueue.compareAndSet(false, true)) {
             jvmHold.acquire();
-            enqueueOrHandOver(releaseWhenDrained);
-        }
-    }
-
-    /** As {@link #holdUntilDrained()}, for an I/O thread: it runs the queue itself, so nobody is woken. */
-    private void holdUntilDrainedFromIo() {
-        if (holdingForQueue.compareAndSet(false, true)) {
-            jvmHold.acquire();
-            enqueue(releaseWhenDrained);
+            if (fromIo) {
+                enqueue(releaseWhenDrained);
+            } else {
+                enqueueOrHandOver(releaseWhenDrained);
+            }
         }
     }
 
@@ -191,7 +191,7 @@ public final class EventLoop implements Executor {
     public void execute(Runnable task) {
         enqueueOrHandOver(task);
         if (!jvmHold.isHeld()) {
-            holdUntilDrained();
+            holdUntilDrained(false);
         }
     }
 
@@ -202,7 +202,7 @@ public final class EventLoop implements Executor {
     public void executeFromIo(Runnable task) {
         enqueue(task);
         if (!jvmHold.isHeld()) {
-            holdUntilDrainedFromIo();
+            holdUntilDrained(true);
         }
     }
 

@@ -22,7 +22,7 @@ import java.util.Set;
  */
 public final class IpcServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(IpcServer.class.getName());
-    private static final String SOCKET_NAME = "ipc.sock";
+    static final String SOCKET_NAME = "ipc.sock";
     /** sun_path has 108 bytes, the last for the terminating NUL. */
     private static final int MAX_SOCKET_PATH_BYTES = 107;
     private static final int BACKLOG = 128;

@@ -44,7 +44,7 @@ final class StaleDirectories {
                 }
                 if (isStale(directory, listening)) {
                     IpcServer.deleteContents(directory);
-                    IpcServer.deleteQuietly(directory.resolve("ipc.sock"));
+                    IpcServer.deleteQuietly(directory.resolve(IpcServer.SOCKET_NAME));
                     IpcServer.deleteQuietly(directory);
                 }
             }
@@ -59,7 +59,7 @@ final class StaleDirectories {
     }
 
     private static boolean isStale(Path directory, Set<String> listening) throws IOException {
-        if (listening.contains(directory.resolve("ipc.sock").toString())) {
+        if (listening.contains(directory.resolve(IpcServer.SOCKET_NAME).toString())) {
             return false;
         }
         Matcher m = WITH_PID.matcher(directory.getFileName().toString());

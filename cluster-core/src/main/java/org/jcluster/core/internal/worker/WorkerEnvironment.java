@@ -50,12 +50,11 @@ public record WorkerEnvironment(int workerId, Path socketPath, String secret, St
         if (id == null || id.isEmpty()) {
             return false;
         }
-        long primary;
-        try {
-            primary = Long.parseLong(System.getenv(PRIMARY_PID));
-        } catch (NumberFormatException e) {
+        java.util.OptionalLong named = primaryPid();
+        if (named.isEmpty()) {
             return true; // read() then names what is missing or malformed
         }
+        long primary = named.getAsLong();
         long parent = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
         if (parent == primary) {
             return true;
