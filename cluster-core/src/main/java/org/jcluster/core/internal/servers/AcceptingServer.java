@@ -43,6 +43,8 @@ abstract class AcceptingServer implements ClusterServer {
     private final Set<SocketChannel> taken = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean open = new AtomicBoolean(true);
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    /** For the servers that accept themselves: the accept loop has returned, so nothing accepted is in flight. */
+    final CompletableFuture<Void> acceptLoopEnded = new CompletableFuture<>();
 
     AcceptingServer(ListenAddress address, ConnectionHandler handler, OptionalInt maxConnections,
             Consumer<Throwable> errors) {
@@ -102,6 +104,14 @@ abstract class AcceptingServer implements ClusterServer {
      * a cluster, and under "none".
      */
     final void acceptLoop(java.nio.channels.ServerSocketChannel listening) {
+        try {
+            acceptUntilClosed(listening);
+        } finally {
+            acceptLoopEnded.complete(null);
+        }
+    }
+
+    private void acceptUntilClosed(java.nio.channels.ServerSocketChannel listening) {
         while (isOpen()) {
             SocketChannel connection;
             try {
@@ -116,10 +126,12 @@ abstract class AcceptingServer implements ClusterServer {
                 java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L); // back off (EMFILE, say); the cause may pass
                 continue;
             }
-            if (admits()) {
+            // Once accepted, a connection is this process's alone: a close that began meanwhile does not
+            // refuse it (under "none" that would reset a request the other workers could have served).
+            if (maxConnections == Integer.MAX_VALUE || openConnections() < maxConnections) {
                 take(connection);
             } else {
-                LocalServer.closeQuietly(connection); // the kernel gave it to this process: nobody else can have it
+                LocalServer.closeQuietly(connection);
             }
         }
     }

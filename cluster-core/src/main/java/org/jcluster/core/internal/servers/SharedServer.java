@@ -50,6 +50,7 @@ final class SharedServer extends AcceptingServer implements WorkerServers.Share 
     CompletionStage<Void> stopListening() {
         // Closing this copy only: the socket stays open in the primary and in the other workers.
         LocalServer.closeQuietly(listening);
-        return servers.leave(this, releaseIndex);
+        // The close is over once the accept thread has handed on what it accepted last, too.
+        return servers.leave(this, releaseIndex).thenCombine(acceptLoopEnded, (left, ended) -> null);
     }
 }
