@@ -32,7 +32,7 @@ import org.jcluster.api.Worker;
  * request with {@code Connection: close} and closes it, as a real server drains; {@code hang-first}
  * serves as {@code serve}, and worker 1 blocks its event thread for good half a second after it starts,
  * while worker 2 keeps three other threads busy; {@code hog-first}: worker 1 holds 160 MiB of touched
- * direct memory; {@code crash-after-first-two}: workers 1 and 2 serve, later ones exit with 3 as they
+ * direct memory; {@code hog-heap-first}: worker 1 holds 40 MiB of heap; {@code crash-after-first-two}: workers 1 and 2 serve, later ones exit with 3 as they
  * start (a reload of code that cannot start).
  */
 public final class SupervisedMain {
@@ -135,6 +135,16 @@ public final class SupervisedMain {
                 ClusterServer server = cluster.listen(ServerOptions.tcp(0), connection -> serve(me, connection));
                 me.send("port " + server.address().port());
             }
+            case "hog-heap-first" -> {
+                if (me.id() == 1) {
+                    for (int i = 0; i < 40; i++) {
+                        HEAP_HOG.add(new byte[1 << 20]);
+                    }
+                    System.gc(); // so that the heap used after GC, which the worker reports, holds them
+                }
+                ClusterServer server = cluster.listen(ServerOptions.tcp(0), connection -> serve(me, connection));
+                me.send("port " + server.address().port());
+            }
             case "crash-after-first-two" -> {
                 if (me.id() > 2) {
                     System.exit(3);
@@ -147,6 +157,7 @@ public final class SupervisedMain {
     }
 
     private static final List<ByteBuffer> HOG = new java.util.ArrayList<>();
+    private static final List<byte[]> HEAP_HOG = new java.util.ArrayList<>();
 
     private static void spin() {
         long x = 0;

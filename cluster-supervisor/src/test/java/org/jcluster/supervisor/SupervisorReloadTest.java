@@ -175,6 +175,20 @@ class SupervisorReloadTest {
         }
     }
 
+    @Test
+    void aWorkerWhoseHeapAfterGcPassesTheLimitIsRecycled() throws Exception {
+        try (PrimaryJvm primary = new PrimaryJvm(Map.of(), List.of("-Djcluster.supervisor.workers=1",
+                "-Djcluster.supervisor.ping.interval=200ms", "-Djcluster.supervisor.recycle.heap=30m"), "hog-heap-first")) {
+            primary.sharedPort(1);
+            String recycled = primary.awaitLine("event recycled ");
+            assertThat(recycled).startsWith("event recycled 1 2 HEAP ").endsWith(" " + (30L << 20));
+            assertThat(Long.parseLong(recycled.split(" ")[5])).as("worker 1's heap after GC").isGreaterThan(40L << 20);
+            TestJvms.signal(primary.pid(), "TERM");
+            assertThat(primary.awaitExit()).noneMatch(l -> l.startsWith("event recycled 2 "));
+            assertThat(primary.process.exitValue()).isZero();
+        }
+    }
+
     /** One request of SupervisedMain's line protocol: "working N", then "done N". */
     private static String request(int port) throws Exception {
         try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
