@@ -40,9 +40,12 @@ import org.jcluster.api.WorkerState;
 /**
  * Keeps a jcluster service up, as PM2 keeps a Node cluster up: it forks
  * {@link SupervisorSettings#workers()} workers and replaces each that exits without being asked to,
- * after an exponential backoff; it stops respawning when workers crash in a loop; and it shuts the
- * service down gracefully on {@link #shutdown(Duration)} or on SIGTERM / SIGINT to the primary,
- * ending the primary JVM with 0 only when every worker left in time.
+ * after an exponential backoff; it stops respawning when workers crash in a loop; it replaces every
+ * worker, readiness-gated and one batch at a time, on {@link #reload()} or SIGHUP, rolling back when a
+ * replacement cannot start; it replaces workers whose event thread hangs (after a thread dump) and
+ * recycles those past a connection or memory limit; and it shuts the service down gracefully on
+ * {@link #shutdown(Duration)} or on SIGTERM / SIGINT to the primary, ending the primary JVM with 0
+ * only when every worker left in time.
  *
  * <pre>{@code
  * Cluster cluster = Cluster.get();
@@ -81,9 +84,17 @@ import org.jcluster.api.WorkerState;
  * nothing else holds it); at the deadline the workers still running get SIGKILL. The primary then
  * exits with {@link ShutdownReport#exitStatus()}: 0 when every worker left in time, 1 otherwise, and
  * prints {@link ShutdownReport#message()} as its last line. With {@link SupervisorSettings#handleSignals()}
- * a JVM shutdown hook turns SIGTERM, SIGINT and SIGHUP into such a shutdown and ends the JVM with its
- * status (no {@code sun.misc.Signal}: the hook waits, then halts). A {@code System.exit} or the end of
- * the program is left alone: the program chose its status, and the workers follow their primary.
+ * a JVM shutdown hook turns SIGTERM and SIGINT (and SIGHUP, unless it reloads) into such a shutdown and
+ * ends the JVM with its status: the hook waits, then halts. A {@code System.exit} or the end of the
+ * program is left alone: the program chose its status, and the workers follow their primary.
+ *
+ * <h2>Reload, hangs, recycling</h2>
+ * All three replace a running worker the same way: a replacement is forked and must be ready (listening
+ * wherever the old one listened, or {@code cluster.signalReady()} with {@link
+ * SupervisorSettings#readySignal()}) within {@link SupervisorSettings#readyTimeout()}; then the old one
+ * drains (disconnect, then SIGTERM and SIGKILL after {@link SupervisorSettings#drainTimeout()}), or, if
+ * it hung, gets SIGQUIT for its thread dump and SIGKILL. Reloads and recycles run one at a time; a hung
+ * worker is replaced at once. docs/supervisor.md has the whole story.
  *
  * <h2>Threads</h2>
  * All of the supervisor's state lives on the cluster's event thread (its decisions are taken in cluster
