@@ -33,7 +33,8 @@ import org.jcluster.api.Worker;
  * serves as {@code serve}, and worker 1 blocks its event thread for good half a second after it starts,
  * while worker 2 keeps three other threads busy; {@code hog-first}: worker 1 holds 160 MiB of touched
  * direct memory; {@code hog-heap-first}: worker 1 holds 40 MiB of heap; {@code crash-after-first-two}: workers 1 and 2 serve, later ones exit with 3 as they
- * start (a reload of code that cannot start).
+ * start (a reload of code that cannot start); {@code second-crashes-after-listening}: worker 2 exits with 5
+ * a second after it listens.
  */
 public final class SupervisedMain {
     private SupervisedMain() {
@@ -143,6 +144,13 @@ public final class SupervisedMain {
                     System.gc(); // so that the heap used after GC, which the worker reports, holds them
                 }
                 ClusterServer server = cluster.listen(ServerOptions.tcp(0), connection -> serve(me, connection));
+                me.send("port " + server.address().port());
+            }
+            case "second-crashes-after-listening" -> {
+                ClusterServer server = cluster.listen(ServerOptions.tcp(0), connection -> serve(me, connection));
+                if (me.id() == 2) {
+                    cluster.schedule(java.time.Duration.ofSeconds(1), () -> System.exit(5));
+                }
                 me.send("port " + server.address().port());
             }
             case "crash-after-first-two" -> {

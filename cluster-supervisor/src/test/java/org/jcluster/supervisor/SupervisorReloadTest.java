@@ -12,7 +12,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Rolling reload, hung workers and recycling, each in a primary JVM of its own ({@link SupervisedMain})
@@ -21,11 +21,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class SupervisorReloadTest {
 
-    @ParameterizedTest(name = "policy {0}")
-    @ValueSource(strings = {"rr", "none"})
-    void aReloadOfFourWorkersUnderHttpLoadFailsNoRequest(String policy) throws Exception {
+    @ParameterizedTest(name = "policy {0}, batch {1}, surge {2}")
+    @CsvSource({"rr, 1, 1", "none, 1, 1", "rr, 2, 0"})
+    void aReloadOfFourWorkersUnderHttpLoadFailsNoRequest(String policy, int batch, int surge) throws Exception {
         try (PrimaryJvm primary = new PrimaryJvm(Map.of("JCLUSTER_SCHED_POLICY", policy), List.of(
-                "-Djcluster.supervisor.workers=4", "-Djcluster.supervisor.drain.timeout=20s"), "http")) {
+                "-Djcluster.supervisor.workers=4", "-Djcluster.supervisor.drain.timeout=20s",
+                "-Djcluster.supervisor.reload.batch=" + batch, "-Djcluster.supervisor.reload.surge=" + surge), "http")) {
             int port = primary.sharedPort(4);
             long duringReload;
             try (HttpLoad load = new HttpLoad(port, 2, 2)) {
@@ -43,8 +44,17 @@ class SupervisorReloadTest {
             List<String> lines = primary.awaitExit();
             assertThat(primary.process.exitValue()).as("exit status; it printed %s", lines).isZero();
             assertThat(lines).filteredOn(l -> l.startsWith("event reload-step "))
-                    .containsExactly("event reload-step 1 5", "event reload-step 2 6", "event reload-step 3 7",
+                    .containsExactlyInAnyOrder("event reload-step 1 5", "event reload-step 2 6", "event reload-step 3 7",
                             "event reload-step 4 8");
+            if (batch == 2) {
+                // Without surge the old workers of a batch leave first: each replacement listens after its old one exits.
+                for (int old = 1; old <= 4; old++) {
+                    assertThat(indexOf(lines, "exit " + old + " ")).isLessThan(indexOf(lines, "listening " + (old + 4) + " "));
+                }
+                assertThat(indexOf(lines, "listening 6 ")).as("batch 2 waits for batch 1")
+                        .isLessThan(indexOf(lines, "exit 3 "));
+                return;
+            }
             // One at a time: each old worker leaves only after its replacement listens, before the next is forked.
             for (int old = 1; old <= 4; old++) {
                 int replacement = old + 4;
@@ -55,6 +65,34 @@ class SupervisorReloadTest {
                             .isLessThan(indexOf(lines, "listening " + (replacement + 1) + " "));
                 }
             }
+        }
+    }
+
+    @Test
+    void aReplacementThatCrashesAfterItWasReadyIsRespawnedAndTheReloadStillEndsWhenTheOldWorkerLeaves() throws Exception {
+        try (PrimaryJvm primary = new PrimaryJvm(Map.of(), List.of("-Djcluster.supervisor.workers=1",
+                "-Djcluster.supervisor.restart.delay=50ms"), "second-crashes-after-listening")) {
+            int port = primary.sharedPort(1);
+            try (Socket held = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                held.setSoTimeout((int) TestJvms.DEADLINE.toMillis());
+                BufferedReader in = new BufferedReader(new InputStreamReader(held.getInputStream(), StandardCharsets.US_ASCII));
+                held.getOutputStream().write("request\n".getBytes(StandardCharsets.US_ASCII));
+                assertThat(in.readLine()).isEqualTo("working 1"); // worker 1 drains until this request is done
+                TestJvms.signal(primary.pid(), "HUP");
+                assertThat(primary.awaitLine("exit 2 ")).isEqualTo("exit 2 code 5");
+                assertThat(primary.awaitLine("event respawn-scheduled ")).startsWith("event respawn-scheduled 2 code 5 attempt=1");
+                assertThat(primary.awaitLine("event respawned ")).isEqualTo("event respawned 2 3");
+                held.getOutputStream().write("finish\n".getBytes(StandardCharsets.US_ASCII));
+                assertThat(in.readLine()).isEqualTo("done 1");
+            }
+            assertThat(primary.awaitLine("event reload-done ")).isEqualTo("event reload-done 1 1");
+            // Its own port: once worker 1 left and worker 2 crashed, nothing listened on the first (port 0 binds anew).
+            int newPort = Integer.parseInt(primary.awaitLine("listening 3 ").split(" ")[2]);
+            assertThat(request(newPort)).isEqualTo("done 3");
+            TestJvms.signal(primary.pid(), "TERM");
+            List<String> lines = primary.awaitExit();
+            assertThat(lines).contains("event reload-step 1 2", "exit 1 code 0");
+            assertThat(primary.process.exitValue()).as("exit status; it printed %s", lines).isZero();
         }
     }
 
@@ -122,7 +160,6 @@ class SupervisorReloadTest {
             throws Exception {
         try (PrimaryJvm primary = new PrimaryJvm(Map.of(), List.of("-Djcluster.supervisor.workers=2",
                 "-Djcluster.supervisor.ping.interval=200ms", "-Djcluster.supervisor.ping.timeout=1s"), "hang-first")) {
-            primary.sharedPort(2);
             assertThat(primary.awaitLine("event unresponsive ")).isEqualTo("event unresponsive 1 replacing=true");
             assertThat(primary.awaitLine("exit 1 ")).isEqualTo("exit 1 signal SIGKILL");
             TestJvms.signal(primary.pid(), "TERM");

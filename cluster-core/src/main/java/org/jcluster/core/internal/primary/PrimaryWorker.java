@@ -215,7 +215,14 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
             return answer;
         }
         int seq = pingSeq.incrementAndGet();
-        Registration timer = events.schedule(timeout, () -> {
+        Registration[] timer = new Registration[1];
+        // In the map before its timer exists: a timer that fires at once must find it.
+        pings.put(seq, new Ping(answer, System.nanoTime(), () -> {
+            if (timer[0] != null) {
+                timer[0].remove();
+            }
+        }));
+        timer[0] = events.schedule(timeout, () -> {
             Ping late = pings.remove(seq);
             if (late != null) {
                 late.answer().completeExceptionally(new TimeoutException("worker " + id + " (pid " + pid()
@@ -223,7 +230,6 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
                         + " blocked"));
             }
         });
-        pings.put(seq, new Ping(answer, System.nanoTime(), timer));
         if (!connected) {
             failPings(); // disconnected meanwhile: onDisconnected may already have failed the others
         } else {

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
@@ -86,7 +85,7 @@ public final class LocalServer extends AcceptingServer {
                 reportError(new IOException("cannot remove the socket file " + p + ": " + e.getMessage(), e));
             }
         });
-        return CompletableFuture.completedFuture(null);
+        return acceptLoopEnded; // what it accepted last is handed on before the close completes
     }
 
     static void closeQuietly(java.nio.channels.Channel c) {
