@@ -69,6 +69,9 @@ public final class SupervisedMain {
         supervisor.on(SupervisorEvent.SHUTDOWN_DONE, e -> print("event shutdown-done " + e.exitStatus() + " killed="
                 + ids(e.killed())));
         cluster.on(ClusterEvent.MESSAGE, (w, m) -> print("worker " + w.id() + " " + w.pid() + " says " + m));
+        if (scenario.equals("disconnected-by-the-program")) {
+            cluster.on(ClusterEvent.ONLINE, Worker::disconnect); // the program lets each worker go: nothing is left
+        }
         supervisor.start();
     }
 
@@ -83,6 +86,7 @@ public final class SupervisedMain {
     private static void worker(Cluster cluster, Worker me, String scenario) throws IOException {
         switch (scenario) {
             case "crash" -> System.exit(7);
+            case "disconnected-by-the-program" -> { } // stays while connected
             case "serve", "stubborn" -> {
                 if (scenario.equals("stubborn") && me.id() == 1) {
                     Thread holdOn = new Thread(() -> {

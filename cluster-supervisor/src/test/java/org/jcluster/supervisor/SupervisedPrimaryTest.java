@@ -140,6 +140,16 @@ class SupervisedPrimaryTest {
      * The supervisor's last line. Not necessarily the last line read: the workers write to the same pipe
      * (they inherit the primary's output), and it ends only once they are all gone.
      */
+    @Test
+    void aPrimaryWhoseWorkersWereAllLetGoEndsByItselfThoughPingsWereOn() throws Exception {
+        try (PrimaryJvm primary = new PrimaryJvm(Map.of(), List.of("-Djcluster.supervisor.workers=2",
+                "-Djcluster.supervisor.ping.interval=200ms"), "disconnected-by-the-program")) {
+            List<String> lines = primary.awaitExit();
+            assertThat(primary.process.exitValue()).as("exit status; it printed %s", lines).isZero();
+            assertThat(lines).contains("exit 1 code 0", "exit 2 code 0").noneMatch(l -> l.startsWith("event respawn"));
+        }
+    }
+
     private static String exitLine(List<String> lines) {
         List<String> found = lines.stream().filter(l -> l.startsWith("jcluster supervisor: exiting with status ")).toList();
         assertThat(found).as("the supervisor's exit line, once, in %s", lines).hasSize(1);
