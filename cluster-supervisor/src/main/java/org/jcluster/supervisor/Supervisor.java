@@ -1,11 +1,11 @@
 package org.jcluster.supervisor;
 
-import java.lang.System.Logger.Level;
-import java.time.Duration;
-import java.time.Instant;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,11 +16,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -36,6 +36,7 @@ import org.jcluster.api.Registration;
 import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerHealth;
 import org.jcluster.api.WorkerState;
+import sun.misc.Signal;
 
 /**
  * Keeps a jcluster service up, as PM2 keeps a Node cluster up: it forks
@@ -354,7 +355,7 @@ public final class Supervisor {
      */
     private void reloadOnSighup() {
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> {
+            Signal.handle(new Signal("HUP"), signal -> {
                 LOG.log(Level.INFO, "jcluster supervisor: SIGHUP: reloading");
                 reload();
             });

@@ -1,6 +1,9 @@
 package org.jcluster.core.internal.primary;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channel;
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,11 +17,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
+import org.jcluster.api.AddressType;
 import org.jcluster.api.ClusterEvent;
 import org.jcluster.api.ExitStatus;
-import org.jcluster.api.SendCallback;
-import org.jcluster.api.Worker;
+import org.jcluster.api.HandleListener;
+import org.jcluster.api.ListenAddress;
 import org.jcluster.api.Registration;
+import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerEvent;
 import org.jcluster.api.WorkerHealth;
 import org.jcluster.api.WorkerState;
@@ -110,12 +115,8 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
     }
 
     @Override
-    public boolean send(Object message, SendCallback callback) {
-        byte[] payload = encode(message);
-        if (!connected) {
-            throw notConnected();
-        }
-        return sendFrame(FrameKind.USER, payload, -1, callbackOnEventThread(callback));
+    protected boolean transmitMessage(byte[] payload, WriteCallback callback) {
+        return sendFrame(FrameKind.USER, payload, -1, callback);
     }
 
     @Override
@@ -295,15 +296,15 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
             cluster.servers().onConnectionAck(this, m);
         } else if (message instanceof InternalMessage.Listening m) {
             cluster.servers().onListening(this, m.handleId());
-            org.jcluster.api.ListenAddress address = new org.jcluster.api.ListenAddress(m.address(), m.port(),
-                    org.jcluster.api.AddressType.valueOf(m.addressType()));
+            ListenAddress address = new ListenAddress(m.address(), m.port(),
+                    AddressType.valueOf(m.addressType()));
             events.executeFromIo(() -> {
                 if (state == WorkerState.ONLINE) {
                     state = WorkerState.LISTENING;
                 }
-                emit(WorkerEvent.LISTENING, (Consumer<org.jcluster.api.ListenAddress> l) -> l.accept(address));
+                emit(WorkerEvent.LISTENING, (Consumer<ListenAddress> l) -> l.accept(address));
                 cluster.emit(ClusterEvent.LISTENING,
-                        (BiConsumer<Worker, org.jcluster.api.ListenAddress> l) -> l.accept(this, address));
+                        (BiConsumer<Worker, ListenAddress> l) -> l.accept(this, address));
             });
         } else if (message instanceof InternalMessage.CloseServer m) {
             cluster.servers().onClose(this, m.handleId());
@@ -346,7 +347,7 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
         cluster.servers().workerGone(this);
         events.executeFromIo(() -> {
             if (cause != null) {
-                emitError(new java.io.IOException("worker " + id + "'s IPC channel failed: " + cause.getMessage(), cause));
+                emitError(new IOException("worker " + id + "'s IPC channel failed: " + cause.getMessage(), cause));
             }
             onDisconnected();
         });
@@ -413,7 +414,7 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
             pendingBytes = 0;
         }
         for (Pending p : lost) {
-            p.callback().written(new java.nio.channels.ClosedChannelException());
+            p.callback().written(new ClosedChannelException());
         }
     }
 
@@ -423,8 +424,8 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
     }
 
     @Override
-    protected void emitClusterHandle(Object message, java.nio.channels.Channel handle) {
-        cluster.emit(ClusterEvent.HANDLE, (org.jcluster.api.HandleListener l) -> l.onHandle(this, message, handle));
+    protected void emitClusterHandle(Object message, Channel handle) {
+        cluster.emit(ClusterEvent.HANDLE, (HandleListener l) -> l.onHandle(this, message, handle));
     }
 
     @Override

@@ -1,6 +1,8 @@
 package org.jcluster.core.internal.servers;
 
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -11,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 import org.jcluster.api.ClusterServer;
@@ -103,7 +106,7 @@ abstract class AcceptingServer implements ClusterServer {
      * connection to the handler and closing the others. For the servers that accept themselves: outside
      * a cluster, and under "none".
      */
-    final void acceptLoop(java.nio.channels.ServerSocketChannel listening) {
+    final void acceptLoop(ServerSocketChannel listening) {
         try {
             acceptUntilClosed(listening);
         } finally {
@@ -111,19 +114,19 @@ abstract class AcceptingServer implements ClusterServer {
         }
     }
 
-    private void acceptUntilClosed(java.nio.channels.ServerSocketChannel listening) {
+    private void acceptUntilClosed(ServerSocketChannel listening) {
         while (isOpen()) {
             SocketChannel connection;
             try {
                 connection = listening.accept();
-            } catch (java.nio.channels.ClosedChannelException e) { // also AsynchronousCloseException: closed by close()
+            } catch (ClosedChannelException e) { // also AsynchronousCloseException: closed by close()
                 return;
             } catch (IOException e) {
                 if (!isOpen()) {
                     return;
                 }
                 reportError(new IOException("accept failed on " + describe(address()) + ": " + e.getMessage(), e));
-                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L); // back off (EMFILE, say); the cause may pass
+                LockSupport.parkNanos(10_000_000L); // back off (EMFILE, say); the cause may pass
                 continue;
             }
             // Once accepted, a connection is this process's alone: a close that began meanwhile does not

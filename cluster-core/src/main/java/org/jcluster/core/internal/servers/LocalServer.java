@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,7 +89,7 @@ public final class LocalServer extends AcceptingServer {
         return acceptLoopEnded; // what it accepted last is handed on before the close completes
     }
 
-    static void closeQuietly(java.nio.channels.Channel c) {
+    static void closeQuietly(Channel c) {
         try {
             c.close();
         } catch (IOException ignored) {

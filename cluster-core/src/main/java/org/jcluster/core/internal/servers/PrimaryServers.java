@@ -13,10 +13,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 import org.jcluster.api.ListenAddress;
 import org.jcluster.api.ListenException;
+import org.jcluster.api.ProviderNotFoundException;
 import org.jcluster.api.Worker;
 import org.jcluster.api.spi.ConnectionDispatcher;
 import org.jcluster.api.spi.DispatchContext;
@@ -25,9 +27,9 @@ import org.jcluster.api.spi.SchedulingPolicy;
 import org.jcluster.core.internal.nativeio.NativeSockets;
 import org.jcluster.core.internal.nativeio.Posix;
 import org.jcluster.core.internal.nativeio.Syscalls;
-import org.jcluster.core.internal.protocol.InternalMessage;
 import org.jcluster.core.internal.protocol.InternalMessage.QueryServer;
 import org.jcluster.core.internal.protocol.InternalMessage.ServerReply;
+import org.jcluster.core.internal.protocol.InternalMessage;
 
 /**
  * The primary's shared handles (Node's RoundRobinHandle and SharedHandle): one per distinct listen
@@ -66,7 +68,7 @@ public final class PrimaryServers {
                     // Nothing is kept of a failed bind, so the next query binds afresh (Node rule 33).
                     peer.sendInternal(new ServerReply(query.seq(), 0, e.code(), e.getMessage(), "", 0, ""), -1);
                     return;
-                } catch (org.jcluster.api.ProviderNotFoundException e) {
+                } catch (ProviderNotFoundException e) {
                     peer.sendInternal(new ServerReply(query.seq(), 0, "EINVAL", e.getMessage(), "", 0, ""), -1);
                     return;
                 } catch (RuntimeException e) {
@@ -319,7 +321,7 @@ public final class PrimaryServers {
                         }
                         LOG.log(System.Logger.Level.WARNING, "jcluster: accept failed on " + AcceptingServer.describe(address)
                                 + ": " + e.getMessage());
-                        java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L); // EMFILE and the like may pass
+                        LockSupport.parkNanos(10_000_000L); // EMFILE and the like may pass
                         continue;
                     }
                     if (a == null) {

@@ -1,5 +1,6 @@
 package org.jcluster.core.internal.servers;
 
+import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Optional;
@@ -7,6 +8,7 @@ import java.util.OptionalInt;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -77,7 +79,7 @@ final class RoundRobinShare extends AcceptingServer implements WorkerServers.Sha
         }
         try {
             delivery.execute(() -> handle(connectionId, fd));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             Posix.closeQuietly(fd);
             servers.acknowledge(connectionId, false);
         }
@@ -88,7 +90,7 @@ final class RoundRobinShare extends AcceptingServer implements WorkerServers.Sha
         try {
             connection = JdkChannels.socketChannel(fd);
         } catch (RuntimeException e) {
-            reportError(new java.io.IOException("cannot take a connection of the server on " + describe(address())
+            reportError(new IOException("cannot take a connection of the server on " + describe(address())
                     + ": " + e.getMessage(), e));
             servers.acknowledge(connectionId, false);
             return;

@@ -1,6 +1,7 @@
 package org.jcluster.core.internal.servers;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,9 +24,9 @@ import org.jcluster.api.ListenException;
 import org.jcluster.api.ServerOptions;
 import org.jcluster.core.internal.nativeio.JdkChannels;
 import org.jcluster.core.internal.nativeio.Posix;
-import org.jcluster.core.internal.protocol.InternalMessage;
 import org.jcluster.core.internal.protocol.InternalMessage.QueryServer;
 import org.jcluster.core.internal.protocol.InternalMessage.ServerReply;
+import org.jcluster.core.internal.protocol.InternalMessage;
 
 /**
  * A worker's servers: each listen asks the primary for a handle (Node's queryServer), and gets either
@@ -164,7 +165,7 @@ public final class WorkerServers {
         } catch (InterruptedException e) {
             awaitingReply.remove(query.seq());
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while the primary was binding " + query.key());
+            throw new InterruptedIOException("interrupted while the primary was binding " + query.key());
         } catch (ExecutionException e) {
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         }
