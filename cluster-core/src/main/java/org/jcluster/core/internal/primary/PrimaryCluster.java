@@ -57,7 +57,6 @@ import org.jcluster.core.internal.protocol.InternalMessage;
 import org.jcluster.core.internal.protocol.ProtocolException;
 import org.jcluster.core.internal.servers.LocalDatagram;
 import org.jcluster.core.internal.servers.LocalServer;
-import org.jcluster.core.internal.servers.PrimaryServers;
 import org.jcluster.core.internal.worker.WorkerEnvironment;
 
 /** The cluster as seen from the primary JVM. */
@@ -84,7 +83,7 @@ public final class PrimaryCluster implements Cluster {
     private boolean policyFrozen;
     private IpcServer server;
     private SchedulingPolicy policy;
-    private final PrimaryServers servers = new PrimaryServers(this::policyInstance);
+    private final SharedHandles servers = new SharedHandles(this::policyInstance);
 
     private static final class DisconnectWaiter {
         final Set<Integer> remaining;
@@ -208,7 +207,7 @@ public final class PrimaryCluster implements Cluster {
         return policy;
     }
 
-    PrimaryServers servers() {
+    SharedHandles servers() {
         return servers;
     }
 

@@ -35,7 +35,6 @@ import org.jcluster.core.internal.nativeio.Posix;
 import org.jcluster.core.internal.protocol.FrameKind;
 import org.jcluster.core.internal.protocol.InternalMessage;
 import org.jcluster.core.internal.protocol.ProtocolException;
-import org.jcluster.core.internal.servers.ServerPeer;
 
 /**
  * The primary's handle on one worker JVM.

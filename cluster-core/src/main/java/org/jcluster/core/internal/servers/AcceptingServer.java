@@ -96,7 +96,7 @@ abstract class AcceptingServer implements ClusterServer {
             handler.onConnection(connection);
         } catch (IOException | RuntimeException e) {
             LocalServer.closeQuietly(connection);
-            errors.accept(new IOException("the connection handler of the server on " + describe(address)
+            errors.accept(new IOException("the connection handler of the server on " + Addresses.describe(address)
                     + " failed; the connection was closed: " + e, e));
         }
     }
@@ -125,7 +125,7 @@ abstract class AcceptingServer implements ClusterServer {
                 if (!isOpen()) {
                     return;
                 }
-                reportError(new IOException("accept failed on " + describe(address()) + ": " + e.getMessage(), e));
+                reportError(new IOException("accept failed on " + Addresses.describe(address()) + ": " + e.getMessage(), e));
                 LockSupport.parkNanos(10_000_000L); // back off (EMFILE, say); the cause may pass
                 continue;
             }
@@ -178,12 +178,8 @@ abstract class AcceptingServer implements ClusterServer {
         return closed.copy();
     }
 
-    static String describe(ListenAddress address) {
-        return address.port() < 0 ? address.address() : address.address() + ":" + address.port();
-    }
-
     @Override
     public String toString() {
-        return getClass().getSimpleName() + "[" + describe(address) + (isOpen() ? "" : ", closed") + "]";
+        return getClass().getSimpleName() + "[" + Addresses.describe(address) + (isOpen() ? "" : ", closed") + "]";
     }
 }

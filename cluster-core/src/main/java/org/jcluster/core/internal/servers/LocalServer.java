@@ -37,7 +37,7 @@ public final class LocalServer extends AcceptingServer {
         super(address, handler, maxConnections, errors);
         this.channel = channel;
         this.unixPath = unixPath;
-        this.acceptThread = new Thread(() -> acceptLoop(channel), "jcluster-accept-" + describe(address));
+        this.acceptThread = new Thread(() -> acceptLoop(channel), "jcluster-accept-" + Addresses.describe(address));
     }
 
     public static LocalServer listen(ServerOptions options, ConnectionHandler handler, Consumer<Throwable> errors)

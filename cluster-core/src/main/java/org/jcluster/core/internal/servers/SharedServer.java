@@ -28,7 +28,7 @@ final class SharedServer extends AcceptingServer implements WorkerServers.Share 
         this.handleId = handleId;
         this.listening = listening;
         this.releaseIndex = releaseIndex;
-        this.acceptThread = new Thread(() -> acceptLoop(listening), "jcluster-accept-" + describe(address));
+        this.acceptThread = new Thread(() -> acceptLoop(listening), "jcluster-accept-" + Addresses.describe(address));
     }
 
     void startAccepting() {

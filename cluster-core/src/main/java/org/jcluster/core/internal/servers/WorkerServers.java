@@ -40,7 +40,7 @@ import org.jcluster.core.internal.protocol.InternalMessage;
 public final class WorkerServers {
     private final PrimaryLink primary;
     private final Map<Integer, CompletableFuture<Reply>> awaitingReply = new ConcurrentHashMap<>();
-    private final Map<Integer, RoundRobinShare> roundRobin = new ConcurrentHashMap<>();
+    private final Map<Integer, HandOffServer> roundRobin = new ConcurrentHashMap<>();
     /** Every open server and datagram socket, for a graceful disconnect to close. */
     private final Map<Object, Share> open = new ConcurrentHashMap<>();
     /** Per listen address, the indexes its open servers use (Node rule 31); guarded by itself. */
@@ -77,7 +77,7 @@ public final class WorkerServers {
                         server.startAccepting();
                         return server;
                     }
-                    RoundRobinShare share = new RoundRobinShare(this, handleId, address, handler,
+                    HandOffServer share = new HandOffServer(this, handleId, address, handler,
                             options.maxConnections(), options.nonBlockingHandler(), releaseIndex);
                     roundRobin.put(handleId, share);
                     return share;
@@ -186,7 +186,7 @@ public final class WorkerServers {
     }
 
     public void onNewConnection(InternalMessage.NewConnection message, int fd) {
-        RoundRobinShare share = roundRobin.get(message.handleId());
+        HandOffServer share = roundRobin.get(message.handleId());
         if (share == null || fd < 0) {
             // Closed meanwhile: the primary still holds the connection and gives it to another worker.
             Posix.closeQuietly(fd);

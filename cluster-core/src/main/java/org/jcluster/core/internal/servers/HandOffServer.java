@@ -31,7 +31,7 @@ import org.jcluster.core.internal.nativeio.Posix;
  * stuck handler then stops the reader: the one connection dealt after its acknowledgement waits
  * unread, as it would behind a stuck connection thread, and so do the worker's messages.
  */
-final class RoundRobinShare extends AcceptingServer implements WorkerServers.Share {
+final class HandOffServer extends AcceptingServer implements WorkerServers.Share {
     private final WorkerServers servers;
     private final int handleId;
     private final Runnable releaseIndex;
@@ -42,7 +42,7 @@ final class RoundRobinShare extends AcceptingServer implements WorkerServers.Sha
      */
     private final ExecutorService delivery;
 
-    RoundRobinShare(WorkerServers servers, int handleId, ListenAddress address, ConnectionHandler handler,
+    HandOffServer(WorkerServers servers, int handleId, ListenAddress address, ConnectionHandler handler,
             OptionalInt maxConnections, boolean nonBlockingHandler, Runnable releaseIndex) {
         super(address, handler, maxConnections, servers.primary()::reportError);
         this.servers = servers;
@@ -53,7 +53,7 @@ final class RoundRobinShare extends AcceptingServer implements WorkerServers.Sha
             return;
         }
         ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 5, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "jcluster-connections-" + describe(address));
+            Thread t = new Thread(r, "jcluster-connections-" + Addresses.describe(address));
             t.setDaemon(true);
             return t;
         });
@@ -90,7 +90,7 @@ final class RoundRobinShare extends AcceptingServer implements WorkerServers.Sha
         try {
             connection = JdkChannels.socketChannel(fd);
         } catch (RuntimeException e) {
-            reportError(new IOException("cannot take a connection of the server on " + describe(address())
+            reportError(new IOException("cannot take a connection of the server on " + Addresses.describe(address())
                     + ": " + e.getMessage(), e));
             servers.acknowledge(connectionId, false);
             return;

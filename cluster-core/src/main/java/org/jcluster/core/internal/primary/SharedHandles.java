@@ -1,4 +1,4 @@
-package org.jcluster.core.internal.servers;
+package org.jcluster.core.internal.primary;
 
 import java.io.IOException;
 import java.net.SocketAddress;
@@ -30,6 +30,7 @@ import org.jcluster.core.internal.nativeio.Syscalls;
 import org.jcluster.core.internal.protocol.InternalMessage.QueryServer;
 import org.jcluster.core.internal.protocol.InternalMessage.ServerReply;
 import org.jcluster.core.internal.protocol.InternalMessage;
+import org.jcluster.core.internal.servers.Addresses;
 
 /**
  * The primary's shared handles (Node's RoundRobinHandle and SharedHandle): one per distinct listen
@@ -40,7 +41,7 @@ import org.jcluster.core.internal.protocol.InternalMessage;
  * object's lock (binds are rare); the per-connection path (accept, hand-off, ack) takes no lock here,
  * only the dispatcher's own concurrency.
  */
-public final class PrimaryServers {
+public final class SharedHandles {
     private static final System.Logger LOG = System.getLogger("org.jcluster");
 
     private final Supplier<SchedulingPolicy> policy;
@@ -51,7 +52,7 @@ public final class PrimaryServers {
     private final AtomicInteger handleIds = new AtomicInteger();
     private final AtomicLong connectionIds = new AtomicLong();
 
-    public PrimaryServers(Supplier<SchedulingPolicy> policy) {
+    public SharedHandles(Supplier<SchedulingPolicy> policy) {
         this.policy = policy;
     }
 
@@ -205,7 +206,7 @@ public final class PrimaryServers {
         final ListenAddress address;
         final Optional<Path> unixPath;
         final Map<Worker, ServerPeer> members = new ConcurrentHashMap<>();
-        /** The key with the real port, for a handle first asked for with port 0; guarded by PrimaryServers.this. */
+        /** The key with the real port, for a handle first asked for with port 0; guarded by SharedHandles.this. */
         String alias;
 
         Handle(int id, String key, ListenAddress address, Optional<Path> unixPath) {
@@ -299,7 +300,7 @@ public final class PrimaryServers {
             super(id, key, address, unixPath);
             this.fd = fd;
             this.dispatcher = policy.newDispatcher(this);
-            this.acceptThread = new Thread(this::acceptLoop, "jcluster-primary-accept-" + AcceptingServer.describe(address));
+            this.acceptThread = new Thread(this::acceptLoop, "jcluster-primary-accept-" + Addresses.describe(address));
             this.acceptThread.setDaemon(true);
             this.acceptThread.start();
         }
@@ -319,7 +320,7 @@ public final class PrimaryServers {
                         if (!open) {
                             return;
                         }
-                        LOG.log(System.Logger.Level.WARNING, "jcluster: accept failed on " + AcceptingServer.describe(address)
+                        LOG.log(System.Logger.Level.WARNING, "jcluster: accept failed on " + Addresses.describe(address)
                                 + ": " + e.getMessage());
                         LockSupport.parkNanos(10_000_000L); // EMFILE and the like may pass
                         continue;
@@ -373,7 +374,7 @@ public final class PrimaryServers {
         public boolean handOff(Worker worker, PendingConnection connection) {
             if (!(connection instanceof Connection c) || c.handle != this) {
                 throw new IllegalArgumentException(connection + " is not a connection of the server on "
-                        + AcceptingServer.describe(address));
+                        + Addresses.describe(address));
             }
             if (c.closed.get()) {
                 throw new IllegalArgumentException(c + " was already closed; a closed connection cannot be handed off");
