@@ -182,12 +182,15 @@ public final class Syscalls {
         return r < 0 ? -errno() : (int) r;
     }
 
-    /** Blocks until {@code fd} polls readable (or in error): what a pidfd does when its process ends. */
-    public static int awaitReadable(int fd) {
+    /**
+     * Blocks until {@code fd} polls readable (or in error), what a pidfd does when its process ends, or
+     * until {@code timeoutMillis} passed: 1 when readable, 0 on time-out, or -errno.
+     */
+    public static int awaitReadable(int fd, int timeoutMillis) {
         ByteBuffer pollFd = allocateStruct(8);
         pollFd.putInt(0, fd).putShort(4, POLLIN);
         for (;;) {
-            int r = poll(address(pollFd), 1, -1);
+            int r = poll(address(pollFd), 1, timeoutMillis);
             if (r != -EINTR) {
                 return r;
             }

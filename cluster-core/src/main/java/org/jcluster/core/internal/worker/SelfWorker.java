@@ -222,6 +222,8 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
      * reader cannot see the end of the channel (a listener holds that thread). Linux 5.3+; without
      * pidfds the reader's end-of-stream is the only sign, as before.
      */
+    private static final int WATCH_POLL_MILLIS = 50;
+
     void watchThePrimary() {
         OptionalLong primaryPid = WorkerEnvironment.primaryPid();
         int pidfd = primaryPid.isPresent() ? Syscalls.pidfdOpen((int) primaryPid.getAsLong()) : -1;
@@ -231,7 +233,11 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
             return;
         }
         Thread watch = new Thread(() -> {
-            Syscalls.awaitReadable(pidfd);
+            // In short polls, not one endless one: at exit HotSpot waits up to 300 ms for threads still in
+            // native code, which a thread blocked in poll is; one that comes back every 50 ms is not counted.
+            while (Syscalls.awaitReadable(pidfd, WATCH_POLL_MILLIS) == 0) {
+                // the primary is alive; look again
+            }
             Posix.closeQuietly(pidfd);
             if (exitedAfterDisconnect == null) {
                 exitSoonAsAnOrphan("the primary's process ended");
