@@ -46,12 +46,15 @@ fi
 
 # Build, then copy the demo's module path to a directory of our own: a concurrent `mvn install`
 # rewrites the jars in ~/.m2, and a JVM that loads a class from a rewritten jar fails.
-# (jansi.noreset: Debian's Maven 3.8 prints colour resets even in batch mode.)
-MAVEN_OPTS="${MAVEN_OPTS:-} -Djansi.noreset=true" \
-  mvn -q -B -ntp -Dstyle.color=never -f "$root/pom.xml" -DskipTests -pl examples -am install >&2
+# (jansi.noreset: Debian's Maven 3.8 prints colour resets even in batch mode.) A script that measures no
+# JVM this time (reload.sh with SYSTEMS=pm2) sets build_demo=0 before sourcing this file.
 lib=$work/lib
-rm -rf "$lib"; mkdir -p "$lib"
-cp -p "$root"/examples/target/examples-*.jar $(tr ':' ' ' < "$root/examples/target/module-path.txt") "$lib/"
+if [ "${build_demo:-1}" = 1 ]; then
+  MAVEN_OPTS="${MAVEN_OPTS:-} -Djansi.noreset=true" \
+    mvn -q -B -ntp -Dstyle.color=never -f "$root/pom.xml" -DskipTests -pl examples -am install >&2
+  rm -rf "$lib"; mkdir -p "$lib"
+  cp -p "$root"/examples/target/examples-*.jar $(tr ':' ' ' < "$root/examples/target/module-path.txt") "$lib/"
+fi
 
 # Workers inherit the primary's JVM flags (rule 40): these are every JVM's flags. SerialGC: two workers
 # and wrk share two cores, so no GC threads beyond the one that runs; C2 stays on for throughput.
@@ -63,7 +66,7 @@ jvm_flags=(--enable-native-access=org.jnrproject.jffi "${jvm_flags[@]}")
 # an AppCDS archive of a training run (a cluster of one worker that answers a few requests; the primary
 # exits last, so its archive is the one kept). A stale archive is reported by the JVM and ignored.
 jffi_dir=$work/jffi-native
-if [ ! -f "$jffi_dir/libjffi-1.2.so" ]; then
+if [ "${build_demo:-1}" = 1 ] && [ ! -f "$jffi_dir/libjffi-1.2.so" ]; then
   mkdir -p "$jffi_dir"
   (cd "$jffi_dir" && unzip -q -o "$lib"/jffi-*-native.jar 'jni/x86_64-Linux/libjffi-1.2.so' \
     && mv jni/x86_64-Linux/libjffi-1.2.so . && rm -r jni)
