@@ -6,6 +6,8 @@
  */
 module jcluster.supervisor {
     requires transitive jcluster.api;
+    // sun.misc.Signal: SIGHUP starts a reload instead of the JVM's shutdown.
+    requires jdk.unsupported;
 
     exports org.jcluster.supervisor;
 }

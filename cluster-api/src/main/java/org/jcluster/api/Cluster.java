@@ -166,6 +166,18 @@ public interface Cluster {
      */
     Registration schedule(java.time.Duration delay, Runnable task);
 
+    /**
+     * Worker side: tells the primary that this worker is ready to serve, for a worker that must do more
+     * than listen first (warm a cache, open a database pool). The primary emits
+     * {@link ClusterEvent#READY} and the worker's {@link WorkerEvent#READY}; a supervisor set to wait for
+     * it replaces an old worker only once its replacement said so. Calling it again does nothing more.
+     *
+     * @throws IllegalStateException in the primary, which is no worker
+     */
+    default void signalReady() {
+        throw new UnsupportedOperationException("this Cluster implementation has no readiness signal");
+    }
+
     /** Adds a listener for {@code event}; the returned registration removes it. */
     <L> Registration on(ClusterEvent<L> event, L listener);
 

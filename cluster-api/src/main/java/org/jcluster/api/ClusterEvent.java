@@ -17,6 +17,8 @@ public final class ClusterEvent<L> {
     public static final ClusterEvent<Consumer<Worker>> ONLINE = new ClusterEvent<>("online");
     /** A worker's server is listening, with its real address. */
     public static final ClusterEvent<BiConsumer<Worker, ListenAddress>> LISTENING = new ClusterEvent<>("listening");
+    /** A worker called {@link Cluster#signalReady()}: it is ready to serve. At most once per worker. */
+    public static final ClusterEvent<Consumer<Worker>> READY = new ClusterEvent<>("ready");
     /** A message from a worker. Emitted after the worker's own {@link WorkerEvent#MESSAGE}. */
     public static final ClusterEvent<BiConsumer<Worker, Object>> MESSAGE = new ClusterEvent<>("message");
     /**

@@ -95,6 +95,22 @@ public interface Worker {
         return Optional.empty();
     }
 
+    /**
+     * Primary side: asks the worker how it is, answered by the worker's event thread (where its
+     * listeners run) rather than by its IPC reader, so a worker whose event thread is blocked does not
+     * answer, however busy its other threads are. A supervisor's hang check; also a cheap health probe.
+     *
+     * @return completes on the primary's event thread with the answer; exceptionally with a
+     *     {@link java.util.concurrent.TimeoutException} when none came within {@code timeout}, or an
+     *     {@link IllegalStateException} when the worker disconnected first (also when it already had)
+     * @throws IllegalArgumentException for a timeout that is not positive
+     * @throws UnsupportedOperationException inside a worker (it has no one to ping), or from a Worker
+     *     written before this method existed
+     */
+    default java.util.concurrent.CompletableFuture<WorkerHealth> ping(java.time.Duration timeout) {
+        throw new UnsupportedOperationException("ping is the primary's call, on a worker it forked");
+    }
+
     /** True while the IPC channel is open; false inside every disconnect listener. */
     boolean isConnected();
 

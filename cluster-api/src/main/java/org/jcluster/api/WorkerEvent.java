@@ -13,6 +13,8 @@ public final class WorkerEvent<L> {
     public static final WorkerEvent<Runnable> ONLINE = new WorkerEvent<>("online");
     /** A server of the worker is listening. */
     public static final WorkerEvent<Consumer<ListenAddress>> LISTENING = new WorkerEvent<>("listening");
+    /** The worker called {@link Cluster#signalReady()} (primary side). At most once. */
+    public static final WorkerEvent<Runnable> READY = new WorkerEvent<>("ready");
     /**
      * A message from the other side. Messages that arrive before any message listener exists are kept
      * and handed to the first one added, so a message sent right after fork() is never lost.

@@ -3,9 +3,13 @@ package org.jcluster.supervisor;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +19,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -25,8 +31,11 @@ import java.util.stream.Collectors;
 import org.jcluster.api.Cluster;
 import org.jcluster.api.ClusterEvent;
 import org.jcluster.api.ExitStatus;
+import org.jcluster.api.ListenAddress;
 import org.jcluster.api.Registration;
 import org.jcluster.api.Worker;
+import org.jcluster.api.WorkerHealth;
+import org.jcluster.api.WorkerState;
 
 /**
  * Keeps a jcluster service up, as PM2 keeps a Node cluster up: it forks
@@ -93,6 +102,8 @@ public final class Supervisor {
     private static final Duration KILL_WAIT = Duration.ofSeconds(5);
     /** Signals that ask a process to stop: systemd's Restart=on-failure counts these four as a clean exit. */
     private static final Set<String> STOP_SIGNALS = Set.of("SIGTERM", "SIGINT", "SIGHUP", "SIGPIPE");
+    /** After SIGQUIT: how long an unresponsive worker's JVM gets to print its thread dump before SIGKILL. */
+    private static final Duration THREAD_DUMP_WAIT = Duration.ofSeconds(2);
     /** The JDK runs the shutdown hooks of a signal from a thread named after it: "SIGTERM handler". */
     private static final Pattern SIGNAL_THREAD = Pattern.compile("^(SIG[A-Z0-9]+) handler$");
 
@@ -115,11 +126,23 @@ public final class Supervisor {
     private CrashLoop crashLoop;
     private RuntimeException forkFailure;
     private Stopping stopping;
+    /** Where each live worker listens (ClusterEvent.LISTENING): what its replacement must listen on. */
+    private final Map<Integer, Set<ListenAddress>> listening = new HashMap<>();
+    /** Workers that called signalReady(). */
+    private final Set<Integer> signalledReady = new HashSet<>();
+    /** Replaced workers on their way out (draining, or dumping their threads), by id. */
+    private final Map<Integer, Replacement> leaving = new HashMap<>();
+    /** Reloads and recycles wait here and run one at a time, in order. */
+    private final ArrayDeque<Job> jobs = new ArrayDeque<>();
+    private Job currentJob;
+    private int reloads;
+    private Registration pingTimer;
+    private final Set<Integer> pinging = new HashSet<>();
 
     /** The supervisor's life: NEW -> RUNNING (-> BREAKER_OPEN) -> STOPPING -> DONE. */
     private enum Phase { NEW, RUNNING, BREAKER_OPEN, STOPPING, DONE }
 
-    /** Where one slot's worker is; later: RELOADING (a replacement getting ready), UNRESPONSIVE, RECYCLING. */
+    /** Where one slot's worker is; a slot being replaced has a {@link Replacement} beside its state. */
     private enum SlotState { EMPTY, STARTING, ONLINE, BACKOFF, RETIRED, STOPPED }
 
     /**
@@ -135,6 +158,16 @@ public final class Supervisor {
         /** BACKOFF: the respawn; ONLINE: the stability check. */
         Registration timer;
         long onlineAtNanos;
+        /** The replacement of this slot's worker under way, if any. */
+        Replacement replacement;
+        /** The slot's worker is being killed after a failed replacement: respawn it when it exits. */
+        boolean respawnOnExit;
+        /** A recycle of this slot's worker is queued or running. */
+        boolean recycleQueued;
+        /** A worker whose recycle failed: not tried again (its replacement could not start). */
+        Worker recycleRefused;
+        /** The connection limit of {@link #worker}, jitter included; 0: none. */
+        long connectionLimit;
 
         Slot(int index) {
             this.index = index;
@@ -149,6 +182,66 @@ public final class Supervisor {
     }
 
     private record Crash(WorkerExit exit, long atNanos) {
+    }
+
+    /** Why a running worker is being replaced. */
+    private enum Cause { RELOAD, RECYCLE, UNRESPONSIVE }
+
+    /**
+     * One running worker replaced through the reload path. With surge: fork the replacement, wait until
+     * it is ready, then let the old worker leave (disconnect, drain, SIGTERM, SIGKILL; an unresponsive one
+     * gets SIGQUIT, then SIGKILL). Without: let the old worker leave first, then fork and wait. Ends
+     * exactly once: the replacement ready and the old worker gone, or a failure (see {@link #fail}).
+     */
+    private static final class Replacement {
+        final Slot slot;
+        final Worker old;
+        Cause cause;
+        final boolean surge;
+        /** Where the old worker listened when this began: the replacement is ready once it listens on all. */
+        final Set<ListenAddress> mustListen;
+        final Consumer<Replacement> whenEnded;
+        final long startNanos = System.nanoTime();
+        Worker candidate;
+        long forkNanos;
+        /** Set once the candidate is ready. */
+        Duration readyAfter;
+        Duration took;
+        boolean oldGone;
+        boolean ended;
+        /** Why it failed, naming both workers; null while it has not. */
+        String failure;
+        Registration readyTimer;
+        Registration killTimer;
+
+        Replacement(Slot slot, Cause cause, boolean surge, Set<ListenAddress> mustListen,
+                Consumer<Replacement> whenEnded) {
+            this.slot = slot;
+            this.old = slot.worker;
+            this.cause = cause;
+            this.surge = surge;
+            this.mustListen = mustListen;
+            this.whenEnded = whenEnded;
+        }
+    }
+
+    /** A reload or a recycle: what waits its turn in {@link #jobs}. */
+    private interface Job {
+    }
+
+    private static final class ReloadJob implements Job {
+        final List<CompletableFuture<ReloadReport>> waiters = new ArrayList<>();
+        final ArrayDeque<Slot> todo = new ArrayDeque<>();
+        final List<ReloadStep> steps = new ArrayList<>();
+        final List<Replacement> inFlight = new ArrayList<>();
+        int number;
+        long startNanos;
+        /** True while a batch is being started: a replacement that fails at once must not start the next. */
+        boolean batching;
+        String failure;
+    }
+
+    private record RecycleJob(Slot slot, Worker worker, Recycled.Reason reason, long value, long limit) implements Job {
     }
 
     /** A graceful shutdown in progress. */
@@ -230,8 +323,29 @@ public final class Supervisor {
                 // Nothing to supervise for long: start() still forks, and the workers follow the primary.
             }
         }
+        if (settings.handleSignals() && settings.reloadOnSignal()) {
+            reloadOnSighup();
+        }
         cluster.schedule(Duration.ZERO, this::begin);
         return this;
+    }
+
+    /**
+     * SIGHUP starts a reload. The JVM would otherwise take SIGHUP for a shutdown; a handler of our own
+     * needs {@code sun.misc.Signal}, the JDK's supported way to handle a signal (module jdk.unsupported,
+     * in every JDK image).
+     */
+    private void reloadOnSighup() {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> {
+                LOG.log(Level.INFO, "jcluster supervisor: SIGHUP: reloading");
+                reload();
+            });
+        } catch (IllegalArgumentException ignoredOrReserved) {
+            // nohup (SIGHUP ignored) or -Xrs: the JVM leaves SIGHUP alone, and so do we.
+            LOG.log(Level.WARNING, "jcluster supervisor: SIGHUP cannot be handled here (" + ignoredOrReserved.getMessage()
+                    + "), so it will not reload; call reload() instead");
+        }
     }
 
     /** Starts a graceful shutdown with {@link SupervisorSettings#shutdownTimeout()} as its deadline. */
@@ -252,6 +366,26 @@ public final class Supervisor {
             throw new IllegalArgumentException("a shutdown deadline cannot be negative: " + deadline);
         }
         return requestShutdown(ShutdownReason.CALL, deadline);
+    }
+
+    /**
+     * Replaces every running worker, a batch at a time ({@link SupervisorSettings#reloadBatch()}): a
+     * replacement is forked (with the cluster's settings as they are now, so new code on disk is picked up)
+     * and, once it is ready (it listens wherever the worker it replaces listened, or, with
+     * {@link SupervisorSettings#readySignal()}, it called {@code cluster.signalReady()}), the old worker
+     * is disconnected: it stops taking connections, finishes those it holds, and gets SIGTERM, then
+     * SIGKILL, if it is still there after {@link SupervisorSettings#drainTimeout()}. If a replacement
+     * exits or is not ready within {@link SupervisorSettings#readyTimeout()}, it is killed and the reload
+     * stops there: the workers not yet replaced keep serving. A reload asked while another runs waits
+     * for it (requests made meanwhile share the one queued reload). Also on SIGHUP, with
+     * {@link SupervisorSettings#reloadOnSignal()}.
+     *
+     * @return completes on the event thread with the report, whatever the outcome (never exceptionally)
+     */
+    public CompletableFuture<ReloadReport> reload() {
+        CompletableFuture<ReloadReport> report = new CompletableFuture<>();
+        cluster.schedule(Duration.ZERO, () -> requestReload(report));
+        return report;
     }
 
     /** Completes with the report of the shutdown, whatever started it. */
@@ -295,7 +429,12 @@ public final class Supervisor {
         }
         phase = Phase.RUNNING;
         clusterListeners.add(cluster.on(ClusterEvent.ONLINE, this::onOnline));
+        clusterListeners.add(cluster.on(ClusterEvent.LISTENING, this::onListening));
+        clusterListeners.add(cluster.on(ClusterEvent.READY, this::onReady));
         clusterListeners.add(cluster.on(ClusterEvent.EXIT, this::onExit));
+        if (!settings.pingInterval().isZero()) {
+            pingTimer = cluster.schedule(settings.pingInterval(), this::pingWorkers);
+        }
         LOG.log(Level.INFO, () -> "jcluster supervisor: keeping " + settings.workers()
                 + (settings.workers() == 1 ? " worker" : " workers") + "; respawn after "
                 + SupervisorSettings.format(settings.restartDelay()) + " x" + settings.restartDelayFactor() + " up to "
@@ -304,7 +443,11 @@ public final class Supervisor {
                 + (settings.crashLoopExits() == 0 ? "no crash-loop breaker" : "crash loop at " + settings.crashLoopExits()
                         + " unexpected exits within " + SupervisorSettings.format(settings.crashLoopWindow()))
                 + "; shutdown deadline " + SupervisorSettings.format(settings.shutdownTimeout())
-                + (hook != null ? "; SIGTERM, SIGINT and SIGHUP shut down gracefully" : ""));
+                + (settings.pingInterval().isZero() ? "; no pings" : "; pinged every "
+                        + SupervisorSettings.format(settings.pingInterval()) + ", unresponsive after "
+                        + SupervisorSettings.format(settings.pingTimeout()))
+                + (hook == null ? "" : settings.reloadOnSignal() ? "; SIGTERM and SIGINT shut down gracefully, SIGHUP"
+                        + " reloads" : "; SIGTERM, SIGINT and SIGHUP shut down gracefully"));
         for (int i = 0; i < settings.workers() && phase == Phase.RUNNING; i++) {
             Slot slot = new Slot(i);
             slots.add(slot);
@@ -324,6 +467,7 @@ public final class Supervisor {
         }
         slot.worker = worker;
         slot.state = SlotState.STARTING;
+        slot.connectionLimit = connectionLimit();
         slotOfWorker.put(worker.id(), slot);
         return worker;
     }
@@ -342,6 +486,10 @@ public final class Supervisor {
 
     private void onOnline(Worker worker) {
         Slot slot = slotOfWorker.get(worker.id());
+        if (slot != null && slot.replacement != null && slot.replacement.candidate == worker) {
+            checkReady(slot.replacement);
+            return;
+        }
         if (slot == null || slot.worker != worker || slot.state != SlotState.STARTING) {
             return;
         }
@@ -367,19 +515,50 @@ public final class Supervisor {
     }
 
     private void onExit(Worker worker, ExitStatus status) {
+        listening.remove(worker.id());
+        signalledReady.remove(worker.id());
+        pinging.remove(worker.id());
+        Replacement replaced = leaving.remove(worker.id());
         Slot slot = slotOfWorker.remove(worker.id());
-        if (slot == null || slot.worker != worker) {
-            return; // not one of ours
-        }
-        slot.cancelTimer();
-        slot.worker = null;
         WorkerExit exit = new WorkerExit(worker, status, Instant.now());
         if (phase == Phase.STOPPING) {
-            slot.state = SlotState.STOPPED;
+            if (slot != null && slot.worker == worker) {
+                slot.worker = null;
+                slot.state = SlotState.STOPPED;
+            }
             workerLeft(exit);
             return;
         }
+        if (replaced != null) {
+            oldWorkerLeft(replaced, exit);
+            return;
+        }
+        if (slot == null) {
+            return; // not one of ours, or a replacement given up on
+        }
+        Replacement r = slot.replacement;
+        if (r != null && r.candidate == worker) {
+            fail(r, "exited (" + status + ") before it was ready");
+            return;
+        }
+        if (slot.worker != worker) {
+            return;
+        }
+        slot.cancelTimer();
+        slot.worker = null;
         if (phase != Phase.RUNNING && phase != Phase.BREAKER_OPEN) {
+            return;
+        }
+        if (r != null) {
+            // Its replacement, already under way, takes the slot once ready.
+            r.oldGone = true;
+            LOG.log(Level.WARNING, () -> "jcluster supervisor: " + exit + " exited while being replaced by worker "
+                    + (r.candidate == null ? "(not forked yet)" : r.candidate.id()));
+            return;
+        }
+        if (slot.respawnOnExit) {
+            slot.respawnOnExit = false;
+            crashed(slot, exit);
             return;
         }
         if (worker.exitedAfterDisconnect().orElse(false)) {
@@ -485,6 +664,461 @@ public final class Supervisor {
         }
     }
 
+    // ---- readiness tracking ----
+
+    private void onListening(Worker worker, ListenAddress address) {
+        listening.computeIfAbsent(worker.id(), id -> new HashSet<>()).add(address);
+        candidateEvent(worker);
+    }
+
+    private void onReady(Worker worker) {
+        signalledReady.add(worker.id());
+        candidateEvent(worker);
+    }
+
+    private void candidateEvent(Worker worker) {
+        Slot slot = slotOfWorker.get(worker.id());
+        if (slot != null && slot.replacement != null && slot.replacement.candidate == worker) {
+            checkReady(slot.replacement);
+        }
+    }
+
+    private Set<ListenAddress> listeningOf(Worker worker) {
+        return listening.getOrDefault(worker.id(), Set.of());
+    }
+
+    // ---- replacing a running worker: the reload path ----
+
+    /** Starts replacing the slot's worker; {@code whenEnded} runs once, when it is done or failed. */
+    private Replacement replace(Slot slot, Cause cause, boolean surge, Consumer<Replacement> whenEnded) {
+        Replacement r = new Replacement(slot, cause, surge, Set.copyOf(listeningOf(slot.worker)), whenEnded);
+        slot.replacement = r;
+        slot.cancelTimer(); // a stability check belongs to a worker that stays
+        if (surge) {
+            forkCandidate(r);
+        } else {
+            letOldWorkerLeave(r);
+        }
+        return r;
+    }
+
+    private void forkCandidate(Replacement r) {
+        Worker candidate;
+        try {
+            candidate = cluster.fork();
+        } catch (RuntimeException e) {
+            fail(r, "could not be forked: " + e.getMessage());
+            return;
+        }
+        r.candidate = candidate;
+        r.forkNanos = System.nanoTime();
+        slotOfWorker.put(candidate.id(), r.slot);
+        r.readyTimer = cluster.schedule(settings.readyTimeout(), () -> readyTimedOut(r));
+    }
+
+    private void checkReady(Replacement r) {
+        Worker c = r.candidate;
+        if (r.ended || r.readyAfter != null || c == null) {
+            return;
+        }
+        boolean ready = settings.readySignal() ? signalledReady.contains(c.id())
+                : c.state() != WorkerState.NONE && listeningOf(c).containsAll(r.mustListen);
+        if (ready) {
+            promote(r);
+        }
+    }
+
+    /** The candidate is ready: it becomes the slot's worker, and the old one leaves (if it has not). */
+    private void promote(Replacement r) {
+        r.readyTimer.remove();
+        r.readyAfter = Duration.ofNanos(System.nanoTime() - r.forkNanos);
+        Slot slot = r.slot;
+        slot.worker = r.candidate;
+        slot.state = SlotState.ONLINE;
+        slot.onlineAtNanos = System.nanoTime();
+        slot.crashes = 0; // a new generation
+        slot.recycleRefused = null;
+        slot.connectionLimit = connectionLimit();
+        if (r.oldGone) {
+            succeed(r);
+        } else {
+            letOldWorkerLeave(r);
+        }
+    }
+
+    /**
+     * Disconnects the old worker (its servers stop taking connections, it finishes those it holds) with
+     * SIGTERM, then SIGKILL, after the drain deadline; an unresponsive one cannot drain, so it gets SIGQUIT
+     * (its JVM prints every thread's stack) and SIGKILL a moment later.
+     */
+    private void letOldWorkerLeave(Replacement r) {
+        Worker old = r.old;
+        if (r.slot.worker == old) {
+            r.slot.worker = null;
+        }
+        slotOfWorker.remove(old.id());
+        leaving.put(old.id(), r);
+        if (r.cause == Cause.UNRESPONSIVE) {
+            dumpThreadsAndKill(old);
+            return;
+        }
+        old.disconnect();
+        r.killTimer = cluster.schedule(settings.drainTimeout(), () -> {
+            LOG.log(Level.WARNING, () -> "jcluster supervisor: worker " + old.id() + " (pid " + old.pid() + ") is still"
+                    + " draining after " + SupervisorSettings.format(settings.drainTimeout()) + ": SIGTERM, and SIGKILL in "
+                    + SupervisorSettings.format(KILL_WAIT) + " (raise " + settings.howToSet(SupervisorSettings.DRAIN_TIMEOUT)
+                    + " if its connections need longer)");
+            signal(old, "SIGTERM");
+            r.killTimer = cluster.schedule(KILL_WAIT, () -> signal(old, "SIGKILL"));
+        });
+    }
+
+    private void dumpThreadsAndKill(Worker worker) {
+        LOG.log(Level.WARNING, () -> "jcluster supervisor: worker " + worker.id() + " (pid " + worker.pid() + "): SIGQUIT"
+                + " (its thread dump follows on its standard output), then SIGKILL");
+        signal(worker, "SIGQUIT");
+        cluster.schedule(THREAD_DUMP_WAIT, () -> signal(worker, "SIGKILL"));
+    }
+
+    private static void signal(Worker worker, String signal) {
+        try {
+            worker.kill(signal);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "jcluster supervisor: could not send " + signal + " to worker " + worker.id(), e);
+        }
+    }
+
+    private void oldWorkerLeft(Replacement r, WorkerExit exit) {
+        r.oldGone = true;
+        if (r.killTimer != null) {
+            r.killTimer.remove();
+        }
+        if (r.ended) {
+            return;
+        }
+        if (r.readyAfter != null) {
+            succeed(r);
+        } else if (r.candidate == null && phase == Phase.RUNNING) {
+            forkCandidate(r); // no surge: the replacement starts once the old worker is gone
+        }
+    }
+
+    private void readyTimedOut(Replacement r) {
+        if (r.ended || r.readyAfter != null) {
+            return;
+        }
+        String missing = settings.readySignal() ? "it did not call cluster.signalReady()"
+                : r.candidate.state() == WorkerState.NONE ? "it never came online"
+                : "it listens on " + describe(listeningOf(r.candidate)) + " of " + describe(r.mustListen);
+        fail(r, "was not ready within " + SupervisorSettings.format(settings.readyTimeout()) + " (" + missing + "; "
+                + settings.howToSet(SupervisorSettings.READY_TIMEOUT) + ")");
+    }
+
+    private static String describe(Set<ListenAddress> addresses) {
+        return addresses.isEmpty() ? "none" : addresses.stream().map(a -> a.address() + ":" + a.port())
+                .sorted().collect(Collectors.joining(", ", "[", "]"));
+    }
+
+    private void succeed(Replacement r) {
+        r.ended = true;
+        r.took = Duration.ofNanos(System.nanoTime() - r.startNanos);
+        r.slot.replacement = null;
+        r.whenEnded.accept(r);
+    }
+
+    /**
+     * The replacement failed: it is killed, and the old worker keeps serving. When the old worker is
+     * already gone (no surge, or it exited meanwhile), the slot is respawned as after a crash.
+     */
+    private void fail(Replacement r, String why) {
+        if (r.ended) {
+            return;
+        }
+        r.ended = true;
+        Worker c = r.candidate;
+        r.failure = (c == null ? "the replacement" : "worker " + c.id() + " (pid " + c.pid() + ")") + ", replacing worker "
+                + r.old.id() + ", " + why;
+        if (r.readyTimer != null) {
+            r.readyTimer.remove();
+        }
+        Slot slot = r.slot;
+        slot.replacement = null;
+        if (c != null && !c.isDead()) {
+            signal(c, "SIGKILL");
+        }
+        boolean oldServing = !r.oldGone && !leaving.containsKey(r.old.id());
+        if (c != null) {
+            slotOfWorker.remove(c.id());
+            if (!oldServing && !c.isDead() && phase == Phase.RUNNING) {
+                // Nothing serves in this slot: the killed candidate's exit respawns it, with backoff.
+                slot.worker = c;
+                slot.state = SlotState.STARTING;
+                slot.respawnOnExit = true;
+                slotOfWorker.put(c.id(), slot);
+            }
+        }
+        if (oldServing && r.cause == Cause.UNRESPONSIVE) {
+            slot.respawnOnExit = true; // it is hung: replaced or not, it goes, and the slot is respawned
+            dumpThreadsAndKill(r.old);
+        }
+        r.whenEnded.accept(r);
+    }
+
+    // ---- reloads and recycles, one at a time ----
+
+    private void requestReload(CompletableFuture<ReloadReport> report) {
+        if (phase != Phase.RUNNING) {
+            String why = phase == Phase.NEW ? "the supervisor has not started" : phase == Phase.BREAKER_OPEN
+                    ? "the crash-loop breaker is open" : "the supervisor is shutting down";
+            report.complete(new ReloadReport(0, ReloadReport.Outcome.STOPPED, List.of(), Duration.ZERO,
+                    "Not reloaded: " + why + "."));
+            return;
+        }
+        for (Job queued : jobs) {
+            if (queued instanceof ReloadJob waiting) {
+                waiting.waiters.add(report); // one queued reload serves every request made while another runs
+                return;
+            }
+        }
+        ReloadJob job = new ReloadJob();
+        job.waiters.add(report);
+        if (currentJob != null) {
+            LOG.log(Level.INFO, "jcluster supervisor: a reload was asked while another "
+                    + (currentJob instanceof ReloadJob ? "reload" : "recycle") + " runs: it starts after it");
+        }
+        jobs.add(job);
+        runNextJob();
+    }
+
+    private void runNextJob() {
+        while (currentJob == null && phase == Phase.RUNNING && !jobs.isEmpty()) {
+            Job job = jobs.poll();
+            currentJob = job;
+            if (job instanceof ReloadJob reload) {
+                startReload(reload);
+            } else {
+                startRecycle((RecycleJob) job);
+            }
+        }
+    }
+
+    private void jobEnded(Job job) {
+        if (currentJob == job) {
+            currentJob = null;
+            runNextJob();
+        }
+    }
+
+    private void startReload(ReloadJob job) {
+        job.number = ++reloads;
+        job.startNanos = System.nanoTime();
+        List<Worker> workers = new ArrayList<>();
+        for (Slot slot : slots) {
+            if (slot.worker != null && slot.replacement == null) {
+                job.todo.add(slot);
+                workers.add(slot.worker);
+            }
+        }
+        LOG.log(Level.INFO, () -> "jcluster supervisor: reload " + job.number + ": replacing "
+                + (workers.isEmpty() ? "no worker" : ids(workers)) + ", " + settings.reloadBatch() + " at a time");
+        emit(SupervisorEvent.RELOAD_STARTED, new ReloadStarted(job.number, workers));
+        nextBatch(job);
+    }
+
+    private void nextBatch(ReloadJob job) {
+        job.batching = true;
+        int started = 0;
+        while (started < settings.reloadBatch() && !job.todo.isEmpty() && job.failure == null && phase == Phase.RUNNING) {
+            Slot slot = job.todo.poll();
+            if (slot.worker == null || slot.replacement != null) {
+                continue; // it exited, or is being replaced already (it hung): its new worker runs the new code
+            }
+            boolean surge = started < settings.reloadSurge();
+            started++;
+            job.inFlight.add(replace(slot, Cause.RELOAD, surge, r -> reloadStepEnded(job, r)));
+        }
+        job.batching = false;
+        if (job.inFlight.isEmpty()) {
+            finishReload(job);
+        }
+    }
+
+    private void reloadStepEnded(ReloadJob job, Replacement r) {
+        job.inFlight.remove(r);
+        if (r.failure == null) {
+            ReloadStep step = new ReloadStep(job.number, r.old, r.candidate, r.readyAfter, r.took);
+            job.steps.add(step);
+            LOG.log(Level.INFO, () -> "jcluster supervisor: reload " + job.number + ": worker " + r.candidate.id()
+                    + " replaced worker " + r.old.id() + " (ready after " + SupervisorSettings.format(millis(r.readyAfter))
+                    + ", step " + SupervisorSettings.format(millis(r.took)) + ")");
+            emit(SupervisorEvent.RELOAD_STEP, step);
+        } else if (job.failure == null) {
+            job.failure = r.failure;
+            for (Replacement other : List.copyOf(job.inFlight)) {
+                if (other.readyAfter == null) {
+                    fail(other, "was stopped: another replacement of its batch failed");
+                }
+            }
+        }
+        if (job.inFlight.isEmpty() && !job.batching) {
+            if (job.failure == null && !job.todo.isEmpty() && phase == Phase.RUNNING) {
+                nextBatch(job);
+            } else {
+                finishReload(job);
+            }
+        }
+    }
+
+    private void finishReload(ReloadJob job) {
+        Duration took = Duration.ofNanos(System.nanoTime() - job.startNanos);
+        int left = job.todo.size();
+        ReloadReport report;
+        if (job.failure != null) {
+            report = new ReloadReport(job.number, ReloadReport.Outcome.ROLLED_BACK, job.steps, took, "Reload "
+                    + job.number + " rolled back after " + job.steps.size() + " of " + (job.steps.size() + left + 1)
+                    + " replacements: " + job.failure + ". It was killed; the workers not yet replaced keep serving."
+                    + " Its standard error usually says why.");
+            LOG.log(Level.ERROR, "jcluster supervisor: " + report.message());
+        } else if (phase != Phase.RUNNING) {
+            report = new ReloadReport(job.number, ReloadReport.Outcome.STOPPED, job.steps, took, "Reload " + job.number
+                    + " stopped by the shutdown after " + job.steps.size() + " replacements.");
+            LOG.log(Level.INFO, "jcluster supervisor: " + report.message());
+        } else {
+            report = new ReloadReport(job.number, ReloadReport.Outcome.DONE, job.steps, took, "Reload " + job.number
+                    + " done in " + SupervisorSettings.format(millis(took)) + ": " + job.steps.size() + " workers replaced.");
+            LOG.log(Level.INFO, "jcluster supervisor: " + report.message());
+        }
+        emit(report.done() ? SupervisorEvent.RELOAD_DONE : SupervisorEvent.RELOAD_ROLLED_BACK, report);
+        job.waiters.forEach(w -> w.complete(report));
+        jobEnded(job);
+    }
+
+    private void startRecycle(RecycleJob job) {
+        Slot slot = job.slot();
+        if (slot.worker != job.worker() || slot.replacement != null) {
+            slot.recycleQueued = false;
+            jobEnded(job);
+            return;
+        }
+        LOG.log(Level.INFO, () -> "jcluster supervisor: recycling worker " + job.worker().id() + " (pid "
+                + job.worker().pid() + "): " + describe(job.reason(), job.value(), job.limit()));
+        replace(slot, Cause.RECYCLE, true, r -> {
+            slot.recycleQueued = false;
+            if (r.failure == null) {
+                emit(SupervisorEvent.RECYCLED, new Recycled(r.old, r.candidate, job.reason(), job.value(), job.limit()));
+            } else {
+                slot.recycleRefused = r.old;
+                LOG.log(Level.ERROR, "jcluster supervisor: recycling failed: " + r.failure + "; worker " + r.old.id()
+                        + " keeps serving and is not recycled again");
+            }
+            jobEnded(job);
+        });
+    }
+
+    private static String describe(Recycled.Reason reason, long value, long limit) {
+        return switch (reason) {
+            case CONNECTIONS -> value + " connections, limit " + limit;
+            case RESIDENT_MEMORY -> "resident memory " + SupervisorSettings.formatBytes(value) + "B above "
+                    + SupervisorSettings.formatBytes(limit) + "B";
+            case HEAP -> "heap used after GC " + SupervisorSettings.formatBytes(value) + "B above "
+                    + SupervisorSettings.formatBytes(limit) + "B";
+        };
+    }
+
+    // ---- pings: hung workers and recycling limits ----
+
+    private void pingWorkers() {
+        if (phase != Phase.RUNNING && phase != Phase.BREAKER_OPEN) {
+            return;
+        }
+        pingTimer = cluster.schedule(settings.pingInterval(), this::pingWorkers);
+        for (Slot slot : slots) {
+            Worker worker = slot.worker;
+            if (worker == null || slot.state != SlotState.ONLINE || slot.replacement != null
+                    || !pinging.add(worker.id())) {
+                continue; // not serving yet, being replaced, or its last ping is still out
+            }
+            worker.ping(settings.pingTimeout()).whenComplete((health, error) -> pinged(slot, worker, health, error));
+        }
+    }
+
+    private void pinged(Slot slot, Worker worker, WorkerHealth health, Throwable error) {
+        pinging.remove(worker.id());
+        if (slot.worker != worker || slot.replacement != null || (phase != Phase.RUNNING && phase != Phase.BREAKER_OPEN)) {
+            return;
+        }
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof TimeoutException) {
+            unresponsive(slot, worker);
+        } else if (health != null && phase == Phase.RUNNING) {
+            checkRecycleLimits(slot, worker, health);
+        } // else it disconnected: its exit follows
+    }
+
+    private void unresponsive(Slot slot, Worker worker) {
+        boolean replacing = settings.replaceUnresponsive() && phase == Phase.RUNNING;
+        LOG.log(Level.WARNING, () -> "jcluster supervisor: worker " + worker.id() + " (pid " + worker.pid() + ") did not"
+                + " answer a ping within " + SupervisorSettings.format(settings.pingTimeout()) + ": its event thread is"
+                + " blocked or starved" + (replacing ? "; replacing it, then SIGQUIT (thread dump) and SIGKILL"
+                        : "; " + SupervisorSettings.UNRESPONSIVE_REPLACE + " is false, so it is left running"));
+        emit(SupervisorEvent.UNRESPONSIVE, new Unresponsive(worker, settings.pingTimeout(), replacing));
+        if (replacing) {
+            replace(slot, Cause.UNRESPONSIVE, true, r -> {
+                if (r.failure != null) {
+                    LOG.log(Level.ERROR, "jcluster supervisor: replacing unresponsive worker " + worker.id() + " failed: "
+                            + r.failure + "; it is killed anyway and its slot respawned");
+                }
+            });
+        }
+    }
+
+    private void checkRecycleLimits(Slot slot, Worker worker, WorkerHealth health) {
+        if (slot.recycleQueued || slot.recycleRefused == worker) {
+            return;
+        }
+        if (slot.connectionLimit > 0 && health.connections() >= slot.connectionLimit) {
+            queueRecycle(slot, worker, Recycled.Reason.CONNECTIONS, health.connections(), slot.connectionLimit);
+        } else if (settings.recycleHeap() > 0 && health.heapUsedAfterGc().orElse(0) > settings.recycleHeap()) {
+            queueRecycle(slot, worker, Recycled.Reason.HEAP, health.heapUsedAfterGc().getAsLong(), settings.recycleHeap());
+        } else if (settings.recycleMemory() > 0) {
+            long resident = residentBytes(worker.pid());
+            if (resident > settings.recycleMemory()) {
+                queueRecycle(slot, worker, Recycled.Reason.RESIDENT_MEMORY, resident, settings.recycleMemory());
+            }
+        }
+    }
+
+    private void queueRecycle(Slot slot, Worker worker, Recycled.Reason reason, long value, long limit) {
+        slot.recycleQueued = true;
+        jobs.add(new RecycleJob(slot, worker, reason, value, limit));
+        runNextJob();
+    }
+
+    /** This worker's connection limit: the setting raised by a random share of up to the jitter. */
+    private long connectionLimit() {
+        long limit = settings.recycleConnections();
+        return limit == 0 ? 0 : limit + (long) (ThreadLocalRandom.current().nextDouble() * settings.recycleJitter() * limit);
+    }
+
+    /** The process's resident set from /proc (Linux); -1 when it cannot be read. */
+    static long residentBytes(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    String[] parts = line.substring(6).trim().split("\\s+");
+                    return Long.parseLong(parts[0]) * 1024; // in kB
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone, or not Linux
+        }
+        return -1;
+    }
+
+    private static Duration millis(Duration d) {
+        return Duration.ofMillis(d.toMillis());
+    }
+
     // ---- shutdown ----
 
     private CompletableFuture<ShutdownReport> requestShutdown(ShutdownReason reason, Duration deadline) {
@@ -499,6 +1133,9 @@ public final class Supervisor {
             return;
         }
         phase = Phase.STOPPING;
+        if (pingTimer != null) {
+            pingTimer.remove();
+        }
         List<Worker> running = new ArrayList<>();
         for (Slot slot : slots) {
             slot.cancelTimer();
@@ -507,7 +1144,24 @@ public final class Supervisor {
             } else if (slot.state == SlotState.BACKOFF || slot.state == SlotState.EMPTY) {
                 slot.state = SlotState.STOPPED;
             }
+            Replacement r = slot.replacement;
+            if (r != null) {
+                // The shutdown takes over: the candidate is disconnected like every other worker.
+                if (r.readyTimer != null) {
+                    r.readyTimer.remove();
+                }
+                if (r.candidate != null && !r.candidate.isDead()) {
+                    running.add(r.candidate);
+                }
+            }
         }
+        for (Replacement r : leaving.values()) {
+            if (r.killTimer != null) {
+                r.killTimer.remove(); // the shutdown's deadline applies to it now
+            }
+            running.add(r.old);
+        }
+        abortJobs();
         Stopping st = new Stopping(reason, deadline, running);
         stopping = st;
         LOG.log(Level.INFO, () -> "jcluster supervisor: shutting down (" + describe(reason) + "): disconnecting "
@@ -521,6 +1175,26 @@ public final class Supervisor {
             finish();
         } else {
             st.timer = cluster.schedule(deadline, this::deadlinePassed);
+        }
+    }
+
+    /** A shutdown began: the reload under way, and every queued one, ends as STOPPED. */
+    private void abortJobs() {
+        List<Job> all = new ArrayList<>(jobs);
+        jobs.clear();
+        if (currentJob != null) {
+            all.add(0, currentJob);
+        }
+        currentJob = null;
+        for (Job job : all) {
+            if (job instanceof ReloadJob reload) {
+                if (reload.number == 0) {
+                    reload.number = ++reloads;
+                    reload.startNanos = System.nanoTime();
+                }
+                reload.inFlight.clear();
+                finishReload(reload);
+            }
         }
     }
 

@@ -27,8 +27,26 @@ public final class SupervisorEvent<L> {
     /** The shutdown is over: every worker has left or was killed at the deadline. INFO, or ERROR when not clean. */
     public static final SupervisorEvent<Consumer<ShutdownReport>> SHUTDOWN_DONE = new SupervisorEvent<>("shutdown-done");
 
+    /** A rolling reload began ({@link Supervisor#reload()}, or SIGHUP). INFO. */
+    public static final SupervisorEvent<Consumer<ReloadStarted>> RELOAD_STARTED = new SupervisorEvent<>("reload-started");
+    /** One worker of a reload was replaced. INFO. */
+    public static final SupervisorEvent<Consumer<ReloadStep>> RELOAD_STEP = new SupervisorEvent<>("reload-step");
+    /** A reload replaced every worker it was to. INFO. */
+    public static final SupervisorEvent<Consumer<ReloadReport>> RELOAD_DONE = new SupervisorEvent<>("reload-done");
+    /**
+     * A reload stopped: a replacement exited or missed readiness, and was killed; the workers not yet
+     * replaced keep serving. The report names the step. ERROR. (Also when a shutdown cut the reload short:
+     * outcome {@link ReloadReport.Outcome#STOPPED}, INFO.)
+     */
+    public static final SupervisorEvent<Consumer<ReloadReport>> RELOAD_ROLLED_BACK = new SupervisorEvent<>("reload-rolled-back");
+    /** A worker missed a ping's deadline. WARNING. */
+    public static final SupervisorEvent<Consumer<Unresponsive>> UNRESPONSIVE = new SupervisorEvent<>("unresponsive");
+    /** A worker that passed a recycling limit was replaced. INFO. */
+    public static final SupervisorEvent<Consumer<Recycled>> RECYCLED = new SupervisorEvent<>("recycled");
+
     static final List<SupervisorEvent<?>> ALL = List.of(RESPAWN_SCHEDULED, RESPAWNED, BACKOFF_RESET, RETIRED, CRASH_LOOP,
-            SHUTDOWN_STARTED, SHUTDOWN_DONE);
+            SHUTDOWN_STARTED, SHUTDOWN_DONE, RELOAD_STARTED, RELOAD_STEP, RELOAD_DONE, RELOAD_ROLLED_BACK, UNRESPONSIVE,
+            RECYCLED);
 
     private final String name;
 

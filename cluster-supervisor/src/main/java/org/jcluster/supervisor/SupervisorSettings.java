@@ -80,35 +80,53 @@ public final class SupervisorSettings {
     /** Whether the primary JVM exits with the shutdown's status once a shutdown is done. Default true. */
     public static final String SHUTDOWN_EXIT = "jcluster.supervisor.shutdown.exit";
 
+    /** Whether SIGHUP to the primary starts a rolling {@link Supervisor#reload()} (else it shuts down). Default true. */
+    public static final String RELOAD_SIGNAL = "jcluster.supervisor.reload.signal";
+    /** Workers a reload replaces at a time. Default 1. */
+    public static final String RELOAD_BATCH = "jcluster.supervisor.reload.batch";
+    /**
+     * Of a reload's batch, how many replacements are forked before the workers they replace leave (the
+     * rest leave first, then are replaced: fewer JVMs at once, less capacity meanwhile). Default 1.
+     */
+    public static final String RELOAD_SURGE = "jcluster.supervisor.reload.surge";
+    /** How long a replacement may take to become ready before the reload rolls back. Default 60s. */
+    public static final String READY_TIMEOUT = "jcluster.supervisor.ready.timeout";
+    /**
+     * Whether a replacement is ready only once it calls {@link org.jcluster.api.Cluster#signalReady()}
+     * (for workers that warm up after they listen); else once it listens where the worker it replaces did.
+     * Default false.
+     */
+    public static final String READY_SIGNAL = "jcluster.supervisor.ready.signal";
+    /** How long a replaced worker may drain its connections before SIGTERM (then SIGKILL). Default 25s. */
+    public static final String DRAIN_TIMEOUT = "jcluster.supervisor.drain.timeout";
+    /** How often each worker is pinged (hang check, recycling limits); 0: never. Default 5s. */
+    public static final String PING_INTERVAL = "jcluster.supervisor.ping.interval";
+    /** How long a worker may take to answer a ping before it counts as unresponsive. Default 30s. */
+    public static final String PING_TIMEOUT = "jcluster.supervisor.ping.timeout";
+    /**
+     * Whether an unresponsive worker is replaced (a replacement first, then SIGQUIT for its thread dump,
+     * then SIGKILL); else it is only reported. Default true.
+     */
+    public static final String UNRESPONSIVE_REPLACE = "jcluster.supervisor.unresponsive.replace";
+    /** Connections after which a worker is recycled (replaced through the reload path); 0: never. Default 0. */
+    public static final String RECYCLE_CONNECTIONS = "jcluster.supervisor.recycle.connections";
+    /** Each worker's connection limit is raised by a random share of it, up to this fraction. Default 0.1. */
+    public static final String RECYCLE_JITTER = "jcluster.supervisor.recycle.jitter";
+    /** Resident memory (bytes; {@code 512m}, {@code 2g}) above which a worker is recycled; 0: never. Default 0. */
+    public static final String RECYCLE_MEMORY = "jcluster.supervisor.recycle.memory";
+    /** Heap used after GC (bytes, as the worker reports it) above which a worker is recycled; 0: never. Default 0. */
+    public static final String RECYCLE_HEAP = "jcluster.supervisor.recycle.heap";
+
     /** Upper bound on {@link #workers()}: a typo guard, far above what one machine runs. */
     public static final int MAX_WORKERS = 1024;
 
-    private final int workers;
-    private final Duration restartDelay;
-    private final double restartDelayFactor;
-    private final Duration restartDelayMax;
-    private final Duration stableAfter;
-    private final int crashLoopExits;
-    private final Duration crashLoopWindow;
-    private final boolean crashLoopShutdown;
-    private final Duration shutdownTimeout;
-    private final boolean handleSignals;
-    private final boolean exitAfterShutdown;
+    /** Every setting's value, by property name. */
+    private final Map<String, Object> values;
     /** Where each setting's value came from, for messages: property name to a phrase. */
     private final Map<String, String> sources;
 
-    private SupervisorSettings(Map<String, Object> v, Map<String, String> sources) {
-        this.workers = (Integer) v.get(WORKERS);
-        this.restartDelay = (Duration) v.get(RESTART_DELAY);
-        this.restartDelayFactor = (Double) v.get(RESTART_DELAY_FACTOR);
-        this.restartDelayMax = (Duration) v.get(RESTART_DELAY_MAX);
-        this.stableAfter = (Duration) v.get(STABLE_AFTER);
-        this.crashLoopExits = (Integer) v.get(CRASH_LOOP_EXITS);
-        this.crashLoopWindow = (Duration) v.get(CRASH_LOOP_WINDOW);
-        this.crashLoopShutdown = (Boolean) v.get(CRASH_LOOP_SHUTDOWN);
-        this.shutdownTimeout = (Duration) v.get(SHUTDOWN_TIMEOUT);
-        this.handleSignals = (Boolean) v.get(SIGNALS);
-        this.exitAfterShutdown = (Boolean) v.get(SHUTDOWN_EXIT);
+    private SupervisorSettings(Map<String, Object> values, Map<String, String> sources) {
+        this.values = Map.copyOf(values);
         this.sources = Map.copyOf(sources);
     }
 
@@ -129,57 +147,122 @@ public final class SupervisorSettings {
 
     /** Worker JVMs the supervisor keeps running (PM2's {@code instances}). */
     public int workers() {
-        return workers;
+        return (Integer) values.get(WORKERS);
     }
 
     /** Delay before a crashed worker's first respawn (PM2's {@code exp_backoff_restart_delay}). */
     public Duration restartDelay() {
-        return restartDelay;
+        return (Duration) values.get(RESTART_DELAY);
     }
 
     /** The respawn delay is multiplied by this for each further consecutive crash of the same slot. */
     public double restartDelayFactor() {
-        return restartDelayFactor;
+        return (Double) values.get(RESTART_DELAY_FACTOR);
     }
 
     /** The longest respawn delay. */
     public Duration restartDelayMax() {
-        return restartDelayMax;
+        return (Duration) values.get(RESTART_DELAY_MAX);
     }
 
     /** A worker online this long makes its slot forget its crashes: the next respawn waits {@link #restartDelay()} again. */
     public Duration stableAfter() {
-        return stableAfter;
+        return (Duration) values.get(STABLE_AFTER);
     }
 
     /** This many unexpected exits within {@link #crashLoopWindow()} stop the respawning; 0: never. */
     public int crashLoopExits() {
-        return crashLoopExits;
+        return (Integer) values.get(CRASH_LOOP_EXITS);
     }
 
     /** The window of the crash-loop breaker. */
     public Duration crashLoopWindow() {
-        return crashLoopWindow;
+        return (Duration) values.get(CRASH_LOOP_WINDOW);
     }
 
     /** Whether a crash loop starts a graceful shutdown (which ends with a non-zero status). */
     public boolean crashLoopShutdown() {
-        return crashLoopShutdown;
+        return (Boolean) values.get(CRASH_LOOP_SHUTDOWN);
     }
 
     /** How long a graceful shutdown lets workers drain before it SIGKILLs the rest (PM2's {@code kill_timeout}). */
     public Duration shutdownTimeout() {
-        return shutdownTimeout;
+        return (Duration) values.get(SHUTDOWN_TIMEOUT);
     }
 
     /** Whether SIGTERM, SIGINT (and SIGHUP) to the primary start a graceful shutdown through a shutdown hook. */
     public boolean handleSignals() {
-        return handleSignals;
+        return (Boolean) values.get(SIGNALS);
     }
 
     /** Whether the primary JVM exits with the shutdown's status ({@link ShutdownReport#exitStatus()}) once done. */
     public boolean exitAfterShutdown() {
-        return exitAfterShutdown;
+        return (Boolean) values.get(SHUTDOWN_EXIT);
+    }
+
+    /** Whether SIGHUP to the primary starts a rolling reload. */
+    public boolean reloadOnSignal() {
+        return (Boolean) values.get(RELOAD_SIGNAL);
+    }
+
+    /** Workers a reload replaces at a time. */
+    public int reloadBatch() {
+        return (Integer) values.get(RELOAD_BATCH);
+    }
+
+    /** Of a batch, the replacements forked before the workers they replace leave; at most {@link #reloadBatch()}. */
+    public int reloadSurge() {
+        return Math.min(reloadBatch(), (Integer) values.get(RELOAD_SURGE));
+    }
+
+    /** How long a replacement may take to become ready. */
+    public Duration readyTimeout() {
+        return (Duration) values.get(READY_TIMEOUT);
+    }
+
+    /** Whether a replacement must call {@code cluster.signalReady()} to count as ready. */
+    public boolean readySignal() {
+        return (Boolean) values.get(READY_SIGNAL);
+    }
+
+    /** How long a replaced worker may drain before SIGTERM. */
+    public Duration drainTimeout() {
+        return (Duration) values.get(DRAIN_TIMEOUT);
+    }
+
+    /** How often workers are pinged; zero: never. */
+    public Duration pingInterval() {
+        return (Duration) values.get(PING_INTERVAL);
+    }
+
+    /** How long a ping may go unanswered before the worker counts as unresponsive. */
+    public Duration pingTimeout() {
+        return (Duration) values.get(PING_TIMEOUT);
+    }
+
+    /** Whether an unresponsive worker is replaced and killed, or only reported. */
+    public boolean replaceUnresponsive() {
+        return (Boolean) values.get(UNRESPONSIVE_REPLACE);
+    }
+
+    /** Connections after which a worker is recycled; 0: never. */
+    public long recycleConnections() {
+        return (Long) values.get(RECYCLE_CONNECTIONS);
+    }
+
+    /** The fraction up to which each worker's connection limit is raised at random. */
+    public double recycleJitter() {
+        return (Double) values.get(RECYCLE_JITTER);
+    }
+
+    /** Resident memory in bytes above which a worker is recycled; 0: never. */
+    public long recycleMemory() {
+        return (Long) values.get(RECYCLE_MEMORY);
+    }
+
+    /** Heap used after GC in bytes above which a worker is recycled; 0: never. */
+    public long recycleHeap() {
+        return (Long) values.get(RECYCLE_HEAP);
     }
 
     /** The respawn delay after {@code crashes} consecutive crashes of one slot (1 for the first). */
@@ -187,8 +270,8 @@ public final class SupervisorSettings {
         if (crashes < 1) {
             throw new IllegalArgumentException("crashes counts from 1; got " + crashes);
         }
-        double nanos = restartDelay.toNanos() * Math.pow(restartDelayFactor, crashes - 1);
-        long max = restartDelayMax.toNanos();
+        double nanos = restartDelay().toNanos() * Math.pow(restartDelayFactor(), crashes - 1);
+        long max = restartDelayMax().toNanos();
         return Duration.ofNanos(nanos >= max ? max : (long) nanos);
     }
 
@@ -203,20 +286,13 @@ public final class SupervisorSettings {
     }
 
     private String display(String property) {
-        Object value = switch (property) {
-            case WORKERS -> workers;
-            case RESTART_DELAY -> restartDelay;
-            case RESTART_DELAY_FACTOR -> restartDelayFactor;
-            case RESTART_DELAY_MAX -> restartDelayMax;
-            case STABLE_AFTER -> stableAfter;
-            case CRASH_LOOP_EXITS -> crashLoopExits;
-            case CRASH_LOOP_WINDOW -> crashLoopWindow;
-            case CRASH_LOOP_SHUTDOWN -> crashLoopShutdown;
-            case SHUTDOWN_TIMEOUT -> shutdownTimeout;
-            case SIGNALS -> handleSignals;
-            case SHUTDOWN_EXIT -> exitAfterShutdown;
-            default -> throw new IllegalArgumentException(property);
-        };
+        Object value = values.get(property);
+        if (value == null) {
+            throw new IllegalArgumentException(property);
+        }
+        if (value instanceof Long bytes && BYTE_SETTINGS.contains(property)) {
+            return formatBytes(bytes);
+        }
         return value instanceof Duration d ? format(d) : String.valueOf(value);
     }
 
@@ -254,7 +330,10 @@ public final class SupervisorSettings {
 
     private static final List<String> NAMES = List.of(WORKERS, RESTART_DELAY, RESTART_DELAY_FACTOR, RESTART_DELAY_MAX,
             STABLE_AFTER, CRASH_LOOP_EXITS, CRASH_LOOP_WINDOW, CRASH_LOOP_SHUTDOWN, SHUTDOWN_TIMEOUT, SIGNALS,
-            SHUTDOWN_EXIT);
+            SHUTDOWN_EXIT, RELOAD_SIGNAL, RELOAD_BATCH, RELOAD_SURGE, READY_TIMEOUT, READY_SIGNAL, DRAIN_TIMEOUT,
+            PING_INTERVAL, PING_TIMEOUT, UNRESPONSIVE_REPLACE, RECYCLE_CONNECTIONS, RECYCLE_JITTER, RECYCLE_MEMORY,
+            RECYCLE_HEAP);
+    private static final List<String> BYTE_SETTINGS = List.of(RECYCLE_MEMORY, RECYCLE_HEAP);
 
     /** Builds {@link SupervisorSettings}; each setter checks its value at once and says what is wrong with it. */
     public static final class Builder {
@@ -320,6 +399,71 @@ public final class SupervisorSettings {
             return put(SHUTDOWN_EXIT, exit);
         }
 
+        /** Whether SIGHUP to the primary starts a rolling reload (true) or a graceful shutdown (false). */
+        public Builder reloadOnSignal(boolean reload) {
+            return put(RELOAD_SIGNAL, reload);
+        }
+
+        /** Workers a reload replaces at a time, 1 to {@value #MAX_WORKERS}. */
+        public Builder reloadBatch(int workers) {
+            return put(RELOAD_BATCH, checkCount(RELOAD_BATCH, workers, 1, workers + " (set in code)"));
+        }
+
+        /** Of a batch, how many replacements start before the workers they replace leave; 0 to the batch size. */
+        public Builder reloadSurge(int workers) {
+            return put(RELOAD_SURGE, checkCount(RELOAD_SURGE, workers, 0, workers + " (set in code)"));
+        }
+
+        /** How long a replacement may take to become ready before the reload rolls back. */
+        public Builder readyTimeout(Duration timeout) {
+            return put(READY_TIMEOUT, checkPositive(READY_TIMEOUT, timeout, timeout + " (set in code)"));
+        }
+
+        /** Whether replacements count as ready only once they call {@code cluster.signalReady()}. */
+        public Builder readySignal(boolean wait) {
+            return put(READY_SIGNAL, wait);
+        }
+
+        /** How long a replaced worker may drain before SIGTERM, then SIGKILL. */
+        public Builder drainTimeout(Duration timeout) {
+            return put(DRAIN_TIMEOUT, checkNotNegative(DRAIN_TIMEOUT, timeout, timeout + " (set in code)"));
+        }
+
+        /** How often workers are pinged; {@link Duration#ZERO}: never (no hang check, no recycling). */
+        public Builder pingInterval(Duration interval) {
+            return put(PING_INTERVAL, checkNotNegative(PING_INTERVAL, interval, interval + " (set in code)"));
+        }
+
+        /** How long a ping may go unanswered before the worker counts as unresponsive. */
+        public Builder pingTimeout(Duration timeout) {
+            return put(PING_TIMEOUT, checkPositive(PING_TIMEOUT, timeout, timeout + " (set in code)"));
+        }
+
+        /** Whether an unresponsive worker is replaced and killed (true) or only reported (false). */
+        public Builder replaceUnresponsive(boolean replace) {
+            return put(UNRESPONSIVE_REPLACE, replace);
+        }
+
+        /** Connections after which a worker is recycled; 0: never. */
+        public Builder recycleConnections(long connections) {
+            return put(RECYCLE_CONNECTIONS, checkAmount(RECYCLE_CONNECTIONS, connections, connections + " (set in code)"));
+        }
+
+        /** The fraction, 0 to 1, up to which each worker's connection limit is raised at random. */
+        public Builder recycleJitter(double fraction) {
+            return put(RECYCLE_JITTER, checkFraction(fraction, fraction + " (set in code)"));
+        }
+
+        /** Resident memory in bytes above which a worker is recycled; 0: never. */
+        public Builder recycleMemory(long bytes) {
+            return put(RECYCLE_MEMORY, checkAmount(RECYCLE_MEMORY, bytes, bytes + " (set in code)"));
+        }
+
+        /** Heap used after GC in bytes above which a worker is recycled; 0: never. */
+        public Builder recycleHeap(long bytes) {
+            return put(RECYCLE_HEAP, checkAmount(RECYCLE_HEAP, bytes, bytes + " (set in code)"));
+        }
+
         /**
          * Reads overrides from these instead of {@link System#getProperties()} and {@link System#getenv()}
          * (pass empty ones to ignore the outside, as an embedder or a test may).
@@ -363,6 +507,13 @@ public final class SupervisorSettings {
                         + format(delay) + ", from " + sourceOr(sources, RESTART_DELAY) + "): the longest respawn delay"
                         + " must be at least the first; raise " + RESTART_DELAY_MAX + " or lower " + RESTART_DELAY);
             }
+            boolean recycling = (Long) values.get(RECYCLE_CONNECTIONS) > 0 || (Long) values.get(RECYCLE_MEMORY) > 0
+                    || (Long) values.get(RECYCLE_HEAP) > 0;
+            if (recycling && ((Duration) values.get(PING_INTERVAL)).isZero()) {
+                throw new IllegalArgumentException("recycling limits are checked at each ping, and " + PING_INTERVAL
+                        + " is 0 (from " + sourceOr(sources, PING_INTERVAL) + "): give it an interval, e.g. 5s, or set"
+                        + " the recycle.* limits to 0");
+            }
             return new SupervisorSettings(values, sources);
         }
 
@@ -387,8 +538,15 @@ public final class SupervisorSettings {
             case STABLE_AFTER -> Duration.ofSeconds(30);
             case CRASH_LOOP_EXITS -> 5;
             case CRASH_LOOP_WINDOW -> Duration.ofSeconds(10);
-            case CRASH_LOOP_SHUTDOWN, SIGNALS, SHUTDOWN_EXIT -> true;
-            case SHUTDOWN_TIMEOUT -> Duration.ofSeconds(25);
+            case CRASH_LOOP_SHUTDOWN, SIGNALS, SHUTDOWN_EXIT, RELOAD_SIGNAL, UNRESPONSIVE_REPLACE -> true;
+            case READY_SIGNAL -> false;
+            case SHUTDOWN_TIMEOUT, DRAIN_TIMEOUT -> Duration.ofSeconds(25);
+            case RELOAD_BATCH, RELOAD_SURGE -> 1;
+            case READY_TIMEOUT -> Duration.ofSeconds(60);
+            case PING_INTERVAL -> Duration.ofSeconds(5);
+            case PING_TIMEOUT -> Duration.ofSeconds(30);
+            case RECYCLE_CONNECTIONS, RECYCLE_MEMORY, RECYCLE_HEAP -> 0L;
+            case RECYCLE_JITTER -> 0.1;
             default -> throw new IllegalArgumentException(name);
         };
     }
@@ -413,7 +571,31 @@ public final class SupervisorSettings {
                 }
                 return checkFactor(factor, where);
             }
-            case CRASH_LOOP_SHUTDOWN, SIGNALS, SHUTDOWN_EXIT -> {
+            case RELOAD_BATCH -> {
+                return checkCount(name, parseInt(text, name + " = " + where, "a whole number of workers, e.g. 1"), 1, where);
+            }
+            case RELOAD_SURGE -> {
+                return checkCount(name, parseInt(text, name + " = " + where, "a whole number of workers, e.g. 1"), 0, where);
+            }
+            case RECYCLE_CONNECTIONS -> {
+                try {
+                    return checkAmount(name, Long.parseLong(text), where);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException(name + " = " + where + ": write a whole number of connections,"
+                            + " e.g. 100000 (0: never recycle)");
+                }
+            }
+            case RECYCLE_MEMORY, RECYCLE_HEAP -> {
+                return checkAmount(name, parseBytes(text, name + " = " + where), where);
+            }
+            case RECYCLE_JITTER -> {
+                try {
+                    return checkFraction(Double.parseDouble(text), where);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException(name + " = " + where + ": write a fraction from 0 to 1, e.g. 0.1");
+                }
+            }
+            case CRASH_LOOP_SHUTDOWN, SIGNALS, SHUTDOWN_EXIT, RELOAD_SIGNAL, READY_SIGNAL, UNRESPONSIVE_REPLACE -> {
                 if (text.equalsIgnoreCase("true")) {
                     return true;
                 }
@@ -422,7 +604,7 @@ public final class SupervisorSettings {
                 }
                 throw new IllegalArgumentException(name + " = " + where + ": write true or false");
             }
-            case STABLE_AFTER, CRASH_LOOP_WINDOW -> {
+            case STABLE_AFTER, CRASH_LOOP_WINDOW, READY_TIMEOUT, PING_TIMEOUT -> {
                 return checkPositive(name, parseDuration(text, name + " = " + where), where);
             }
             default -> {
@@ -513,5 +695,67 @@ public final class SupervisorSettings {
             throw new IllegalArgumentException(name + " = " + where + " must be more than 0, e.g. 30s");
         }
         return d;
+    }
+
+    private static int checkCount(String name, int workers, int min, String where) {
+        if (workers < min || workers > MAX_WORKERS) {
+            throw new IllegalArgumentException(name + " = " + where + " is out of range: give a number of workers from "
+                    + min + " to " + MAX_WORKERS + ", e.g. 1");
+        }
+        return workers;
+    }
+
+    private static long checkAmount(String name, long amount, String where) {
+        if (amount < 0) {
+            throw new IllegalArgumentException(name + " = " + where + " is negative: give 0 (never) or a limit");
+        }
+        return amount;
+    }
+
+    private static double checkFraction(double fraction, String where) {
+        if (!(fraction >= 0 && fraction <= 1)) {
+            throw new IllegalArgumentException(RECYCLE_JITTER + " = " + where + " is out of range: give a fraction from 0"
+                    + " to 1, e.g. 0.1 (each worker's limit raised by up to 10%)");
+        }
+        return fraction;
+    }
+
+    private static final Pattern BYTES = Pattern.compile("(\\d+)\\s*([kmg]?)b?");
+
+    /** {@code 0}, {@code 800k}, {@code 512m}, {@code 2g} (binary units), or a number of bytes. */
+    static long parseBytes(String text, String where) {
+        Matcher m = BYTES.matcher(text.toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new IllegalArgumentException(where + ": write a size, e.g. 512m or 2g (k, m, g: KiB, MiB, GiB;"
+                    + " no unit: bytes)");
+        }
+        int shift = switch (m.group(2)) {
+            case "k" -> 10;
+            case "m" -> 20;
+            case "g" -> 30;
+            default -> 0;
+        };
+        try {
+            long amount = Long.parseLong(m.group(1));
+            if (amount > (Long.MAX_VALUE >> shift)) {
+                throw new NumberFormatException();
+            }
+            return amount << shift;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(where + ": too large");
+        }
+    }
+
+    static String formatBytes(long bytes) {
+        if (bytes != 0 && bytes % (1L << 30) == 0) {
+            return (bytes >> 30) + "g";
+        }
+        if (bytes != 0 && bytes % (1L << 20) == 0) {
+            return (bytes >> 20) + "m";
+        }
+        if (bytes != 0 && bytes % (1L << 10) == 0) {
+            return (bytes >> 10) + "k";
+        }
+        return Long.toString(bytes);
     }
 }

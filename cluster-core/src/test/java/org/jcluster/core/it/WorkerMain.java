@@ -163,6 +163,38 @@ public final class WorkerMain {
                     System.out.println("sent " + sent);
                 }
             }
+            case "count-connections" -> {
+                // Tells the primary its port, then "took" for each connection its server took.
+                ClusterServer server = cluster.listen(ServerOptions.tcp(0), connection -> {
+                    connection.close();
+                    me.send("took");
+                });
+                me.send(Map.of("port", (long) server.address().port()));
+            }
+            case "block-event-thread-on-message" -> me.on(WorkerEvent.MESSAGE, m -> cluster.schedule(
+                    java.time.Duration.ZERO, () -> {
+                        // Sent from another thread: a send from the event thread is flushed when its task ends.
+                        new Thread(() -> me.send("blocking")).start();
+                        java.util.concurrent.locks.LockSupport.park(); // the event thread, for good
+                    }));
+            case "busy-threads" -> {
+                for (int i = 0; i < 3; i++) {
+                    Thread spinner = new Thread(() -> {
+                        long x = 0;
+                        while (x != -1) {
+                            x += System.nanoTime() % 7;
+                        }
+                    }, "spinner-" + i);
+                    spinner.setDaemon(true);
+                    spinner.start();
+                }
+                me.send("spinning");
+            }
+            case "ready-on-message" -> me.on(WorkerEvent.MESSAGE, m -> {
+                cluster.signalReady();
+                cluster.signalReady(); // once is what counts
+                me.send("signalled");
+            });
             default -> throw new IllegalArgumentException("unknown scenario " + scenario);
         }
     }

@@ -138,6 +138,12 @@ public final class PrimaryCluster implements Cluster {
     }
 
     @Override
+    public void signalReady() {
+        throw new IllegalStateException("signalReady() is a worker's call (it tells the primary the worker is ready);"
+                + " this JVM is the primary");
+    }
+
+    @Override
     public synchronized ClusterSettings settings() {
         return settings;
     }

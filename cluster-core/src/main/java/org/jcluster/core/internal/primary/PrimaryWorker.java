@@ -1,9 +1,16 @@
 package org.jcluster.core.internal.primary;
 
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
@@ -11,7 +18,9 @@ import org.jcluster.api.ClusterEvent;
 import org.jcluster.api.ExitStatus;
 import org.jcluster.api.SendCallback;
 import org.jcluster.api.Worker;
+import org.jcluster.api.Registration;
 import org.jcluster.api.WorkerEvent;
+import org.jcluster.api.WorkerHealth;
 import org.jcluster.api.WorkerState;
 import org.jcluster.api.spi.Serialization;
 import org.jcluster.core.internal.AbstractWorker;
@@ -53,6 +62,13 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
     // Event thread only.
     private boolean disconnectEmitted;
     private boolean exitEmitted;
+    private boolean readyEmitted;
+
+    private final AtomicInteger pingSeq = new AtomicInteger();
+    /** Each ends once: answered (reader), timed out (timer) or failed at disconnect, whoever removes it. */
+    private final Map<Integer, Ping> pings = new ConcurrentHashMap<>();
+
+    private record Ping(CompletableFuture<WorkerHealth> answer, long sentNanos, Registration timeout) { }
 
     private record Pending(int kind, byte[] payload, int fd, WriteCallback callback) { }
 
@@ -188,6 +204,58 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
         }
     }
 
+    @Override
+    public CompletableFuture<WorkerHealth> ping(Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("a ping's timeout must be positive, not " + timeout);
+        }
+        CompletableFuture<WorkerHealth> answer = new CompletableFuture<>();
+        if (!connected) {
+            answer.completeExceptionally(new IllegalStateException(disconnectedReason()));
+            return answer;
+        }
+        int seq = pingSeq.incrementAndGet();
+        Registration timer = events.schedule(timeout, () -> {
+            Ping late = pings.remove(seq);
+            if (late != null) {
+                late.answer().completeExceptionally(new TimeoutException("worker " + id + " (pid " + pid()
+                        + ") did not answer a ping within " + timeout.toMillis() + " ms: its event thread is busy or"
+                        + " blocked"));
+            }
+        });
+        pings.put(seq, new Ping(answer, System.nanoTime(), timer));
+        if (!connected) {
+            failPings(); // disconnected meanwhile: onDisconnected may already have failed the others
+        } else {
+            sendInternal(new InternalMessage.Ping(seq));
+        }
+        return answer;
+    }
+
+    /** Reader thread. */
+    private void onHealth(InternalMessage.Health health) {
+        Ping ping = pings.remove(health.seq());
+        if (ping == null) {
+            return; // it timed out
+        }
+        ping.timeout().remove();
+        Duration roundTrip = Duration.ofNanos(System.nanoTime() - ping.sentNanos());
+        OptionalLong heap = health.heapUsedAfterGc() < 0 ? OptionalLong.empty() : OptionalLong.of(health.heapUsedAfterGc());
+        WorkerHealth answer = new WorkerHealth(roundTrip, heap, health.connections());
+        events.executeFromIo(() -> ping.answer().complete(answer));
+    }
+
+    private void failPings() {
+        for (Integer seq : List.copyOf(pings.keySet())) {
+            Ping ping = pings.remove(seq);
+            if (ping != null) {
+                ping.timeout().remove();
+                events.execute(() -> ping.answer().completeExceptionally(new IllegalStateException(disconnectedReason()
+                        + ": the ping was not answered")));
+            }
+        }
+    }
+
     void closeChannelAbruptly() {
         IpcChannel c = channel;
         if (c != null) {
@@ -239,6 +307,16 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
                 exitedAfterDisconnect = true;
                 sendInternal(new InternalMessage.Ack(m.seq()));
             });
+        } else if (message instanceof InternalMessage.Health m) {
+            onHealth(m);
+        } else if (message instanceof InternalMessage.Ready) {
+            events.executeFromIo(() -> {
+                if (!readyEmitted && !disconnectEmitted) {
+                    readyEmitted = true;
+                    emit(WorkerEvent.READY, Runnable::run);
+                    cluster.emit(ClusterEvent.READY, (Consumer<Worker> l) -> l.accept(this));
+                }
+            });
         } else if (message instanceof InternalMessage.Exiting m) {
             toldSignal = m.signal();
         } else {
@@ -277,6 +355,7 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
         disconnectEmitted = true;
         connected = false;
         failPendingFrames();
+        failPings();
         if (exitedAfterDisconnect == null) {
             exitedAfterDisconnect = false;
         }

@@ -76,6 +76,15 @@ public sealed interface InternalMessage {
     /** Worker to primary: whether it took connection {@code connectionId} (Node's {accepted} ack). */
     record ConnectionAck(long connectionId, boolean accepted) implements InternalMessage { }
 
+    /** Primary to worker: answer with {@link Health} from your event thread. */
+    record Ping(int seq) implements InternalMessage { }
+
+    /** Worker to primary, the answer to {@link Ping}; {@code heapUsedAfterGc} is -1 when unknown. */
+    record Health(int seq, long heapUsedAfterGc, long connections) implements InternalMessage { }
+
+    /** Worker to primary: the application said it is ready to serve. */
+    record Ready() implements InternalMessage { }
+
     byte HELLO = 1;
     byte DISCONNECT = 2;
     byte EXITED_AFTER_DISCONNECT = 3;
@@ -87,6 +96,9 @@ public sealed interface InternalMessage {
     byte CLOSE_SERVER = 9;
     byte NEW_CONNECTION = 10;
     byte CONNECTION_ACK = 11;
+    byte PING = 12;
+    byte HEALTH = 13;
+    byte READY = 14;
 
     /** Encodes a message as a frame payload. */
     static byte[] encode(InternalMessage message) {
@@ -144,6 +156,16 @@ public sealed interface InternalMessage {
                 out.writeByte(CLOSE_SERVER);
                 out.writeInt(m.seq());
                 out.writeInt(m.handleId());
+            } else if (message instanceof Ping m) {
+                out.writeByte(PING);
+                out.writeInt(m.seq());
+            } else if (message instanceof Health m) {
+                out.writeByte(HEALTH);
+                out.writeInt(m.seq());
+                out.writeLong(m.heapUsedAfterGc());
+                out.writeLong(m.connections());
+            } else if (message instanceof Ready) {
+                out.writeByte(READY);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
@@ -190,6 +212,9 @@ public sealed interface InternalMessage {
                 case CLOSE_SERVER -> new CloseServer(in.readInt(), in.readInt());
                 case NEW_CONNECTION -> new NewConnection(in.readInt(), in.readLong());
                 case CONNECTION_ACK -> new ConnectionAck(in.readLong(), in.readBoolean());
+                case PING -> new Ping(in.readInt());
+                case HEALTH -> new Health(in.readInt(), in.readLong(), in.readLong());
+                case READY -> new Ready();
                 default -> throw new ProtocolException("unknown internal message type " + type
                         + " (a peer of another jcluster version, or not jcluster at all)");
             };

@@ -83,6 +83,7 @@ abstract class AcceptingServer implements ClusterServer {
      */
     final void take(SocketChannel connection) {
         taken.add(connection); // before the handler, which may hand it on and close it at once
+        ConnectionsTaken.one();
         if (taken.size() % 1024 == 0) {
             taken.removeIf(c -> !c.isOpen()); // a long-lived server must not remember every connection
         }

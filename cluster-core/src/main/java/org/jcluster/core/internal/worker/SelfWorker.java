@@ -131,6 +131,21 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
         channel.send(FrameKind.INTERNAL, InternalMessage.encode(message), fd, null);
     }
 
+    private final java.util.concurrent.atomic.AtomicBoolean readySignalled = new java.util.concurrent.atomic.AtomicBoolean();
+
+    void signalReady() {
+        if (readySignalled.compareAndSet(false, true) && connected) {
+            sendInternal(new InternalMessage.Ready(), -1);
+        }
+    }
+
+    /** Event thread: the answer to a ping, which waited behind every event queued before it. */
+    private void answerPing(int pingSeq) {
+        if (connected) {
+            sendInternal(new InternalMessage.Health(pingSeq, Vitals.heapUsedAfterGc(), Vitals.connectionsTaken()), -1);
+        }
+    }
+
     @Override
     public void reportError(Throwable error) {
         emitErrorLater(error);
@@ -281,6 +296,8 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
             exitedAfterDisconnect = true;
             leaving.set(true);
             servers.closeAll().whenComplete((ignored, error) -> closeChannel());
+        } else if (message instanceof InternalMessage.Ping ping) {
+            events.executeFromIo(() -> answerPing(ping.seq()));
         } else if (message instanceof InternalMessage.Ack ack) {
             Runnable then = awaitingAck.remove(ack.seq());
             if (then != null) {

@@ -182,6 +182,11 @@ public final class WorkerCluster implements Cluster {
         throw primaryOnly("Cluster events (" + event + "); in a worker listen on worker()");
     }
 
+    @Override
+    public void signalReady() {
+        self.signalReady();
+    }
+
     private IllegalStateException primaryOnly(String what) {
         return new IllegalStateException(what + " is for the primary; this JVM is worker " + env.workerId());
     }

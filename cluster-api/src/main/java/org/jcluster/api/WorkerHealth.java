@@ -1,0 +1,18 @@
+package org.jcluster.api;
+
+import java.time.Duration;
+import java.util.OptionalLong;
+
+/**
+ * A worker's answer to {@link Worker#ping(Duration)}: how long it took, and what the worker says of
+ * itself.
+ *
+ * @param roundTrip from the ping's send to the answer's arrival in the primary
+ * @param heapUsedAfterGc the heap the worker's collectors left in use after their last collection,
+ *     summed over its heap pools (the figure a leak grows); empty before any collection or when the
+ *     collectors do not report it
+ * @param connections the connections the worker's servers ({@link Cluster#listen}) have taken since it
+ *     started
+ */
+public record WorkerHealth(Duration roundTrip, OptionalLong heapUsedAfterGc, long connections) {
+}
