@@ -102,6 +102,7 @@ pm2_app=reload-hello
 demo_log=""    # the running demo's output: its workers' pids come from its fork lines
 reloader_pid=""
 pm2_events=$tmp/pm2-events
+pm2_kill_timeout_ms=1600 # PM2's default kill_timeout: SIGINT, then SIGKILL this much later
 
 # pids_alive PID...: those still running.
 pids_alive() {
@@ -128,6 +129,7 @@ pm2_daemon_pid() { [ -f "$PM2_HOME/pm2.pid" ] && cat "$PM2_HOME/pm2.pid"; return
 reload_cleanup() {
   local status=$? pids
   set +e
+  trap - ERR
   [ -n "$reloader_pid" ] && kill -KILL "$reloader_pid" 2>/dev/null
   # jcluster: SIGKILL the primary (http-common.sh's cleanup) and every worker it forked; workers would
   # follow a dead primary within half a second anyway, but not necessarily before this script ends.
@@ -146,6 +148,9 @@ reload_cleanup() {
   exit "$status"
 }
 trap reload_cleanup EXIT
+# set -e ends the script at a failing command: say which.
+set -E
+trap 'echo "reload.sh: line $LINENO failed: $BASH_COMMAND" >&2' ERR
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -228,20 +233,21 @@ reloader() {
   done
 }
 
-# reload_run SYSTEM MODE PORT: a wrk run with reloads; prints "rps errors timeouts reloads".
+# reload_run SYSTEM MODE PORT: a wrk run with reloads; sets run_rps, run_errors, run_timeouts, run_reloads.
+# (In this shell, not in a $(...): the reloader must be this shell's child, for the clean-up to find it.)
 reload_run() {
-  local system=$1 mode=$2 port=$3 out=$tmp/reloads rps errors timeouts
+  local system=$1 mode=$2 port=$3 out=$tmp/reloads
   : >"$out"
   reloader "$system" "$out" &
   reloader_pid=$!
-  read -r rps errors timeouts < <(wrk_run "$mode" "$port" "$duration")
-  wait "$reloader_pid" || true
+  read -r run_rps run_errors run_timeouts < <(wrk_run "$mode" "$port" "$duration")
+  wait "$reloader_pid" || echo "  ($system $mode: the reloader failed; see ${demo_log:-$tmp/pm2-cli.log})" >&2
   reloader_pid=""
   if grep -qE 'failed|rolledback' "$out"; then
     echo "  ($system $mode: $(grep -cE 'failed|rolledback' "$out") reload(s) failed or rolled back; see ${demo_log:-$tmp/pm2-cli.log})" >&2
   fi
   [ -z "$verbose" ] || echo "  ($system $mode reloads: $(tr '\n' ' ' <"$out"))" >&2
-  echo "$rps $errors $timeouts $(grep -c '^done' "$out" || true)"
+  run_reloads=$(grep -c '^done' "$out" || true)
 }
 
 # jcluster_steps FROM_LINE: the per-worker reload times (ms) in the demo's output from that line on.
@@ -250,12 +256,19 @@ jcluster_steps() {
 }
 
 # pm2_steps FROM_LINE: per replaced worker, from its replacement's start to its exit, in the events from
-# that line on. A replacement starts before its predecessor exits, and keeps its PM2 id.
+# that line on. A replacement starts before its predecessor is stopped, and keeps its PM2 id. A worker
+# still there kill_timeout after its SIGINT is SIGKILLed by PM2 and writes no exit: its exit is taken as
+# that moment (and counted on stderr).
 pm2_steps() {
-  tail -n +"$1" "$pm2_events" | sort -t= -k4 -n | awk '
+  tail -n +"$1" "$pm2_events" | sort -t= -k4 -n | awk -v kill_ms="$pm2_kill_timeout_ms" '
     { split($2, a, "="); split($3, b, "="); split($4, c, "="); id = a[2]; pid = b[2]; t = c[2] }
     $1 == "start" { startPid[id] = pid; startT[id] = t }
-    $1 == "exit" && (id in startPid) && startPid[id] != pid { print t - startT[id] }'
+    $1 == "stopping" && (id in startPid) && startPid[id] != pid { from[pid] = startT[id]; stopped[pid] = t }
+    $1 == "exit" && (pid in from) { print t - from[pid]; delete from[pid] }
+    END {
+      for (pid in from) { print stopped[pid] + kill_ms - from[pid]; killed++ }
+      if (killed) print "  (" killed " PM2 worker(s) did not exit within kill_timeout and got SIGKILL)" > "/dev/stderr"
+    }'
 }
 
 lines() { wc -l <"$1"; }
@@ -302,11 +315,12 @@ pm2_stop() {
   await_gone 10 $pids || echo "PM2 workers still running after pm2 delete: $(pids_alive $pids)" >&2
 }
 
-# crash_run SYSTEM: wrk in CRASH_MODE; 2 s in, SIGKILL to one worker; prints "errors replace_ms".
+# crash_run SYSTEM: wrk in CRASH_MODE; 2 s in, SIGKILL to one worker; sets crash_errors, crash_replace_ms.
 crash_run() {
   local system=$1 wrk_out=$tmp/crash-wrk victim killed_at replaced_at="" i rps errors timeouts
   wrk_run "$crash_mode" "$port" "$crash_seconds" >"$wrk_out" &
   local wrk_job=$!
+  other_pids="$other_pids $wrk_job"
   sleep 2
   if [ "$system" = jcluster ]; then
     # The live worker with the lowest id; its replacement has a higher id than any worker so far.
@@ -337,13 +351,13 @@ crash_run() {
   fi
   wait "$wrk_job"
   read -r rps errors timeouts <"$wrk_out"
+  crash_errors=$((errors + timeouts))
   if [ -z "$replaced_at" ]; then
     echo "  ($system: no replacement listened within 20 s of the SIGKILL)" >&2
-    echo "$((errors + timeouts)) n/a"
+    crash_replace_ms=n/a
   else
-    local ms=$((replaced_at - killed_at))
-    [ "$ms" -ge 0 ] || ms=$((ms + 86400000)) # the demo's clock went past midnight
-    echo "$((errors + timeouts)) $ms"
+    crash_replace_ms=$((replaced_at - killed_at))
+    [ "$crash_replace_ms" -ge 0 ] || crash_replace_ms=$((crash_replace_ms + 86400000)) # the demo's clock passed midnight
   fi
 }
 
@@ -372,15 +386,18 @@ for ((round = 1; round <= rounds; round++)); do
       rps_s[$key]="${rps_s[$key]:-} $rps"
       [ "$e$t" = 00 ] || echo "  ($system $mode steady run: errors=$e timeouts=$t)" >&2
       if [ "$system" = jcluster ]; then from=$(( $(lines "$demo_log") + 1 )); else from=$(( $(lines "$pm2_events") + 1 )); fi
-      read -r rps e t n < <(reload_run "$system" "$mode" "$port")
+      reload_run "$system" "$mode" "$port"
+      rps=$run_rps; e=$run_errors; t=$run_timeouts; n=$run_reloads
       rps_r[$key]="${rps_r[$key]:-} $rps"
       errs[$key]=$(( ${errs[$key]:-0} + e )); touts[$key]=$(( ${touts[$key]:-0} + t ))
       nreloads[$key]=$(( ${nreloads[$key]:-0} + n ))
-      steps[$key]="${steps[$key]:-} $("${system}_steps" "$from" | tr '\n' ' ')"
+      these=$("${system}_steps" "$from" | tr '\n' ' ')
+      steps[$key]="${steps[$key]:-} $these"
       [ -z "$verbose" ] || echo "  (round $round $key: steady $(echo "${rps_s[$key]}" | awk '{ print $NF }')" \
-        "reloading $rps errors=$e timeouts=$t reloads=$n per-worker ms: $("${system}_steps" "$from" | tr '\n' ' '))" >&2
+        "reloading $rps errors=$e timeouts=$t reloads=$n per-worker ms: $these)" >&2
     done
-    read -r e ms < <(crash_run "$system")
+    crash_run "$system"
+    e=$crash_errors; ms=$crash_replace_ms
     crash_e[$system]=$(( ${crash_e[$system]:-0} + e ))
     crash_ms[$system]="${crash_ms[$system]:-} $ms"
     [ -z "$verbose" ] || echo "  (round $round crash $system: errors=$e replace_ms=$ms)" >&2

@@ -12,8 +12,9 @@
 //
 // Knobs (environment): PORT (8080). EVENTS_FILE: when set, each process appends one line per event,
 // `<event> id=<pm_id> pid=<pid> t=<ms since the epoch>`: `start` (t = the process's start,
-// performance.timeOrigin), `listening`, `exit`. reload.sh reads the per-worker reload time (a
-// replacement's start to its predecessor's exit) and a crashed worker's replacement time from them.
+// performance.timeOrigin), `listening`, `stopping` (the SIGINT), `exit` (none when PM2 SIGKILLs it at
+// kill_timeout). reload.sh reads the per-worker reload time (a replacement's start to its
+// predecessor's exit) and a crashed worker's replacement time from them.
 const fs = require('node:fs');
 const http = require('node:http');
 const knobs = require('./knobs');
@@ -43,6 +44,7 @@ server.listen(port, () => note('listening', Date.now()));
 process.on('SIGINT', () => {
   if (closing) return;
   closing = true;
+  note('stopping', Date.now());
   server.close(() => {
     note('exit', Date.now());
     process.exit(0);
