@@ -172,15 +172,18 @@ now_ms() { date +%s%3N; }
 # ms_of_day HH:MM:SS.mmm: the demo prints local times of day.
 ms_of_day() { awk -F'[:.]' '{ printf "%d\n", (($1 * 60 + $2) * 60 + $3) * 1000 + $4 }' <<<"$1"; }
 
-# wrk_run MODE PORT SECONDS: prints "rps errors timeouts".
+# wrk_run MODE PORT SECONDS: prints "rps errors timeouts"; with VERBOSE, wrk's error kinds on stderr.
 wrk_run() {
   local mode=$1 port=$2 secs=$3 header=()
   [ "$mode" = close ] && header=(-H 'Connection: close')
-  "${client_cpus[@]}" wrk -t1 -c"$connections" -d"${secs}s" "${header[@]}" "http://127.0.0.1:$port/" | awk '
-    /Socket errors/ { gsub(",", ""); e = $4 + $6 + $8; t = $10 }
-    /Non-2xx/ { e += $NF }
+  "${client_cpus[@]}" wrk -t1 -c"$connections" -d"${secs}s" "${header[@]}" "http://127.0.0.1:$port/" | awk -v verbose="$verbose" '
+    /Socket errors/ { kinds = $0; gsub(",", ""); e = $4 + $6 + $8; t = $10 }
+    /Non-2xx/ { e += $NF; kinds = kinds ", non-2xx " $NF }
     /Requests\/sec/ { r = $2 }
-    END { printf "%.0f %d %d\n", r, e, t }'
+    END {
+      if (verbose != "" && kinds != "") print "  (wrk:" kinds ")" > "/dev/stderr"
+      printf "%.0f %d %d\n", r, e, t
+    }'
 }
 
 warm() { # MODE PORT
@@ -190,14 +193,16 @@ warm() { # MODE PORT
 }
 
 # jcluster_reload: SIGHUP to the primary, then waits (up to 120 s) for its "reload done" or "reload
-# rolled back" line; prints "done" or "rolledback".
+# rolled back" line; prints "done <ms from the SIGHUP to that line>" or "rolledback".
 jcluster_reload() {
-  local before i
+  local before i t0 last
   before=$(grep -cE 'reload +(done|rolled back)' "$demo_log" || true)
+  t0=$(now_ms)
   kill -HUP "$demo_pid"
   for ((i = 0; i < 2400; i++)); do
     if [ "$(grep -cE 'reload +(done|rolled back)' "$demo_log" || true)" -gt "$before" ]; then
-      grep -E 'reload +(done|rolled back)' "$demo_log" | tail -n1 | grep -q 'rolled back' && echo rolledback || echo done
+      last=$(grep -E 'reload +(done|rolled back)' "$demo_log" | tail -n1)
+      case $last in *"rolled back"*) echo rolledback ;; *) echo "done $(($(now_ms) - t0))" ;; esac
       return 0
     fi
     kill -0 "$demo_pid" 2>/dev/null || { echo "the demo exited during a reload; see $demo_log" >&2; return 1; }
@@ -223,11 +228,14 @@ pm2_reload() {
 reloader() {
   local system=$1 out=$2 start k=1 at
   start=$(now_ms)
+  echo "start $start" >"$out.log"
   while :; do
     at=$((start + k * reload_every * 1000))
     [ "$at" -le $((start + (duration - 1) * 1000)) ] || break
     while [ "$(now_ms)" -lt "$at" ]; do sleep 0.05; done
+    echo "reload at $(($(now_ms) - start))" >>"$out.log"
     if [ "$system" = jcluster ]; then jcluster_reload >>"$out" || break; else pm2_reload >>"$out"; fi
+    echo "reloaded at $(($(now_ms) - start))" >>"$out.log"
     k=$((k + 1))
     while [ "$(now_ms)" -ge $((start + k * reload_every * 1000)) ]; do k=$((k + 1)); done
   done
@@ -246,7 +254,7 @@ reload_run() {
   if grep -qE 'failed|rolledback' "$out"; then
     echo "  ($system $mode: $(grep -cE 'failed|rolledback' "$out") reload(s) failed or rolled back; see ${demo_log:-$tmp/pm2-cli.log})" >&2
   fi
-  [ -z "$verbose" ] || echo "  ($system $mode reloads: $(tr '\n' ' ' <"$out"))" >&2
+  [ -z "$verbose" ] || echo "  ($system $mode reloads: $(tr '\n' ' ' <"$out"); reloader: $(tr '\n' ' ' <"$out.log"))" >&2
   run_reloads=$(grep -c '^done' "$out" || true)
 }
 
