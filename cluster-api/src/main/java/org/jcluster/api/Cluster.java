@@ -1,7 +1,10 @@
 package org.jcluster.api;
 
+import java.io.IOException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 
 import org.jcluster.api.spi.ClusterProvider;
 import org.jcluster.api.spi.ServiceLookup;
@@ -126,7 +129,7 @@ public interface Cluster {
      *
      * @throws IllegalStateException once an event has been queued
      */
-    void eventExecutor(java.util.concurrent.Executor executor);
+    void eventExecutor(Executor executor);
 
     /**
      * Listens for stream connections, as Node's {@code server.listen()}. In a worker the server is
@@ -145,7 +148,7 @@ public interface Cluster {
      *     ({@link ListenException#code()}), also when the primary's bind failed; the process is unharmed
      * @throws java.io.IOException when the primary cannot be reached (the worker is disconnecting)
      */
-    ClusterServer listen(ServerOptions options, ConnectionHandler handler) throws java.io.IOException;
+    ClusterServer listen(ServerOptions options, ConnectionHandler handler) throws IOException;
 
     /**
      * Binds a UDP socket. In a worker every worker binding equal options shares the one socket the
@@ -154,7 +157,7 @@ public interface Cluster {
      * @throws ListenException when the address cannot be bound, with the OS error's name
      * @throws java.io.IOException when the primary cannot be reached
      */
-    ClusterDatagramSocket bindDatagram(DatagramOptions options) throws java.io.IOException;
+    ClusterDatagramSocket bindDatagram(DatagramOptions options) throws IOException;
 
     /**
      * Runs {@code task} on the event thread once {@code delay} has passed, as Node's {@code setTimeout}
@@ -164,7 +167,7 @@ public interface Cluster {
      * @return a registration whose {@code remove()} cancels the task if it has not started
      * @throws IllegalArgumentException for a negative delay
      */
-    Registration schedule(java.time.Duration delay, Runnable task);
+    Registration schedule(Duration delay, Runnable task);
 
     /**
      * Worker side: tells the primary that this worker is ready to serve, for a worker that must do more

@@ -4,6 +4,7 @@ import java.lang.reflect.Array;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.GenericArrayType;
 import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Modifier;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
@@ -16,6 +17,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.LinkedList;
@@ -215,7 +217,7 @@ public final class MessageValues {
             return Optional.of(value);
         }
         throw new Failure("expected " + c.getName() + " but got " + describe(value)
-                + (c.isInterface() || java.lang.reflect.Modifier.isAbstract(c.getModifiers()) ? ""
+                + (c.isInterface() || Modifier.isAbstract(c.getModifiers()) ? ""
                         : "; only records, enums, numbers, strings, booleans, collections, arrays, maps and"
                                 + " Optional are built from message values"));
     }
@@ -530,7 +532,7 @@ public final class MessageValues {
             target = new ArrayList<>(source.size());
         } else if (raw == LinkedList.class) {
             target = new LinkedList<>();
-        } else if (raw == Set.class || raw == LinkedHashSet.class || raw == java.util.HashSet.class) {
+        } else if (raw == Set.class || raw == LinkedHashSet.class || raw == HashSet.class) {
             target = new LinkedHashSet<>();
         } else if (raw == SortedSet.class || raw == NavigableSet.class || raw == TreeSet.class) {
             target = new TreeSet<>();

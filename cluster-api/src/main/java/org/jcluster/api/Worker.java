@@ -1,6 +1,9 @@
 package org.jcluster.api;
 
+import java.nio.channels.Channel;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One worker JVM. In the primary each forked worker has a Worker object; in a worker process,
@@ -56,7 +59,7 @@ public interface Worker {
      * @throws IllegalArgumentException for a channel that is not one of those kinds, or not open
      * @throws IllegalStateException as {@link #send(Object)}, when this worker's channel is closed
      */
-    boolean send(Object message, java.nio.channels.Channel handle, boolean keepOpen, SendCallback callback);
+    boolean send(Object message, Channel handle, boolean keepOpen, SendCallback callback);
 
     /**
      * Disconnects gracefully: the worker closes its servers, waits until they are closed, then the
@@ -107,7 +110,7 @@ public interface Worker {
      * @throws UnsupportedOperationException inside a worker (it has no one to ping), or from a Worker
      *     written before this method existed
      */
-    default java.util.concurrent.CompletableFuture<WorkerHealth> ping(java.time.Duration timeout) {
+    default CompletableFuture<WorkerHealth> ping(Duration timeout) {
         throw new UnsupportedOperationException("ping is the primary's call, on a worker it forked");
     }
 

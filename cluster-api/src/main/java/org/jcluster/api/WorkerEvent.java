@@ -1,5 +1,7 @@
 package org.jcluster.api;
 
+import java.nio.channels.Channel;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -25,7 +27,7 @@ public final class WorkerEvent<L> {
      * {@link Worker#send(Object, java.nio.channels.Channel, boolean, SendCallback)}); the listener owns
      * the channel. With no listener the channel is closed and a warning logged.
      */
-    public static final WorkerEvent<java.util.function.BiConsumer<Object, java.nio.channels.Channel>> HANDLE =
+    public static final WorkerEvent<BiConsumer<Object, Channel>> HANDLE =
             new WorkerEvent<>("handle");
     /** The IPC channel closed. Fires exactly once. */
     public static final WorkerEvent<Runnable> DISCONNECT = new WorkerEvent<>("disconnect");

@@ -1,11 +1,11 @@
 package org.jcluster.supervisor;
 
-import java.lang.System.Logger.Level;
-import java.time.Duration;
-import java.time.Instant;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,11 +16,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -36,13 +36,17 @@ import org.jcluster.api.Registration;
 import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerHealth;
 import org.jcluster.api.WorkerState;
+import sun.misc.Signal;
 
 /**
  * Keeps a jcluster service up, as PM2 keeps a Node cluster up: it forks
  * {@link SupervisorSettings#workers()} workers and replaces each that exits without being asked to,
- * after an exponential backoff; it stops respawning when workers crash in a loop; and it shuts the
- * service down gracefully on {@link #shutdown(Duration)} or on SIGTERM / SIGINT to the primary,
- * ending the primary JVM with 0 only when every worker left in time.
+ * after an exponential backoff; it stops respawning when workers crash in a loop; it replaces every
+ * worker, readiness-gated and one batch at a time, on {@link #reload()} or SIGHUP, rolling back when a
+ * replacement cannot start; it replaces workers whose event thread hangs (after a thread dump) and
+ * recycles those past a connection or memory limit; and it shuts the service down gracefully on
+ * {@link #shutdown(Duration)} or on SIGTERM / SIGINT to the primary, ending the primary JVM with 0
+ * only when every worker left in time.
  *
  * <pre>{@code
  * Cluster cluster = Cluster.get();
@@ -81,9 +85,17 @@ import org.jcluster.api.WorkerState;
  * nothing else holds it); at the deadline the workers still running get SIGKILL. The primary then
  * exits with {@link ShutdownReport#exitStatus()}: 0 when every worker left in time, 1 otherwise, and
  * prints {@link ShutdownReport#message()} as its last line. With {@link SupervisorSettings#handleSignals()}
- * a JVM shutdown hook turns SIGTERM, SIGINT and SIGHUP into such a shutdown and ends the JVM with its
- * status (no {@code sun.misc.Signal}: the hook waits, then halts). A {@code System.exit} or the end of
- * the program is left alone: the program chose its status, and the workers follow their primary.
+ * a JVM shutdown hook turns SIGTERM and SIGINT (and SIGHUP, unless it reloads) into such a shutdown and
+ * ends the JVM with its status: the hook waits, then halts. A {@code System.exit} or the end of the
+ * program is left alone: the program chose its status, and the workers follow their primary.
+ *
+ * <h2>Reload, hangs, recycling</h2>
+ * All three replace a running worker the same way: a replacement is forked and must be ready (listening
+ * wherever the old one listened, or {@code cluster.signalReady()} with {@link
+ * SupervisorSettings#readySignal()}) within {@link SupervisorSettings#readyTimeout()}; then the old one
+ * drains (disconnect, then SIGTERM and SIGKILL after {@link SupervisorSettings#drainTimeout()}), or, if
+ * it hung, gets SIGQUIT for its thread dump and SIGKILL. Reloads and recycles run one at a time; a hung
+ * worker is replaced at once. docs/supervisor.md has the whole story.
  *
  * <h2>Threads</h2>
  * All of the supervisor's state lives on the cluster's event thread (its decisions are taken in cluster
@@ -168,6 +180,8 @@ public final class Supervisor {
         Worker recycleRefused;
         /** The connection limit of {@link #worker}, jitter included; 0: none. */
         long connectionLimit;
+        /** The worker last reported unresponsive, until it answers a ping again. */
+        Worker unresponsive;
 
         Slot(int index) {
             this.index = index;
@@ -209,6 +223,8 @@ public final class Supervisor {
         Duration took;
         boolean oldGone;
         boolean ended;
+        /** Failed while its old worker was still leaving: that worker's exit respawns the slot. */
+        boolean respawnWhenOldLeaves;
         /** Why it failed, naming both workers; null while it has not. */
         String failure;
         Registration readyTimer;
@@ -235,9 +251,11 @@ public final class Supervisor {
         final List<ReloadStep> steps = new ArrayList<>();
         final List<Replacement> inFlight = new ArrayList<>();
         int number;
+        int total;
         long startNanos;
         /** True while a batch is being started: a replacement that fails at once must not start the next. */
         boolean batching;
+        boolean finished;
         String failure;
     }
 
@@ -337,7 +355,7 @@ public final class Supervisor {
      */
     private void reloadOnSighup() {
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> {
+            Signal.handle(new Signal("HUP"), signal -> {
                 LOG.log(Level.INFO, "jcluster supervisor: SIGHUP: reloading");
                 reload();
             });
@@ -432,9 +450,7 @@ public final class Supervisor {
         clusterListeners.add(cluster.on(ClusterEvent.LISTENING, this::onListening));
         clusterListeners.add(cluster.on(ClusterEvent.READY, this::onReady));
         clusterListeners.add(cluster.on(ClusterEvent.EXIT, this::onExit));
-        if (!settings.pingInterval().isZero()) {
-            pingTimer = cluster.schedule(settings.pingInterval(), this::pingWorkers);
-        }
+        armPings();
         LOG.log(Level.INFO, () -> "jcluster supervisor: keeping " + settings.workers()
                 + (settings.workers() == 1 ? " worker" : " workers") + "; respawn after "
                 + SupervisorSettings.format(settings.restartDelay()) + " x" + settings.restartDelayFactor() + " up to "
@@ -467,8 +483,10 @@ public final class Supervisor {
         }
         slot.worker = worker;
         slot.state = SlotState.STARTING;
+        slot.respawnOnExit = false;
         slot.connectionLimit = connectionLimit();
         slotOfWorker.put(worker.id(), slot);
+        armPings();
         return worker;
     }
 
@@ -536,9 +554,11 @@ public final class Supervisor {
         if (slot == null) {
             return; // not one of ours, or a replacement given up on
         }
+        // A worker of a slot is, in turn: a candidate (forked, not yet ready), the slot's serving worker,
+        // or leaving (handled above). A promoted candidate is the serving worker.
         Replacement r = slot.replacement;
-        if (r != null && r.candidate == worker) {
-            fail(r, "exited (" + status + ") before it was ready");
+        if (r != null && r.candidate == worker && r.readyAfter == null) {
+            fail(r, "exited (" + status + ") before it was ready", exit);
             return;
         }
         if (slot.worker != worker) {
@@ -549,7 +569,7 @@ public final class Supervisor {
         if (phase != Phase.RUNNING && phase != Phase.BREAKER_OPEN) {
             return;
         }
-        if (r != null) {
+        if (r != null && r.old == worker) {
             // Its replacement, already under way, takes the slot once ready.
             r.oldGone = true;
             LOG.log(Level.WARNING, () -> "jcluster supervisor: " + exit + " exited while being replaced by worker "
@@ -558,7 +578,11 @@ public final class Supervisor {
         }
         if (slot.respawnOnExit) {
             slot.respawnOnExit = false;
-            crashed(slot, exit);
+            if (phase == Phase.RUNNING) {
+                crashed(slot, exit);
+            } else {
+                retire(slot, exit, Retired.Reason.CRASH_LOOP);
+            }
             return;
         }
         if (worker.exitedAfterDisconnect().orElse(false)) {
@@ -661,7 +685,11 @@ public final class Supervisor {
                 slot.cancelTimer();
                 slot.state = SlotState.STOPPED;
             }
+            if (slot.replacement != null) {
+                fail(slot.replacement, "was stopped: the crash-loop breaker opened", null);
+            }
         }
+        stopJobs("the crash-loop breaker opened");
     }
 
     // ---- readiness tracking ----
@@ -707,18 +735,20 @@ public final class Supervisor {
         try {
             candidate = cluster.fork();
         } catch (RuntimeException e) {
-            fail(r, "could not be forked: " + e.getMessage());
+            fail(r, "could not be forked: " + e.getMessage(), null);
+            forkFailed(e); // as for any fork: the breaker opens, or the service shuts down
             return;
         }
         r.candidate = candidate;
         r.forkNanos = System.nanoTime();
         slotOfWorker.put(candidate.id(), r.slot);
         r.readyTimer = cluster.schedule(settings.readyTimeout(), () -> readyTimedOut(r));
+        armPings();
     }
 
     private void checkReady(Replacement r) {
         Worker c = r.candidate;
-        if (r.ended || r.readyAfter != null || c == null) {
+        if (r.ended || r.readyAfter != null || c == null || (phase != Phase.RUNNING && phase != Phase.BREAKER_OPEN)) {
             return;
         }
         boolean ready = settings.readySignal() ? signalledReady.contains(c.id())
@@ -738,6 +768,8 @@ public final class Supervisor {
         slot.onlineAtNanos = System.nanoTime();
         slot.crashes = 0; // a new generation
         slot.recycleRefused = null;
+        slot.respawnOnExit = false;
+        slot.unresponsive = null;
         slot.connectionLimit = connectionLimit();
         if (r.oldGone) {
             succeed(r);
@@ -759,7 +791,7 @@ public final class Supervisor {
         slotOfWorker.remove(old.id());
         leaving.put(old.id(), r);
         if (r.cause == Cause.UNRESPONSIVE) {
-            dumpThreadsAndKill(old);
+            r.killTimer = dumpThreadsAndKill(old);
             return;
         }
         old.disconnect();
@@ -773,11 +805,12 @@ public final class Supervisor {
         });
     }
 
-    private void dumpThreadsAndKill(Worker worker) {
+    /** @return the SIGKILL's timer */
+    private Registration dumpThreadsAndKill(Worker worker) {
         LOG.log(Level.WARNING, () -> "jcluster supervisor: worker " + worker.id() + " (pid " + worker.pid() + "): SIGQUIT"
                 + " (its thread dump follows on its standard output), then SIGKILL");
         signal(worker, "SIGQUIT");
-        cluster.schedule(THREAD_DUMP_WAIT, () -> signal(worker, "SIGKILL"));
+        return cluster.schedule(THREAD_DUMP_WAIT, () -> signal(worker, "SIGKILL"));
     }
 
     private static void signal(Worker worker, String signal) {
@@ -794,12 +827,19 @@ public final class Supervisor {
             r.killTimer.remove();
         }
         if (r.ended) {
+            if (r.respawnWhenOldLeaves) {
+                respawnEmptySlot(r.slot, exit);
+            }
             return;
         }
         if (r.readyAfter != null) {
             succeed(r);
-        } else if (r.candidate == null && phase == Phase.RUNNING) {
-            forkCandidate(r); // no surge: the replacement starts once the old worker is gone
+        } else if (r.candidate == null) {
+            if (phase == Phase.RUNNING) {
+                forkCandidate(r); // no surge: the replacement starts once the old worker is gone
+            } else {
+                fail(r, "was not forked: the crash-loop breaker opened", null);
+            }
         }
     }
 
@@ -811,7 +851,7 @@ public final class Supervisor {
                 : r.candidate.state() == WorkerState.NONE ? "it never came online"
                 : "it listens on " + describe(listeningOf(r.candidate)) + " of " + describe(r.mustListen);
         fail(r, "was not ready within " + SupervisorSettings.format(settings.readyTimeout()) + " (" + missing + "; "
-                + settings.howToSet(SupervisorSettings.READY_TIMEOUT) + ")");
+                + settings.howToSet(SupervisorSettings.READY_TIMEOUT) + ")", null);
     }
 
     private static String describe(Set<ListenAddress> addresses) {
@@ -827,10 +867,13 @@ public final class Supervisor {
     }
 
     /**
-     * The replacement failed: it is killed, and the old worker keeps serving. When the old worker is
-     * already gone (no surge, or it exited meanwhile), the slot is respawned as after a crash.
+     * The replacement failed: it is killed, and the old worker keeps serving. When the old worker is no
+     * longer serving (no surge, or it exited meanwhile), the slot is respawned as after a crash: now, once
+     * the killed candidate is gone, or once the old worker has left.
+     *
+     * @param candidateExit the candidate's exit, when that is the failure
      */
-    private void fail(Replacement r, String why) {
+    private void fail(Replacement r, String why, WorkerExit candidateExit) {
         if (r.ended) {
             return;
         }
@@ -843,25 +886,40 @@ public final class Supervisor {
         }
         Slot slot = r.slot;
         slot.replacement = null;
-        if (c != null && !c.isDead()) {
-            signal(c, "SIGKILL");
-        }
-        boolean oldServing = !r.oldGone && !leaving.containsKey(r.old.id());
         if (c != null) {
             slotOfWorker.remove(c.id());
-            if (!oldServing && !c.isDead() && phase == Phase.RUNNING) {
-                // Nothing serves in this slot: the killed candidate's exit respawns it, with backoff.
+        }
+        boolean oldServing = slot.worker == r.old;
+        boolean candidateAlive = c != null && candidateExit == null && !c.isDead();
+        if (candidateAlive) {
+            signal(c, "SIGKILL");
+        }
+        if (oldServing) {
+            if (r.cause == Cause.UNRESPONSIVE) {
+                slot.respawnOnExit = true; // it is hung: replaced or not, it goes, and the slot is respawned
+                slot.timer = dumpThreadsAndKill(r.old);
+            }
+        } else if (phase == Phase.RUNNING) {
+            if (leaving.containsKey(r.old.id())) {
+                r.respawnWhenOldLeaves = true;
+            } else if (candidateAlive) {
+                // The killed candidate's exit respawns the slot, with backoff.
                 slot.worker = c;
                 slot.state = SlotState.STARTING;
                 slot.respawnOnExit = true;
                 slotOfWorker.put(c.id(), slot);
-            }
-        }
-        if (oldServing && r.cause == Cause.UNRESPONSIVE) {
-            slot.respawnOnExit = true; // it is hung: replaced or not, it goes, and the slot is respawned
-            dumpThreadsAndKill(r.old);
+            } else if (candidateExit != null) {
+                respawnEmptySlot(slot, candidateExit);
+            } // else the fork failed: forkFailed decides (the breaker, or a shutdown)
         }
         r.whenEnded.accept(r);
+    }
+
+    /** A slot left with no worker by a failed replacement: respawned with backoff, as after a crash. */
+    private void respawnEmptySlot(Slot slot, WorkerExit exit) {
+        if (phase == Phase.RUNNING && slot.worker == null && slot.replacement == null) {
+            crashed(slot, exit);
+        }
     }
 
     // ---- reloads and recycles, one at a time ----
@@ -919,6 +977,7 @@ public final class Supervisor {
                 workers.add(slot.worker);
             }
         }
+        job.total = workers.size();
         LOG.log(Level.INFO, () -> "jcluster supervisor: reload " + job.number + ": replacing "
                 + (workers.isEmpty() ? "no worker" : ids(workers)) + ", " + settings.reloadBatch() + " at a time");
         emit(SupervisorEvent.RELOAD_STARTED, new ReloadStarted(job.number, workers));
@@ -935,11 +994,14 @@ public final class Supervisor {
             }
             boolean surge = started < settings.reloadSurge();
             started++;
-            job.inFlight.add(replace(slot, Cause.RELOAD, surge, r -> reloadStepEnded(job, r)));
+            Replacement r = replace(slot, Cause.RELOAD, surge, ended -> reloadStepEnded(job, ended));
+            if (!r.ended) { // one that failed at once (its fork) was already counted
+                job.inFlight.add(r);
+            }
         }
         job.batching = false;
         if (job.inFlight.isEmpty()) {
-            finishReload(job);
+            finishReload(job, null);
         }
     }
 
@@ -956,32 +1018,37 @@ public final class Supervisor {
             job.failure = r.failure;
             for (Replacement other : List.copyOf(job.inFlight)) {
                 if (other.readyAfter == null) {
-                    fail(other, "was stopped: another replacement of its batch failed");
+                    fail(other, "was stopped: another replacement of its batch failed", null);
                 }
             }
         }
-        if (job.inFlight.isEmpty() && !job.batching) {
+        if (job.inFlight.isEmpty() && !job.batching && !job.finished) {
             if (job.failure == null && !job.todo.isEmpty() && phase == Phase.RUNNING) {
                 nextBatch(job);
             } else {
-                finishReload(job);
+                finishReload(job, null);
             }
         }
     }
 
-    private void finishReload(ReloadJob job) {
+    /** @param stoppedBy what cut the reload short (a shutdown, the breaker); null when it ran its course */
+    private void finishReload(ReloadJob job, String stoppedBy) {
+        if (job.finished) {
+            return;
+        }
+        job.finished = true;
         Duration took = Duration.ofNanos(System.nanoTime() - job.startNanos);
-        int left = job.todo.size();
         ReloadReport report;
         if (job.failure != null) {
             report = new ReloadReport(job.number, ReloadReport.Outcome.ROLLED_BACK, job.steps, took, "Reload "
-                    + job.number + " rolled back after " + job.steps.size() + " of " + (job.steps.size() + left + 1)
+                    + job.number + " rolled back after " + job.steps.size() + " of " + job.total
                     + " replacements: " + job.failure + ". It was killed; the workers not yet replaced keep serving."
                     + " Its standard error usually says why.");
             LOG.log(Level.ERROR, "jcluster supervisor: " + report.message());
-        } else if (phase != Phase.RUNNING) {
+        } else if (stoppedBy != null || phase != Phase.RUNNING) {
             report = new ReloadReport(job.number, ReloadReport.Outcome.STOPPED, job.steps, took, "Reload " + job.number
-                    + " stopped by the shutdown after " + job.steps.size() + " replacements.");
+                    + " stopped after " + job.steps.size() + " of " + job.total + " replacements: "
+                    + (stoppedBy != null ? stoppedBy : "the supervisor stopped") + ".");
             LOG.log(Level.INFO, "jcluster supervisor: " + report.message());
         } else {
             report = new ReloadReport(job.number, ReloadReport.Outcome.DONE, job.steps, took, "Reload " + job.number
@@ -1027,11 +1094,22 @@ public final class Supervisor {
 
     // ---- pings: hung workers and recycling limits ----
 
-    private void pingWorkers() {
-        if (phase != Phase.RUNNING && phase != Phase.BREAKER_OPEN) {
-            return;
+    /** Pings run while a supervised worker may exist: a timer of their own would keep an idle JVM alive. */
+    private void armPings() {
+        if (pingTimer == null && !settings.pingInterval().isZero()
+                && (phase == Phase.RUNNING || phase == Phase.BREAKER_OPEN)) {
+            pingTimer = cluster.schedule(settings.pingInterval(), this::pingWorkers);
         }
-        pingTimer = cluster.schedule(settings.pingInterval(), this::pingWorkers);
+    }
+
+    private void pingWorkers() {
+        pingTimer = null;
+        boolean anyWorker = !leaving.isEmpty()
+                || slots.stream().anyMatch(s -> s.worker != null || s.replacement != null || s.state == SlotState.BACKOFF);
+        if (!anyWorker) {
+            return; // re-armed by the next fork
+        }
+        armPings();
         for (Slot slot : slots) {
             Worker worker = slot.worker;
             if (worker == null || slot.state != SlotState.ONLINE || slot.replacement != null
@@ -1049,9 +1127,15 @@ public final class Supervisor {
         }
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         if (cause instanceof TimeoutException) {
-            unresponsive(slot, worker);
-        } else if (health != null && phase == Phase.RUNNING) {
-            checkRecycleLimits(slot, worker, health);
+            if (slot.unresponsive != worker) { // reported once, until it answers again
+                slot.unresponsive = worker;
+                unresponsive(slot, worker);
+            }
+        } else if (health != null) {
+            slot.unresponsive = null;
+            if (phase == Phase.RUNNING) {
+                checkRecycleLimits(slot, worker, health);
+            }
         } // else it disconnected: its exit follows
     }
 
@@ -1136,7 +1220,7 @@ public final class Supervisor {
         if (pingTimer != null) {
             pingTimer.remove();
         }
-        List<Worker> running = new ArrayList<>();
+        Set<Worker> running = new LinkedHashSet<>();
         for (Slot slot : slots) {
             slot.cancelTimer();
             if (slot.worker != null) {
@@ -1146,7 +1230,9 @@ public final class Supervisor {
             }
             Replacement r = slot.replacement;
             if (r != null) {
-                // The shutdown takes over: the candidate is disconnected like every other worker.
+                // The shutdown takes over: the replacement is abandoned, its candidate disconnected like the others.
+                r.ended = true;
+                slot.replacement = null;
                 if (r.readyTimer != null) {
                     r.readyTimer.remove();
                 }
@@ -1156,18 +1242,19 @@ public final class Supervisor {
             }
         }
         for (Replacement r : leaving.values()) {
+            r.ended = true;
             if (r.killTimer != null) {
                 r.killTimer.remove(); // the shutdown's deadline applies to it now
             }
             running.add(r.old);
         }
-        abortJobs();
-        Stopping st = new Stopping(reason, deadline, running);
+        stopJobs("a shutdown began");
+        Stopping st = new Stopping(reason, deadline, List.copyOf(running));
         stopping = st;
         LOG.log(Level.INFO, () -> "jcluster supervisor: shutting down (" + describe(reason) + "): disconnecting "
-                + (running.isEmpty() ? "no worker" : ids(running)) + "; any still running after "
+                + (running.isEmpty() ? "no worker" : ids(List.copyOf(running))) + "; any still running after "
                 + SupervisorSettings.format(deadline) + " gets SIGKILL");
-        emit(SupervisorEvent.SHUTDOWN_STARTED, new ShutdownStarted(reason, deadline, running));
+        emit(SupervisorEvent.SHUTDOWN_STARTED, new ShutdownStarted(reason, deadline, List.copyOf(running)));
         for (Worker worker : running) {
             worker.disconnect();
         }
@@ -1178,8 +1265,11 @@ public final class Supervisor {
         }
     }
 
-    /** A shutdown began: the reload under way, and every queued one, ends as STOPPED. */
-    private void abortJobs() {
+    /**
+     * A shutdown began, or the breaker opened: the reload under way and every queued one end as STOPPED,
+     * and queued recycles are dropped. (Their replacements were dealt with by the caller.)
+     */
+    private void stopJobs(String why) {
         List<Job> all = new ArrayList<>(jobs);
         jobs.clear();
         if (currentJob != null) {
@@ -1193,7 +1283,9 @@ public final class Supervisor {
                     reload.startNanos = System.nanoTime();
                 }
                 reload.inFlight.clear();
-                finishReload(reload);
+                finishReload(reload, why);
+            } else {
+                ((RecycleJob) job).slot().recycleQueued = false;
             }
         }
     }

@@ -75,7 +75,10 @@ public final class SupervisorSettings {
     public static final String CRASH_LOOP_SHUTDOWN = "jcluster.supervisor.crashloop.shutdown";
     /** How long workers may drain in a graceful shutdown before they are SIGKILLed. Default 25s. */
     public static final String SHUTDOWN_TIMEOUT = "jcluster.supervisor.shutdown.timeout";
-    /** Whether SIGTERM, SIGINT and SIGHUP to the primary start a graceful shutdown. Default true. */
+    /**
+     * Whether SIGTERM and SIGINT to the primary start a graceful shutdown (and SIGHUP a reload, or with
+     * {@link #RELOAD_SIGNAL} false a shutdown too). Default true.
+     */
     public static final String SIGNALS = "jcluster.supervisor.signals";
     /** Whether the primary JVM exits with the shutdown's status once a shutdown is done. Default true. */
     public static final String SHUTDOWN_EXIT = "jcluster.supervisor.shutdown.exit";
@@ -389,7 +392,7 @@ public final class SupervisorSettings {
             return put(SHUTDOWN_TIMEOUT, checkNotNegative(SHUTDOWN_TIMEOUT, timeout, timeout + " (set in code)"));
         }
 
-        /** Whether SIGTERM, SIGINT and SIGHUP to the primary start a graceful shutdown. */
+        /** Whether the supervisor handles SIGTERM and SIGINT (graceful shutdown) and SIGHUP (reload, or shutdown). */
         public Builder handleSignals(boolean handle) {
             return put(SIGNALS, handle);
         }

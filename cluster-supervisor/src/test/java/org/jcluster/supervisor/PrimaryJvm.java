@@ -73,6 +73,25 @@ final class PrimaryJvm implements AutoCloseable {
         throw new AssertionError("no line starting with '" + prefix + "' within " + TestJvms.DEADLINE + "; saw " + seen);
     }
 
+    /** The port the first {@code workers} "port" messages name (workers share it); each worker's pid into {@code pids}. */
+    int sharedPort(int workers, Map<Integer, Long> pids) throws InterruptedException {
+        int port = -1;
+        for (int i = 0; i < workers; i++) {
+            // "worker <id> <pid> says port <port>"
+            String[] words = awaitLine("worker ").split(" ");
+            if (!(words[3] + " " + words[4]).equals("says port")) {
+                throw new AssertionError("expected a worker's port, got: " + String.join(" ", words));
+            }
+            pids.put(Integer.parseInt(words[1]), Long.parseLong(words[2]));
+            port = Integer.parseInt(words[5]);
+        }
+        return port;
+    }
+
+    int sharedPort(int workers) throws InterruptedException {
+        return sharedPort(workers, new java.util.HashMap<>());
+    }
+
     /** Waits for the primary to end, within the deadline, and returns every line it printed. */
     List<String> awaitExit() throws InterruptedException {
         if (!process.waitFor(TestJvms.DEADLINE.toSeconds(), TimeUnit.SECONDS)

@@ -54,7 +54,7 @@ class SupervisedPrimaryTest {
     void sigtermWhileARequestIsInProgressLetsItCompleteAndThePrimaryExitsZero() throws Exception {
         try (PrimaryJvm primary = new PrimaryJvm(Map.of(), List.of("-Djcluster.supervisor.workers=2",
                 "-Djcluster.supervisor.shutdown.timeout=20s"), "serve")) {
-            int port = sharedPort(primary, 2);
+            int port = primary.sharedPort(2);
             try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
                 client.setSoTimeout((int) TestJvms.DEADLINE.toMillis());
                 BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.US_ASCII));
@@ -85,7 +85,7 @@ class SupervisedPrimaryTest {
     @Test
     void sigintShutsTheServiceDownGracefullyAndThePrimaryExitsZero() throws Exception {
         try (PrimaryJvm primary = new PrimaryJvm(Map.of(), List.of("-Djcluster.supervisor.workers=2"), "serve")) {
-            sharedPort(primary, 2);
+            primary.sharedPort(2);
             assumeFalse(primary.ignores(2), "SIGINT is ignored in this test's process tree (a background job of a"
                     + " shell without job control), and a JVM started so never handles it");
             TestJvms.signal(primary.pid(), "INT");
@@ -101,7 +101,7 @@ class SupervisedPrimaryTest {
         try (PrimaryJvm primary = new PrimaryJvm(Map.of(), List.of("-Djcluster.supervisor.workers=2",
                 "-Djcluster.supervisor.shutdown.timeout=1500ms"), "stubborn")) {
             Map<Integer, Long> pids = new java.util.TreeMap<>();
-            int port = sharedPort(primary, 2, pids);
+            int port = primary.sharedPort(2, pids);
             // Worker 1 keeps a non-daemon thread; the worker serving this connection is never told to finish
             // it, so its server never closes. Both must be SIGKILLed at the deadline, and named.
             try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
@@ -136,26 +136,20 @@ class SupervisedPrimaryTest {
     }
 
     /** Waits until {@code workers} workers have reported the port they share, and returns it. */
-    private static int sharedPort(PrimaryJvm primary, int workers) throws InterruptedException {
-        return sharedPort(primary, workers, new java.util.HashMap<>());
-    }
-
-    private static int sharedPort(PrimaryJvm primary, int workers, Map<Integer, Long> pids) throws InterruptedException {
-        int port = -1;
-        for (int i = 0; i < workers; i++) {
-            // "worker <id> <pid> says port <port>"
-            String[] words = primary.awaitLine("worker ").split(" ");
-            assertThat(words[3] + " " + words[4]).isEqualTo("says port");
-            pids.put(Integer.parseInt(words[1]), Long.parseLong(words[2]));
-            port = Integer.parseInt(words[5]);
-        }
-        return port;
-    }
-
     /**
      * The supervisor's last line. Not necessarily the last line read: the workers write to the same pipe
      * (they inherit the primary's output), and it ends only once they are all gone.
      */
+    @Test
+    void aPrimaryWhoseWorkersWereAllLetGoEndsByItselfThoughPingsWereOn() throws Exception {
+        try (PrimaryJvm primary = new PrimaryJvm(Map.of(), List.of("-Djcluster.supervisor.workers=2",
+                "-Djcluster.supervisor.ping.interval=200ms"), "disconnected-by-the-program")) {
+            List<String> lines = primary.awaitExit();
+            assertThat(primary.process.exitValue()).as("exit status; it printed %s", lines).isZero();
+            assertThat(lines).contains("exit 1 code 0", "exit 2 code 0").noneMatch(l -> l.startsWith("event respawn"));
+        }
+    }
+
     private static String exitLine(List<String> lines) {
         List<String> found = lines.stream().filter(l -> l.startsWith("jcluster supervisor: exiting with status ")).toList();
         assertThat(found).as("the supervisor's exit line, once, in %s", lines).hasSize(1);

@@ -37,6 +37,53 @@ class SupervisorSettingsTest {
         assertThat(s.shutdownTimeout()).isEqualTo(Duration.ofSeconds(25));
         assertThat(s.handleSignals()).isTrue();
         assertThat(s.exitAfterShutdown()).isTrue();
+        assertThat(s.reloadOnSignal()).isTrue();
+        assertThat(s.reloadBatch()).isEqualTo(1);
+        assertThat(s.reloadSurge()).isEqualTo(1);
+        assertThat(s.readyTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(s.readySignal()).isFalse();
+        assertThat(s.drainTimeout()).isEqualTo(Duration.ofSeconds(25));
+        assertThat(s.pingInterval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(s.pingTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(s.replaceUnresponsive()).isTrue();
+        assertThat(s.recycleConnections()).isZero();
+        assertThat(s.recycleJitter()).isEqualTo(0.1);
+        assertThat(s.recycleMemory()).isZero();
+        assertThat(s.recycleHeap()).isZero();
+    }
+
+    @Test
+    void sizesTakeBinaryUnitsAndTheSurgeIsAtMostTheBatch() {
+        SupervisorSettings s = SupervisorSettings.builder().reloadBatch(2).reloadSurge(5)
+                .overridesFrom(props("jcluster.supervisor.recycle.memory", "512m", "jcluster.supervisor.recycle.heap", "2G"),
+                        Map.of("JCLUSTER_SUPERVISOR_RECYCLE_CONNECTIONS", "10000")).build();
+        assertThat(s.recycleMemory()).isEqualTo(512L << 20);
+        assertThat(s.recycleHeap()).isEqualTo(2L << 30);
+        assertThat(s.recycleConnections()).isEqualTo(10_000);
+        assertThat(s.reloadSurge()).as("surge above the batch").isEqualTo(2);
+        assertThat(s.toString()).contains("recycle.memory=512m").contains("recycle.heap=2g");
+        assertThat(SupervisorSettings.parseBytes("800k", "x")).isEqualTo(800L << 10);
+        assertThat(SupervisorSettings.parseBytes("12345", "x")).isEqualTo(12345);
+    }
+
+    @Test
+    void recyclingNeedsPingsAndBadReloadValuesSayWhatToWrite() {
+        assertThatThrownBy(() -> SupervisorSettings.builder().recycleConnections(100)
+                .overridesFrom(props("jcluster.supervisor.ping.interval", "0"), Map.of()).build())
+                .hasMessage("recycling limits are checked at each ping, and jcluster.supervisor.ping.interval is 0 (from"
+                        + " system property -Djcluster.supervisor.ping.interval): give it an interval, e.g. 5s, or set the"
+                        + " recycle.* limits to 0");
+        assertThatThrownBy(() -> SupervisorSettings.builder()
+                .overridesFrom(props("jcluster.supervisor.recycle.memory", "lots"), Map.of()).build())
+                .hasMessage("jcluster.supervisor.recycle.memory = \"lots\" (from the system property"
+                        + " -Djcluster.supervisor.recycle.memory): write a size, e.g. 512m or 2g (k, m, g: KiB, MiB, GiB;"
+                        + " no unit: bytes)");
+        assertThatThrownBy(() -> SupervisorSettings.builder()
+                .overridesFrom(new Properties(), Map.of("JCLUSTER_SUPERVISOR_RELOAD_BATCH", "0")).build())
+                .hasMessageStartingWith("jcluster.supervisor.reload.batch = \"0\" (from the environment variable"
+                        + " JCLUSTER_SUPERVISOR_RELOAD_BATCH) is out of range: give a number of workers from 1 to 1024");
+        assertThatThrownBy(() -> isolated().recycleJitter(1.5)).hasMessageContaining("give a fraction from 0 to 1");
+        assertThatThrownBy(() -> isolated().pingTimeout(Duration.ZERO)).hasMessageContaining("must be more than 0");
     }
 
     @Test

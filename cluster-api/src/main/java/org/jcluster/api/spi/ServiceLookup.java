@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.function.Function;
@@ -57,9 +58,25 @@ public final class ServiceLookup {
      * property when set, else the only one found.
      */
     public static ClusterProvider clusterProvider() {
+        // Cluster.get() is called freely (per request, in listeners): the module path is scanned once per
+        // choice of provider. A failure is not cached, so a fixed class path or property is seen next time.
+        String forced = System.getProperty(CLUSTER_PROVIDER_PROPERTY);
+        CachedProvider cached = cachedProvider;
+        if (cached != null && Objects.equals(cached.forced(), forced)) {
+            return cached.provider();
+        }
+        ClusterProvider provider = findClusterProvider(forced);
+        cachedProvider = new CachedProvider(forced, provider);
+        return provider;
+    }
+
+    private record CachedProvider(String forced, ClusterProvider provider) { }
+
+    private static volatile CachedProvider cachedProvider;
+
+    private static ClusterProvider findClusterProvider(String forced) {
         List<String> failures = new ArrayList<>();
         List<ClusterProvider> found = load(ClusterProvider.class, failures);
-        String forced = System.getProperty(CLUSTER_PROVIDER_PROPERTY);
         if (forced != null) {
             for (ClusterProvider provider : found) {
                 if (provider.getClass().getName().equals(forced)) {

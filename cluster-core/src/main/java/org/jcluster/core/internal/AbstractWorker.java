@@ -1,7 +1,13 @@
 package org.jcluster.core.internal;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channel;
 import java.util.ArrayDeque;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 import org.jcluster.api.Registration;
 import org.jcluster.api.SendCallback;
@@ -11,15 +17,14 @@ import org.jcluster.api.WorkerState;
 import org.jcluster.api.spi.Serialization;
 import org.jcluster.core.internal.events.EventLoop;
 import org.jcluster.core.internal.events.EventRegistry;
-import java.nio.ByteBuffer;
-
 import org.jcluster.core.internal.ipc.IpcChannel;
+import org.jcluster.core.internal.ipc.WriteCallback;
 import org.jcluster.core.internal.nativeio.JdkChannels;
 import org.jcluster.core.internal.nativeio.Posix;
+import org.jcluster.core.internal.nativeio.Syscalls;
 import org.jcluster.core.internal.protocol.FrameKind;
 import org.jcluster.core.internal.protocol.InternalMessage;
 import org.jcluster.core.internal.protocol.ProtocolException;
-import org.jcluster.core.internal.ipc.WriteCallback;
 
 /**
  * What the primary's view of a worker and a worker's view of itself share: identity, state, listeners,
@@ -151,11 +156,11 @@ public abstract class AbstractWorker implements Worker {
 
     /** Reader thread: a user message that came with a channel (Node's send(message, handle)). */
     private void receiveHandle(Object message, int fd) {
-        java.nio.channels.Channel handle;
+        Channel handle;
         try {
             handle = JdkChannels.adopt(fd); // closes the fd when it cannot make a channel of it
         } catch (RuntimeException e) {
-            emitErrorLater(new java.io.IOException(peerName() + " sent a message with a channel that this JVM cannot"
+            emitErrorLater(new IOException(peerName() + " sent a message with a channel that this JVM cannot"
                     + " take: " + e.getMessage(), e));
             return;
         }
@@ -163,7 +168,7 @@ public abstract class AbstractWorker implements Worker {
     }
 
     /** On the event thread: a message with a channel goes to the handle listeners, or the channel is closed. */
-    private void deliverHandle(Object message, java.nio.channels.Channel handle) {
+    private void deliverHandle(Object message, Channel handle) {
         boolean heard = listeners.hasListeners(WorkerEvent.HANDLE) || clusterHasHandleListeners();
         if (!heard) {
             LOG.log(System.Logger.Level.WARNING, "jcluster: worker " + id + ": a message came with a "
@@ -171,12 +176,12 @@ public abstract class AbstractWorker implements Worker {
                     + " closed (add a HANDLE listener before the other side sends one)");
             try {
                 handle.close();
-            } catch (java.io.IOException ignored) {
+            } catch (IOException ignored) {
                 // closing a channel nobody used: nothing to report
             }
             return;
         }
-        listeners.<java.util.function.BiConsumer<Object, java.nio.channels.Channel>>emit(WorkerEvent.HANDLE,
+        listeners.<BiConsumer<Object, Channel>>emit(WorkerEvent.HANDLE,
                 l -> l.accept(message, handle));
         emitClusterHandle(message, handle);
     }
@@ -187,15 +192,27 @@ public abstract class AbstractWorker implements Worker {
     }
 
     /** Emits a cluster-level handle event after the worker's own (primary only). */
-    protected void emitClusterHandle(Object message, java.nio.channels.Channel handle) {
+    protected void emitClusterHandle(Object message, Channel handle) {
     }
 
     /** Why a send fails now the channel is closed, as the send's error says it. */
     protected abstract String disconnectedReason();
 
     @Override
-    public final boolean send(Object message, java.nio.channels.Channel handle, boolean keepOpen,
-            org.jcluster.api.SendCallback callback) {
+    public final boolean send(Object message, SendCallback callback) {
+        byte[] payload = encode(message); // a message that cannot travel fails whatever the channel's state
+        if (!isConnected()) {
+            throw notConnected();
+        }
+        return transmitMessage(payload, callbackOnEventThread(callback));
+    }
+
+    /** Sends a user message frame without a descriptor: every message's path, kept short. */
+    protected abstract boolean transmitMessage(byte[] payload, WriteCallback callback);
+
+    @Override
+    public final boolean send(Object message, Channel handle, boolean keepOpen,
+            SendCallback callback) {
         if (!isConnected()) {
             encode(message); // a message that cannot travel fails as it would on a live channel
             throw notConnected();
@@ -207,24 +224,24 @@ public abstract class AbstractWorker implements Worker {
      * Sends a user message with a channel: a duplicate of the channel's fd travels (the channel layer
      * closes it once written), and the user's channel is closed after the write unless kept open.
      */
-    private boolean sendWithHandle(Object message, java.nio.channels.Channel handle,
-            boolean keepOpen, org.jcluster.api.SendCallback callback) {
-        java.util.Objects.requireNonNull(handle, "handle");
+    private boolean sendWithHandle(Object message, Channel handle,
+            boolean keepOpen, SendCallback callback) {
+        Objects.requireNonNull(handle, "handle");
         if (!handle.isOpen()) {
             throw new IllegalArgumentException("the channel to send with the message is closed");
         }
         byte[] payload = encode(message);
         int fd = JdkChannels.fdOf(handle); // refuses kinds of channel that cannot travel
-        int copy = org.jcluster.core.internal.nativeio.Syscalls.dupCloexec(fd);
+        int copy = Syscalls.dupCloexec(fd);
         if (copy < 0) {
             throw new IllegalStateException("cannot duplicate the channel's descriptor: "
-                    + org.jcluster.core.internal.nativeio.Syscalls.describe(-copy));
+                    + Syscalls.describe(-copy));
         }
         WriteCallback userCallback = callbackOnEventThread(callback);
         WriteCallback then = keepOpen ? userCallback : error -> {
             try {
                 handle.close();
-            } catch (java.io.IOException ignored) {
+            } catch (IOException ignored) {
                 // the copy travelled (or failed to); the sender's channel is done with either way
             }
             userCallback.written(error);
@@ -274,7 +291,7 @@ public abstract class AbstractWorker implements Worker {
     }
 
     private void dispatchMessage(Object message) {
-        listeners.<java.util.function.Consumer<Object>>emit(WorkerEvent.MESSAGE, l -> l.accept(message));
+        listeners.<Consumer<Object>>emit(WorkerEvent.MESSAGE, l -> l.accept(message));
         emitClusterMessage(message);
     }
 
@@ -290,7 +307,7 @@ public abstract class AbstractWorker implements Worker {
                     + " (add a WorkerEvent.ERROR listener to handle this)", error);
             return;
         }
-        listeners.<java.util.function.Consumer<Throwable>>emit(WorkerEvent.ERROR, l -> l.accept(error));
+        listeners.<Consumer<Throwable>>emit(WorkerEvent.ERROR, l -> l.accept(error));
     }
 
     /** A one-line account of an error, also for exceptions that carry their story only in their cause. */
@@ -346,7 +363,7 @@ public abstract class AbstractWorker implements Worker {
     }
 
     /** Emits a worker-level event (on the event thread). */
-    protected final <L> void emit(WorkerEvent<L> event, java.util.function.Consumer<L> call) {
+    protected final <L> void emit(WorkerEvent<L> event, Consumer<L> call) {
         listeners.emit(event, call);
     }
 

@@ -175,7 +175,9 @@ public final class WorkerMain {
                     java.time.Duration.ZERO, () -> {
                         // Sent from another thread: a send from the event thread is flushed when its task ends.
                         new Thread(() -> me.send("blocking")).start();
-                        java.util.concurrent.locks.LockSupport.park(); // the event thread, for good
+                        for (;;) {
+                            java.util.concurrent.locks.LockSupport.park(); // the event thread, for good
+                        }
                     }));
             case "busy-threads" -> {
                 for (int i = 0; i < 3; i++) {

@@ -1,13 +1,5 @@
 package org.jcluster.core.internal.ipc;
 
-import jnr.unixsocket.Credentials;
-import jnr.unixsocket.UnixSocketAddress;
-import jnr.unixsocket.UnixSocketChannel;
-import jnr.unixsocket.UnixSocketOptions;
-import org.jcluster.core.internal.nativeio.MessageHeader;
-import org.jcluster.core.internal.nativeio.Syscalls;
-import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
-
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -26,6 +18,15 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
+
+import jnr.unixsocket.Credentials;
+import jnr.unixsocket.UnixSocketAddress;
+import jnr.unixsocket.UnixSocketChannel;
+import jnr.unixsocket.UnixSocketOptions;
+import org.jcluster.core.internal.nativeio.MessageHeader;
+import org.jcluster.core.internal.nativeio.Posix;
+import org.jcluster.core.internal.nativeio.Syscalls;
+import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
 
 /**
  * One end of a connected Unix-domain stream socket that carries frames
@@ -275,7 +276,7 @@ public final class IpcChannel implements AutoCloseable {
      * would; for tests of what the other side does with such bytes. Blocking; not with send().
      */
     public void writeRawForTesting(byte[] bytes) throws IOException {
-        int written = org.jcluster.core.internal.nativeio.Posix.posix().write(fd, bytes, bytes.length);
+        int written = Posix.posix().write(fd, bytes, bytes.length);
         if (written != bytes.length) {
             throw new IOException("raw write of " + bytes.length + " bytes wrote " + written);
         }

@@ -1,10 +1,5 @@
 package org.jcluster.core.internal.ipc;
 
-import jnr.unixsocket.UnixServerSocketChannel;
-import jnr.unixsocket.UnixSocketAddress;
-import jnr.unixsocket.UnixSocketChannel;
-import org.jcluster.core.internal.nativeio.Syscalls;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,6 +10,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Stream;
+
+import jnr.unixsocket.UnixServerSocketChannel;
+import jnr.unixsocket.UnixSocketAddress;
+import jnr.unixsocket.UnixSocketChannel;
+import org.jcluster.core.internal.nativeio.Syscalls;
 
 /**
  * The primary's listening Unix socket, in a fresh private directory. Only the owner can reach it (the
@@ -272,7 +273,7 @@ public final class IpcServer implements AutoCloseable {
 
     /** Deletes the regular files in the private directory, which only this primary's workers write. */
     static void deleteContents(Path directory) {
-        try (java.util.stream.Stream<Path> entries = Files.list(directory)) {
+        try (Stream<Path> entries = Files.list(directory)) {
             entries.filter(Files::isRegularFile).forEach(IpcServer::deleteQuietly);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "cannot list " + directory + ": " + e);

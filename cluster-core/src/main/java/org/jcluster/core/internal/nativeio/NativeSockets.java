@@ -4,15 +4,8 @@ import static org.jcluster.core.internal.nativeio.Syscalls.context;
 import static org.jcluster.core.internal.nativeio.Syscalls.errno;
 import static org.jcluster.core.internal.nativeio.Syscalls.symbol;
 
-import com.kenai.jffi.CallContext;
-import com.kenai.jffi.Invoker;
-import com.kenai.jffi.Library;
-import com.kenai.jffi.Type;
-import jnr.constants.platform.Errno;
-import org.jcluster.api.AddressType;
-import org.jcluster.api.ListenException;
-
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -25,6 +18,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+
+import com.kenai.jffi.CallContext;
+import com.kenai.jffi.Invoker;
+import com.kenai.jffi.Library;
+import com.kenai.jffi.Type;
+import jnr.constants.platform.Errno;
+import org.jcluster.api.AddressType;
+import org.jcluster.api.ListenException;
 
 /**
  * The primary's own listening sockets, as plain int file descriptors.
@@ -752,7 +753,7 @@ public final class NativeSockets {
      * {@code Files.readString} does on a file reporting size 0) gets only the first digit.
      */
     static int readSysctlInt(Path path, int fallback) {
-        try (java.io.InputStream in = Files.newInputStream(path)) {
+        try (InputStream in = Files.newInputStream(path)) {
             byte[] buffer = new byte[64];
             int n = in.read(buffer, 0, buffer.length);
             return n <= 0 ? fallback : Integer.parseInt(new String(buffer, 0, n, StandardCharsets.US_ASCII).trim());

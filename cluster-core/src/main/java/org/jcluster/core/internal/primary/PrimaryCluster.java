@@ -3,10 +3,12 @@ package org.jcluster.core.internal.primary;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -19,26 +21,26 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 import org.jcluster.api.Cluster;
-import org.jcluster.api.ClusterEvent;
-import org.jcluster.api.ClusterSettings;
-import org.jcluster.api.Registration;
-import org.jcluster.api.Worker;
-import org.jcluster.api.WorkerState;
 import org.jcluster.api.ClusterDatagramSocket;
+import org.jcluster.api.ClusterEvent;
 import org.jcluster.api.ClusterServer;
+import org.jcluster.api.ClusterSettings;
 import org.jcluster.api.ConnectionHandler;
 import org.jcluster.api.DatagramOptions;
+import org.jcluster.api.ProviderNotFoundException;
+import org.jcluster.api.Registration;
 import org.jcluster.api.ServerOptions;
+import org.jcluster.api.Worker;
+import org.jcluster.api.WorkerState;
 import org.jcluster.api.spi.SchedulingPolicy;
-import org.jcluster.core.internal.servers.LocalDatagram;
-import org.jcluster.core.internal.servers.LocalServer;
-import org.jcluster.core.internal.servers.PrimaryServers;
 import org.jcluster.api.spi.Serialization;
 import org.jcluster.api.spi.SerializationOptions;
 import org.jcluster.api.spi.ServiceLookup;
@@ -53,6 +55,8 @@ import org.jcluster.core.internal.nativeio.Posix;
 import org.jcluster.core.internal.protocol.FrameKind;
 import org.jcluster.core.internal.protocol.InternalMessage;
 import org.jcluster.core.internal.protocol.ProtocolException;
+import org.jcluster.core.internal.servers.LocalDatagram;
+import org.jcluster.core.internal.servers.LocalServer;
 import org.jcluster.core.internal.worker.WorkerEnvironment;
 
 /** The cluster as seen from the primary JVM. */
@@ -79,7 +83,7 @@ public final class PrimaryCluster implements Cluster {
     private boolean policyFrozen;
     private IpcServer server;
     private SchedulingPolicy policy;
-    private final PrimaryServers servers = new PrimaryServers(this::policyInstance);
+    private final SharedHandles servers = new SharedHandles(this::policyInstance);
 
     private static final class DisconnectWaiter {
         final Set<Integer> remaining;
@@ -96,7 +100,7 @@ public final class PrimaryCluster implements Cluster {
     }
 
     @Override
-    public Registration schedule(java.time.Duration delay, Runnable task) {
+    public Registration schedule(Duration delay, Runnable task) {
         return events.schedule(delay, task);
     }
 
@@ -118,7 +122,7 @@ public final class PrimaryCluster implements Cluster {
     }
 
     /** The IPC socket's path, once the first worker was forked (tests connect to it as strangers). */
-    public synchronized Optional<java.nio.file.Path> ipcSocketPath() {
+    public synchronized Optional<Path> ipcSocketPath() {
         return Optional.ofNullable(server).map(IpcServer::socketPath);
     }
 
@@ -192,10 +196,10 @@ public final class PrimaryCluster implements Cluster {
         if (policy == null) {
             try {
                 policy = ServiceLookup.schedulingPolicy(schedulingPolicy).create();
-            } catch (org.jcluster.api.ProviderNotFoundException e) {
+            } catch (ProviderNotFoundException e) {
                 String source = System.getenv(SCHED_POLICY_ENV);
                 throw source != null && source.trim().equals(schedulingPolicy)
-                        ? new org.jcluster.api.ProviderNotFoundException(e.getMessage() + " (The name came from the "
+                        ? new ProviderNotFoundException(e.getMessage() + " (The name came from the "
                                 + SCHED_POLICY_ENV + " environment variable of the primary.)")
                         : e;
             }
@@ -203,7 +207,7 @@ public final class PrimaryCluster implements Cluster {
         return policy;
     }
 
-    PrimaryServers servers() {
+    SharedHandles servers() {
         return servers;
     }
 
@@ -334,7 +338,7 @@ public final class PrimaryCluster implements Cluster {
     private final class Connection implements FrameHandler {
         private final PeerCredentials peer;
         volatile PrimaryWorker owner;
-        volatile java.util.concurrent.ScheduledFuture<?> deadline;
+        volatile ScheduledFuture<?> deadline;
         private boolean refused;
 
         Connection(PeerCredentials peer) {
@@ -386,7 +390,7 @@ public final class PrimaryCluster implements Cluster {
                 refuse(channel, "worker " + hello.workerId() + " is already connected or gone");
                 return;
             }
-            java.util.concurrent.ScheduledFuture<?> d = deadline;
+            ScheduledFuture<?> d = deadline;
             if (d != null) {
                 d.cancel(false);
             }
@@ -408,7 +412,7 @@ public final class PrimaryCluster implements Cluster {
 
         @Override
         public void onClose(IpcChannel channel, Throwable cause) {
-            java.util.concurrent.ScheduledFuture<?> d = deadline;
+            ScheduledFuture<?> d = deadline;
             if (d != null) {
                 d.cancel(false);
             }
@@ -450,7 +454,7 @@ public final class PrimaryCluster implements Cluster {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CONNECTING_AT_EXIT_SECONDS);
         while (live.values().stream().anyMatch(w -> w.state() == WorkerState.NONE && !w.isDead())
                 && System.nanoTime() < deadline) {
-            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
         }
         opened.close();
     }

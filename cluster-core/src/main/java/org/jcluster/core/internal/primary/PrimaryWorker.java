@@ -1,6 +1,9 @@
 package org.jcluster.core.internal.primary;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channel;
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,11 +17,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
+import org.jcluster.api.AddressType;
 import org.jcluster.api.ClusterEvent;
 import org.jcluster.api.ExitStatus;
-import org.jcluster.api.SendCallback;
-import org.jcluster.api.Worker;
+import org.jcluster.api.HandleListener;
+import org.jcluster.api.ListenAddress;
 import org.jcluster.api.Registration;
+import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerEvent;
 import org.jcluster.api.WorkerHealth;
 import org.jcluster.api.WorkerState;
@@ -30,7 +35,6 @@ import org.jcluster.core.internal.nativeio.Posix;
 import org.jcluster.core.internal.protocol.FrameKind;
 import org.jcluster.core.internal.protocol.InternalMessage;
 import org.jcluster.core.internal.protocol.ProtocolException;
-import org.jcluster.core.internal.servers.ServerPeer;
 
 /**
  * The primary's handle on one worker JVM.
@@ -110,12 +114,8 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
     }
 
     @Override
-    public boolean send(Object message, SendCallback callback) {
-        byte[] payload = encode(message);
-        if (!connected) {
-            throw notConnected();
-        }
-        return sendFrame(FrameKind.USER, payload, -1, callbackOnEventThread(callback));
+    protected boolean transmitMessage(byte[] payload, WriteCallback callback) {
+        return sendFrame(FrameKind.USER, payload, -1, callback);
     }
 
     @Override
@@ -215,7 +215,14 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
             return answer;
         }
         int seq = pingSeq.incrementAndGet();
-        Registration timer = events.schedule(timeout, () -> {
+        Registration[] timer = new Registration[1];
+        // In the map before its timer exists: a timer that fires at once must find it.
+        pings.put(seq, new Ping(answer, System.nanoTime(), () -> {
+            if (timer[0] != null) {
+                timer[0].remove();
+            }
+        }));
+        timer[0] = events.schedule(timeout, () -> {
             Ping late = pings.remove(seq);
             if (late != null) {
                 late.answer().completeExceptionally(new TimeoutException("worker " + id + " (pid " + pid()
@@ -223,7 +230,6 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
                         + " blocked"));
             }
         });
-        pings.put(seq, new Ping(answer, System.nanoTime(), timer));
         if (!connected) {
             failPings(); // disconnected meanwhile: onDisconnected may already have failed the others
         } else {
@@ -289,15 +295,15 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
             cluster.servers().onConnectionAck(this, m);
         } else if (message instanceof InternalMessage.Listening m) {
             cluster.servers().onListening(this, m.handleId());
-            org.jcluster.api.ListenAddress address = new org.jcluster.api.ListenAddress(m.address(), m.port(),
-                    org.jcluster.api.AddressType.valueOf(m.addressType()));
+            ListenAddress address = new ListenAddress(m.address(), m.port(),
+                    AddressType.valueOf(m.addressType()));
             events.executeFromIo(() -> {
                 if (state == WorkerState.ONLINE) {
                     state = WorkerState.LISTENING;
                 }
-                emit(WorkerEvent.LISTENING, (Consumer<org.jcluster.api.ListenAddress> l) -> l.accept(address));
+                emit(WorkerEvent.LISTENING, (Consumer<ListenAddress> l) -> l.accept(address));
                 cluster.emit(ClusterEvent.LISTENING,
-                        (BiConsumer<Worker, org.jcluster.api.ListenAddress> l) -> l.accept(this, address));
+                        (BiConsumer<Worker, ListenAddress> l) -> l.accept(this, address));
             });
         } else if (message instanceof InternalMessage.CloseServer m) {
             cluster.servers().onClose(this, m.handleId());
@@ -340,7 +346,7 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
         cluster.servers().workerGone(this);
         events.executeFromIo(() -> {
             if (cause != null) {
-                emitError(new java.io.IOException("worker " + id + "'s IPC channel failed: " + cause.getMessage(), cause));
+                emitError(new IOException("worker " + id + "'s IPC channel failed: " + cause.getMessage(), cause));
             }
             onDisconnected();
         });
@@ -407,7 +413,7 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
             pendingBytes = 0;
         }
         for (Pending p : lost) {
-            p.callback().written(new java.nio.channels.ClosedChannelException());
+            p.callback().written(new ClosedChannelException());
         }
     }
 
@@ -417,8 +423,8 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
     }
 
     @Override
-    protected void emitClusterHandle(Object message, java.nio.channels.Channel handle) {
-        cluster.emit(ClusterEvent.HANDLE, (org.jcluster.api.HandleListener l) -> l.onHandle(this, message, handle));
+    protected void emitClusterHandle(Object message, Channel handle) {
+        cluster.emit(ClusterEvent.HANDLE, (HandleListener l) -> l.onHandle(this, message, handle));
     }
 
     @Override

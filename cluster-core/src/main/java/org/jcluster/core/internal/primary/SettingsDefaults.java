@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.jar.JarFile;
 
 import org.jcluster.api.ClusterSettings;
@@ -83,20 +84,20 @@ final class SettingsDefaults {
         return new Launch(exec, List.copyOf(args));
     }
 
-    private static java.util.Optional<List<String>> exactArgsAfter(String main, String joinedArgs) {
+    private static Optional<List<String>> exactArgsAfter(String main, String joinedArgs) {
         String[] argv = ProcessHandle.current().info().arguments().orElse(null);
         if (argv == null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         for (int i = argv.length - 1; i >= 0; i--) {
             if (argv[i].equals(main)) {
                 List<String> after = Arrays.asList(argv).subList(i + 1, argv.length);
                 if (String.join(" ", after).equals(joinedArgs)) {
-                    return java.util.Optional.of(after);
+                    return Optional.of(after);
                 }
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     private static String mainClassOfJar(Path jar) {

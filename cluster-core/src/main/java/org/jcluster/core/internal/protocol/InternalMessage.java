@@ -1,5 +1,6 @@
 package org.jcluster.core.internal.protocol;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -7,6 +8,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * The internal protocol between primary and worker, in its own frame kind. A small fixed binary
@@ -182,12 +184,12 @@ public sealed interface InternalMessage {
         // The two messages of every rr connection are read in place, as encode writes them without a stream.
         int start = payload.position();
         if (payload.remaining() == 13 && payload.get(start) == NEW_CONNECTION) {
-            ByteBuffer b = payload.slice().order(java.nio.ByteOrder.BIG_ENDIAN);
+            ByteBuffer b = payload.slice().order(ByteOrder.BIG_ENDIAN);
             payload.position(payload.limit()); // consumed, as the general path leaves it
             return new NewConnection(b.getInt(1), b.getLong(5));
         }
         if (payload.remaining() == 10 && payload.get(start) == CONNECTION_ACK) {
-            ByteBuffer b = payload.slice().order(java.nio.ByteOrder.BIG_ENDIAN);
+            ByteBuffer b = payload.slice().order(ByteOrder.BIG_ENDIAN);
             payload.position(payload.limit());
             return new ConnectionAck(b.getLong(1), b.get(9) != 0);
         }
@@ -196,7 +198,7 @@ public sealed interface InternalMessage {
         if (bytes.length == 0) {
             throw new ProtocolException("empty internal message");
         }
-        try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
             byte type = in.readByte();
             InternalMessage message = switch (type) {
                 case HELLO -> new Hello(in.readInt(), in.readUTF());

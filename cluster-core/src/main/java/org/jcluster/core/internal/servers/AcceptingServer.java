@@ -1,6 +1,8 @@
 package org.jcluster.core.internal.servers;
 
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -11,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 import org.jcluster.api.ClusterServer;
@@ -43,6 +46,8 @@ abstract class AcceptingServer implements ClusterServer {
     private final Set<SocketChannel> taken = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean open = new AtomicBoolean(true);
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    /** For the servers that accept themselves: the accept loop has returned, so nothing accepted is in flight. */
+    final CompletableFuture<Void> acceptLoopEnded = new CompletableFuture<>();
 
     AcceptingServer(ListenAddress address, ConnectionHandler handler, OptionalInt maxConnections,
             Consumer<Throwable> errors) {
@@ -91,7 +96,7 @@ abstract class AcceptingServer implements ClusterServer {
             handler.onConnection(connection);
         } catch (IOException | RuntimeException e) {
             LocalServer.closeQuietly(connection);
-            errors.accept(new IOException("the connection handler of the server on " + describe(address)
+            errors.accept(new IOException("the connection handler of the server on " + Addresses.describe(address)
                     + " failed; the connection was closed: " + e, e));
         }
     }
@@ -101,25 +106,35 @@ abstract class AcceptingServer implements ClusterServer {
      * connection to the handler and closing the others. For the servers that accept themselves: outside
      * a cluster, and under "none".
      */
-    final void acceptLoop(java.nio.channels.ServerSocketChannel listening) {
+    final void acceptLoop(ServerSocketChannel listening) {
+        try {
+            acceptUntilClosed(listening);
+        } finally {
+            acceptLoopEnded.complete(null);
+        }
+    }
+
+    private void acceptUntilClosed(ServerSocketChannel listening) {
         while (isOpen()) {
             SocketChannel connection;
             try {
                 connection = listening.accept();
-            } catch (java.nio.channels.ClosedChannelException e) { // also AsynchronousCloseException: closed by close()
+            } catch (ClosedChannelException e) { // also AsynchronousCloseException: closed by close()
                 return;
             } catch (IOException e) {
                 if (!isOpen()) {
                     return;
                 }
-                reportError(new IOException("accept failed on " + describe(address()) + ": " + e.getMessage(), e));
-                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L); // back off (EMFILE, say); the cause may pass
+                reportError(new IOException("accept failed on " + Addresses.describe(address()) + ": " + e.getMessage(), e));
+                LockSupport.parkNanos(10_000_000L); // back off (EMFILE, say); the cause may pass
                 continue;
             }
-            if (admits()) {
+            // Once accepted, a connection is this process's alone: a close that began meanwhile does not
+            // refuse it (under "none" that would reset a request the other workers could have served).
+            if (maxConnections == Integer.MAX_VALUE || openConnections() < maxConnections) {
                 take(connection);
             } else {
-                LocalServer.closeQuietly(connection); // the kernel gave it to this process: nobody else can have it
+                LocalServer.closeQuietly(connection);
             }
         }
     }
@@ -163,12 +178,8 @@ abstract class AcceptingServer implements ClusterServer {
         return closed.copy();
     }
 
-    static String describe(ListenAddress address) {
-        return address.port() < 0 ? address.address() : address.address() + ":" + address.port();
-    }
-
     @Override
     public String toString() {
-        return getClass().getSimpleName() + "[" + describe(address) + (isOpen() ? "" : ", closed") + "]";
+        return getClass().getSimpleName() + "[" + Addresses.describe(address) + (isOpen() ? "" : ", closed") + "]";
     }
 }

@@ -93,4 +93,9 @@ public final class Addresses {
         AddressType type = datagram ? (v6 ? AddressType.UDP6 : AddressType.UDP4) : (v6 ? AddressType.TCP6 : AddressType.TCP4);
         return new ListenAddress(NativeSockets.addressText(ip), inet.getPort(), type);
     }
+
+    /** {@code host:port}, or the path of a Unix-domain server (whose port is negative). */
+    public static String describe(ListenAddress address) {
+        return address.port() < 0 ? address.address() : address.address() + ":" + address.port();
+    }
 }

@@ -6,12 +6,12 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
@@ -37,7 +37,7 @@ public final class LocalServer extends AcceptingServer {
         super(address, handler, maxConnections, errors);
         this.channel = channel;
         this.unixPath = unixPath;
-        this.acceptThread = new Thread(() -> acceptLoop(channel), "jcluster-accept-" + describe(address));
+        this.acceptThread = new Thread(() -> acceptLoop(channel), "jcluster-accept-" + Addresses.describe(address));
     }
 
     public static LocalServer listen(ServerOptions options, ConnectionHandler handler, Consumer<Throwable> errors)
@@ -86,10 +86,10 @@ public final class LocalServer extends AcceptingServer {
                 reportError(new IOException("cannot remove the socket file " + p + ": " + e.getMessage(), e));
             }
         });
-        return CompletableFuture.completedFuture(null);
+        return acceptLoopEnded; // what it accepted last is handed on before the close completes
     }
 
-    static void closeQuietly(java.nio.channels.Channel c) {
+    static void closeQuietly(Channel c) {
         try {
             c.close();
         } catch (IOException ignored) {

@@ -57,6 +57,6 @@ final class SharedDatagram implements ClusterDatagramSocket, WorkerServers.Share
 
     @Override
     public String toString() {
-        return "ClusterDatagramSocket[" + AcceptingServer.describe(address) + "]";
+        return "ClusterDatagramSocket[" + Addresses.describe(address) + "]";
     }
 }

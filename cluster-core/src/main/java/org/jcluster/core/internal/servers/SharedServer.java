@@ -28,7 +28,7 @@ final class SharedServer extends AcceptingServer implements WorkerServers.Share 
         this.handleId = handleId;
         this.listening = listening;
         this.releaseIndex = releaseIndex;
-        this.acceptThread = new Thread(() -> acceptLoop(listening), "jcluster-accept-" + describe(address));
+        this.acceptThread = new Thread(() -> acceptLoop(listening), "jcluster-accept-" + Addresses.describe(address));
     }
 
     void startAccepting() {
@@ -50,6 +50,7 @@ final class SharedServer extends AcceptingServer implements WorkerServers.Share 
     CompletionStage<Void> stopListening() {
         // Closing this copy only: the socket stays open in the primary and in the other workers.
         LocalServer.closeQuietly(listening);
-        return servers.leave(this, releaseIndex);
+        // The close is over once the accept thread has handed on what it accepted last, too.
+        return servers.leave(this, releaseIndex).thenCombine(acceptLoopEnded, (left, ended) -> null);
     }
 }

@@ -1,6 +1,7 @@
 package org.jcluster.core.internal.servers;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,9 +24,9 @@ import org.jcluster.api.ListenException;
 import org.jcluster.api.ServerOptions;
 import org.jcluster.core.internal.nativeio.JdkChannels;
 import org.jcluster.core.internal.nativeio.Posix;
-import org.jcluster.core.internal.protocol.InternalMessage;
 import org.jcluster.core.internal.protocol.InternalMessage.QueryServer;
 import org.jcluster.core.internal.protocol.InternalMessage.ServerReply;
+import org.jcluster.core.internal.protocol.InternalMessage;
 
 /**
  * A worker's servers: each listen asks the primary for a handle (Node's queryServer), and gets either
@@ -39,7 +40,7 @@ import org.jcluster.core.internal.protocol.InternalMessage.ServerReply;
 public final class WorkerServers {
     private final PrimaryLink primary;
     private final Map<Integer, CompletableFuture<Reply>> awaitingReply = new ConcurrentHashMap<>();
-    private final Map<Integer, RoundRobinShare> roundRobin = new ConcurrentHashMap<>();
+    private final Map<Integer, HandOffServer> roundRobin = new ConcurrentHashMap<>();
     /** Every open server and datagram socket, for a graceful disconnect to close. */
     private final Map<Object, Share> open = new ConcurrentHashMap<>();
     /** Per listen address, the indexes its open servers use (Node rule 31); guarded by itself. */
@@ -76,7 +77,7 @@ public final class WorkerServers {
                         server.startAccepting();
                         return server;
                     }
-                    RoundRobinShare share = new RoundRobinShare(this, handleId, address, handler,
+                    HandOffServer share = new HandOffServer(this, handleId, address, handler,
                             options.maxConnections(), options.nonBlockingHandler(), releaseIndex);
                     roundRobin.put(handleId, share);
                     return share;
@@ -164,7 +165,7 @@ public final class WorkerServers {
         } catch (InterruptedException e) {
             awaitingReply.remove(query.seq());
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while the primary was binding " + query.key());
+            throw new InterruptedIOException("interrupted while the primary was binding " + query.key());
         } catch (ExecutionException e) {
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         }
@@ -185,7 +186,7 @@ public final class WorkerServers {
     }
 
     public void onNewConnection(InternalMessage.NewConnection message, int fd) {
-        RoundRobinShare share = roundRobin.get(message.handleId());
+        HandOffServer share = roundRobin.get(message.handleId());
         if (share == null || fd < 0) {
             // Closed meanwhile: the primary still holds the connection and gives it to another worker.
             Posix.closeQuietly(fd);

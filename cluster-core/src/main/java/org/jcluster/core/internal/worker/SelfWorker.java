@@ -1,13 +1,15 @@
 package org.jcluster.core.internal.worker;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.jcluster.api.SendCallback;
 import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerEvent;
 import org.jcluster.api.WorkerState;
@@ -88,12 +90,8 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
     }
 
     @Override
-    public boolean send(Object message, SendCallback callback) {
-        byte[] payload = encode(message);
-        if (!connected) {
-            throw notConnected();
-        }
-        return write(channel, FrameKind.USER, payload, callbackOnEventThread(callback));
+    protected boolean transmitMessage(byte[] payload, WriteCallback callback) {
+        return write(channel, FrameKind.USER, payload, callback);
     }
 
     @Override
@@ -131,7 +129,7 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
         channel.send(FrameKind.INTERNAL, InternalMessage.encode(message), fd, null);
     }
 
-    private final java.util.concurrent.atomic.AtomicBoolean readySignalled = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean readySignalled = new AtomicBoolean();
 
     void signalReady() {
         if (readySignalled.compareAndSet(false, true) && connected) {
@@ -204,7 +202,7 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
             @Override
             public void onClose(IpcChannel ch, Throwable cause) {
                 servers.channelClosed();
-                for (Integer pendingSeq : java.util.List.copyOf(awaitingAck.keySet())) {
+                for (Integer pendingSeq : List.copyOf(awaitingAck.keySet())) {
                     Runnable then = awaitingAck.remove(pendingSeq);
                     if (then != null && then != closeChannelAction) {
                         then.run(); // no ack will come: what waited for one goes on
@@ -225,7 +223,7 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
      * pidfds the reader's end-of-stream is the only sign, as before.
      */
     void watchThePrimary() {
-        java.util.OptionalLong primaryPid = WorkerEnvironment.primaryPid();
+        OptionalLong primaryPid = WorkerEnvironment.primaryPid();
         int pidfd = primaryPid.isPresent() ? Syscalls.pidfdOpen((int) primaryPid.getAsLong()) : -1;
         if (pidfd < 0) {
             LOG.log(System.Logger.Level.DEBUG, "jcluster worker " + id + ": cannot watch the primary's process ("
@@ -329,7 +327,7 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
         }
         disconnectEmitted = true;
         if (cause != null) {
-            emitError(new java.io.IOException("the channel to the primary failed: " + cause.getMessage(), cause));
+            emitError(new IOException("the channel to the primary failed: " + cause.getMessage(), cause));
         }
         connected = false;
         state = WorkerState.DISCONNECTED;

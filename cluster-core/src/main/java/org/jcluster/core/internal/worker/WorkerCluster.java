@@ -11,9 +11,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.jcluster.api.Cluster;
+import org.jcluster.api.ClusterDatagramSocket;
 import org.jcluster.api.ClusterEvent;
+import org.jcluster.api.ClusterServer;
 import org.jcluster.api.ClusterSettings;
+import org.jcluster.api.ConnectionHandler;
+import org.jcluster.api.DatagramOptions;
 import org.jcluster.api.Registration;
+import org.jcluster.api.ServerOptions;
 import org.jcluster.api.Worker;
 import org.jcluster.api.spi.Serialization;
 import org.jcluster.api.spi.SerializationOptions;
@@ -112,13 +117,13 @@ public final class WorkerCluster implements Cluster {
     }
 
     @Override
-    public org.jcluster.api.ClusterServer listen(org.jcluster.api.ServerOptions options,
-            org.jcluster.api.ConnectionHandler handler) throws IOException {
+    public ClusterServer listen(ServerOptions options,
+            ConnectionHandler handler) throws IOException {
         return self.servers().listen(options, handler);
     }
 
     @Override
-    public org.jcluster.api.ClusterDatagramSocket bindDatagram(org.jcluster.api.DatagramOptions options) throws IOException {
+    public ClusterDatagramSocket bindDatagram(DatagramOptions options) throws IOException {
         return self.servers().bindDatagram(options);
     }
 
@@ -163,7 +168,7 @@ public final class WorkerCluster implements Cluster {
     }
 
     @Override
-    public Registration schedule(java.time.Duration delay, Runnable task) {
+    public Registration schedule(Duration delay, Runnable task) {
         return events.schedule(delay, task);
     }
 

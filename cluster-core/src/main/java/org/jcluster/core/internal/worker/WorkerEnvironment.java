@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * What the primary tells a worker JVM through its environment. The presence of
@@ -50,7 +51,7 @@ public record WorkerEnvironment(int workerId, Path socketPath, String secret, St
         if (id == null || id.isEmpty()) {
             return false;
         }
-        java.util.OptionalLong named = primaryPid();
+        OptionalLong named = primaryPid();
         if (named.isEmpty()) {
             return true; // read() then names what is missing or malformed
         }
@@ -117,11 +118,11 @@ public record WorkerEnvironment(int workerId, Path socketPath, String secret, St
     }
 
     /** The pid of the primary that forked this worker, when the environment names one. */
-    public static java.util.OptionalLong primaryPid() {
+    public static OptionalLong primaryPid() {
         try {
-            return java.util.OptionalLong.of(Long.parseLong(System.getenv(PRIMARY_PID)));
+            return OptionalLong.of(Long.parseLong(System.getenv(PRIMARY_PID)));
         } catch (NumberFormatException e) {
-            return java.util.OptionalLong.empty();
+            return OptionalLong.empty();
         }
     }
 

@@ -1,5 +1,6 @@
 package org.jcluster.core.internal.servers;
 
+import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Optional;
@@ -7,6 +8,7 @@ import java.util.OptionalInt;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -29,7 +31,7 @@ import org.jcluster.core.internal.nativeio.Posix;
  * stuck handler then stops the reader: the one connection dealt after its acknowledgement waits
  * unread, as it would behind a stuck connection thread, and so do the worker's messages.
  */
-final class RoundRobinShare extends AcceptingServer implements WorkerServers.Share {
+final class HandOffServer extends AcceptingServer implements WorkerServers.Share {
     private final WorkerServers servers;
     private final int handleId;
     private final Runnable releaseIndex;
@@ -40,7 +42,7 @@ final class RoundRobinShare extends AcceptingServer implements WorkerServers.Sha
      */
     private final ExecutorService delivery;
 
-    RoundRobinShare(WorkerServers servers, int handleId, ListenAddress address, ConnectionHandler handler,
+    HandOffServer(WorkerServers servers, int handleId, ListenAddress address, ConnectionHandler handler,
             OptionalInt maxConnections, boolean nonBlockingHandler, Runnable releaseIndex) {
         super(address, handler, maxConnections, servers.primary()::reportError);
         this.servers = servers;
@@ -51,7 +53,7 @@ final class RoundRobinShare extends AcceptingServer implements WorkerServers.Sha
             return;
         }
         ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 5, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "jcluster-connections-" + describe(address));
+            Thread t = new Thread(r, "jcluster-connections-" + Addresses.describe(address));
             t.setDaemon(true);
             return t;
         });
@@ -77,7 +79,7 @@ final class RoundRobinShare extends AcceptingServer implements WorkerServers.Sha
         }
         try {
             delivery.execute(() -> handle(connectionId, fd));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             Posix.closeQuietly(fd);
             servers.acknowledge(connectionId, false);
         }
@@ -88,7 +90,7 @@ final class RoundRobinShare extends AcceptingServer implements WorkerServers.Sha
         try {
             connection = JdkChannels.socketChannel(fd);
         } catch (RuntimeException e) {
-            reportError(new java.io.IOException("cannot take a connection of the server on " + describe(address())
+            reportError(new IOException("cannot take a connection of the server on " + Addresses.describe(address())
                     + ": " + e.getMessage(), e));
             servers.acknowledge(connectionId, false);
             return;

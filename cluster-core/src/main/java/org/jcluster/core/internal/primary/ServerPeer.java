@@ -1,4 +1,4 @@
-package org.jcluster.core.internal.servers;
+package org.jcluster.core.internal.primary;
 
 import org.jcluster.api.Worker;
 import org.jcluster.core.internal.protocol.InternalMessage;

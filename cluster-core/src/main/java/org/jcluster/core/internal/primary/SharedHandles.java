@@ -1,4 +1,4 @@
-package org.jcluster.core.internal.servers;
+package org.jcluster.core.internal.primary;
 
 import java.io.IOException;
 import java.net.SocketAddress;
@@ -13,10 +13,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 import org.jcluster.api.ListenAddress;
 import org.jcluster.api.ListenException;
+import org.jcluster.api.ProviderNotFoundException;
 import org.jcluster.api.Worker;
 import org.jcluster.api.spi.ConnectionDispatcher;
 import org.jcluster.api.spi.DispatchContext;
@@ -25,9 +27,10 @@ import org.jcluster.api.spi.SchedulingPolicy;
 import org.jcluster.core.internal.nativeio.NativeSockets;
 import org.jcluster.core.internal.nativeio.Posix;
 import org.jcluster.core.internal.nativeio.Syscalls;
-import org.jcluster.core.internal.protocol.InternalMessage;
 import org.jcluster.core.internal.protocol.InternalMessage.QueryServer;
 import org.jcluster.core.internal.protocol.InternalMessage.ServerReply;
+import org.jcluster.core.internal.protocol.InternalMessage;
+import org.jcluster.core.internal.servers.Addresses;
 
 /**
  * The primary's shared handles (Node's RoundRobinHandle and SharedHandle): one per distinct listen
@@ -38,7 +41,7 @@ import org.jcluster.core.internal.protocol.InternalMessage.ServerReply;
  * object's lock (binds are rare); the per-connection path (accept, hand-off, ack) takes no lock here,
  * only the dispatcher's own concurrency.
  */
-public final class PrimaryServers {
+public final class SharedHandles {
     private static final System.Logger LOG = System.getLogger("org.jcluster");
 
     private final Supplier<SchedulingPolicy> policy;
@@ -49,7 +52,7 @@ public final class PrimaryServers {
     private final AtomicInteger handleIds = new AtomicInteger();
     private final AtomicLong connectionIds = new AtomicLong();
 
-    public PrimaryServers(Supplier<SchedulingPolicy> policy) {
+    public SharedHandles(Supplier<SchedulingPolicy> policy) {
         this.policy = policy;
     }
 
@@ -66,7 +69,7 @@ public final class PrimaryServers {
                     // Nothing is kept of a failed bind, so the next query binds afresh (Node rule 33).
                     peer.sendInternal(new ServerReply(query.seq(), 0, e.code(), e.getMessage(), "", 0, ""), -1);
                     return;
-                } catch (org.jcluster.api.ProviderNotFoundException e) {
+                } catch (ProviderNotFoundException e) {
                     peer.sendInternal(new ServerReply(query.seq(), 0, "EINVAL", e.getMessage(), "", 0, ""), -1);
                     return;
                 } catch (RuntimeException e) {
@@ -203,7 +206,7 @@ public final class PrimaryServers {
         final ListenAddress address;
         final Optional<Path> unixPath;
         final Map<Worker, ServerPeer> members = new ConcurrentHashMap<>();
-        /** The key with the real port, for a handle first asked for with port 0; guarded by PrimaryServers.this. */
+        /** The key with the real port, for a handle first asked for with port 0; guarded by SharedHandles.this. */
         String alias;
 
         Handle(int id, String key, ListenAddress address, Optional<Path> unixPath) {
@@ -297,7 +300,7 @@ public final class PrimaryServers {
             super(id, key, address, unixPath);
             this.fd = fd;
             this.dispatcher = policy.newDispatcher(this);
-            this.acceptThread = new Thread(this::acceptLoop, "jcluster-primary-accept-" + AcceptingServer.describe(address));
+            this.acceptThread = new Thread(this::acceptLoop, "jcluster-primary-accept-" + Addresses.describe(address));
             this.acceptThread.setDaemon(true);
             this.acceptThread.start();
         }
@@ -317,9 +320,9 @@ public final class PrimaryServers {
                         if (!open) {
                             return;
                         }
-                        LOG.log(System.Logger.Level.WARNING, "jcluster: accept failed on " + AcceptingServer.describe(address)
+                        LOG.log(System.Logger.Level.WARNING, "jcluster: accept failed on " + Addresses.describe(address)
                                 + ": " + e.getMessage());
-                        java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L); // EMFILE and the like may pass
+                        LockSupport.parkNanos(10_000_000L); // EMFILE and the like may pass
                         continue;
                     }
                     if (a == null) {
@@ -371,7 +374,7 @@ public final class PrimaryServers {
         public boolean handOff(Worker worker, PendingConnection connection) {
             if (!(connection instanceof Connection c) || c.handle != this) {
                 throw new IllegalArgumentException(connection + " is not a connection of the server on "
-                        + AcceptingServer.describe(address));
+                        + Addresses.describe(address));
             }
             if (c.closed.get()) {
                 throw new IllegalArgumentException(c + " was already closed; a closed connection cannot be handed off");
