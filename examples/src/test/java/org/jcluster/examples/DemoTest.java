@@ -136,14 +136,9 @@ class DemoTest {
      * that the server closed before any byte of an answer (the server closed it as idle as the request
      * left). Those are counted and reported; the demo closes a connection as idle only after 200 ms of
      * quiet, which a client sending back to back never leaves.
-     *
-     * <p>Under rr only. Under none, a worker leaving a shared socket can drop a connection it accepted
-     * as it closed (jcluster's accept loop then finds the server closed and closes what it accepted:
-     * AcceptingServer.acceptLoop), which the client sees as a reset: 1 in 1 trial here. That is for
-     * jcluster's shared servers to fix, not the demo.
      */
     @ParameterizedTest(name = "policy {0}")
-    @ValueSource(strings = {"rr"})
+    @ValueSource(strings = {"rr", "none"})
     void aKilledWorkerIsReplacedAndSighupReloadsEveryWorkerWhileEveryRequestIsAnswered(String policy) throws Exception {
         Process primary = startDemo("--policy", policy, "--workers", "2", "--port", "0");
         List<Long> workerPids = new ArrayList<>();
