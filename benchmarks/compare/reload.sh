@@ -52,7 +52,8 @@
 #   CRASH_SECONDS    length of the crash run (6); CRASH_MODE keepalive or close (keepalive)
 #   SYSTEMS          which to measure ("jcluster pm2"); MODES ("keepalive close"); WORKERS (2)
 #   LAYOUT           split (default: wrk on cpu 0, every server process on the others) or shared
-#   JVM_FLAGS        the JVMs' flags (see http-common.sh); the demo also runs with its AppCDS archive
+#   JVM_FLAGS        the JVMs' flags (see http-common.sh); STARTUP cds, aot or none: the trained worker
+#                    classes the demo runs with (default: an AOT cache on JDK 25+, else an AppCDS archive)
 #   VERBOSE=1        every run's figures, each reload's duration and the logs' places, on stderr
 set -euo pipefail
 
