@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the demo cluster on the module path: Node's cluster HTTP hello world, served by Netty in every
-# worker on one shared port. Ctrl-C (or SIGTERM) stops it gracefully and prints each worker's request
-# count.
+# worker on one shared port, kept up by jcluster's supervisor: a crashed worker is replaced, SIGHUP to
+# the primary reloads every worker one at a time, Ctrl-C (or SIGTERM) stops it gracefully and each
+# worker prints its request count.
 #
 #   ./demo.sh [options]          ./demo.sh --help lists them
 #

@@ -46,12 +46,15 @@ fi
 
 # Build, then copy the demo's module path to a directory of our own: a concurrent `mvn install`
 # rewrites the jars in ~/.m2, and a JVM that loads a class from a rewritten jar fails.
-# (jansi.noreset: Debian's Maven 3.8 prints colour resets even in batch mode.)
-MAVEN_OPTS="${MAVEN_OPTS:-} -Djansi.noreset=true" \
-  mvn -q -B -ntp -Dstyle.color=never -f "$root/pom.xml" -DskipTests -pl examples -am install >&2
+# (jansi.noreset: Debian's Maven 3.8 prints colour resets even in batch mode.) A script that measures no
+# JVM this time (reload.sh with SYSTEMS=pm2) sets build_demo=0 before sourcing this file.
 lib=$work/lib
-rm -rf "$lib"; mkdir -p "$lib"
-cp -p "$root"/examples/target/examples-*.jar $(tr ':' ' ' < "$root/examples/target/module-path.txt") "$lib/"
+if [ "${build_demo:-1}" = 1 ]; then
+  MAVEN_OPTS="${MAVEN_OPTS:-} -Djansi.noreset=true" \
+    mvn -q -B -ntp -Dstyle.color=never -f "$root/pom.xml" -DskipTests -pl examples -am install >&2
+  rm -rf "$lib"; mkdir -p "$lib"
+  cp -p "$root"/examples/target/examples-*.jar $(tr ':' ' ' < "$root/examples/target/module-path.txt") "$lib/"
+fi
 
 # Workers inherit the primary's JVM flags (rule 40): these are every JVM's flags. SerialGC: two workers
 # and wrk share two cores, so no GC threads beyond the one that runs; C2 stays on for throughput.
@@ -59,41 +62,66 @@ cp -p "$root"/examples/target/examples-*.jar $(tr ':' ' ' < "$root/examples/targ
 jvm_flags=(${JVM_FLAGS:--XX:+UseSerialGC -Xss256k -Xms32m -Xmx256m -Djnr.ffi.asm.enabled=false})
 jvm_flags=(--enable-native-access=org.jnrproject.jffi "${jvm_flags[@]}")
 
-# The start-up recipe of ipc-echo.sh (README, "Worker start-up recipe"): jffi's stub unpacked once, and
-# an AppCDS archive of a training run (a cluster of one worker that answers a few requests; the primary
-# exits last, so its archive is the one kept). A stale archive is reported by the JVM and ignored.
+# The start-up recipe (docs/worker-startup.md): jffi's stub unpacked once, and the classes of a trained
+# worker: an AppCDS archive, or on JDK 25 and later an AOT cache (JEP 483 and 515: classes loaded and
+# linked, and method profiles), which starts a worker about twice as fast again. A stale one is reported
+# by the JVM and ignored. STARTUP=cds keeps the AppCDS archive on JDK 25 too; STARTUP=none uses neither.
 jffi_dir=$work/jffi-native
-if [ ! -f "$jffi_dir/libjffi-1.2.so" ]; then
+if [ "${build_demo:-1}" = 1 ] && [ ! -f "$jffi_dir/libjffi-1.2.so" ]; then
   mkdir -p "$jffi_dir"
   (cd "$jffi_dir" && unzip -q -o "$lib"/jffi-*-native.jar 'jni/x86_64-Linux/libjffi-1.2.so' \
     && mv jni/x86_64-Linux/libjffi-1.2.so . && rm -r jni)
 fi
 jvm_flags+=(-Djffi.boot.library.path="$jffi_dir")
-cds=$work/demo-appcds.jsa
+java_feature=17
+if [ "${build_demo:-1}" = 1 ]; then
+  java_feature=$(java -XshowSettings:properties -version 2>&1 | sed -nE 's/^ *java\.specification\.version = ([0-9]+).*/\1/p')
+fi
+startup=${STARTUP:-}
+[ -n "$startup" ] || { [ "${java_feature:-17}" -ge 25 ] && startup=aot || startup=cds; }
+case $startup in
+  cds) cds=$work/demo-worker-$java_feature.jsa; cds_dump=-XX:ArchiveClassesAtExit=$cds; cds_use=-XX:SharedArchiveFile=$cds ;;
+  aot) [ "${java_feature:-17}" -ge 25 ] || { echo "STARTUP=aot needs JDK 25 or later (java is $java_feature)" >&2; exit 1; }
+       cds=$work/demo-worker-$java_feature.aot; cds_dump=-XX:AOTCacheOutput=$cds; cds_use=-XX:AOTCache=$cds ;;
+  none) cds=""; cds_dump=""; cds_use="" ;;
+  *) echo "STARTUP takes cds, aot or none, not '$startup'" >&2; exit 1 ;;
+esac
+# A training run: a cluster of one worker that answers a few requests. Every JVM of it writes the archive
+# as it exits (workers inherit the primary's flags), and the worker's classes are the ones worth keeping
+# (a worker's start-up is what respawns and reloads wait for; the primary loads fewer of them): so the
+# worker must exit last. The primary is SIGKILLed, and its orphaned worker exits by itself (within half
+# a second: jcluster's rule 17), writing the archive (with an AOT cache, it waits for the JVM that
+# assembles it). The stale IPC directory of the killed primary is removed by the next one.
 train_cds() {
   rm -f "$cds"
-  local log=$work/train.log pid port
-  java "${jvm_flags[@]}" -XX:ArchiveClassesAtExit="$cds" --module-path "$lib" \
+  local log=$work/train.log pid port worker i
+  java "${jvm_flags[@]}" "$cds_dump" --module-path "$lib" \
     -m jcluster.examples/org.jcluster.examples.Demo --workers 1 --port 0 >"$log" 2>&1 &
   pid=$!; demo_pid=$pid
   port=$(await_demo "$log" "$pid" 1) || { kill -KILL "$pid" 2>/dev/null; rm -f "$cds"; return 0; }
   wrk -t1 -c4 -d1s "http://127.0.0.1:$port/" >/dev/null
   wrk -t1 -c4 -d1s -H 'Connection: close' "http://127.0.0.1:$port/" >/dev/null
-  # The demo exits 128+15 after a SIGTERM'd graceful shutdown (see Demo's javadoc); anything else
-  # may have left a half-written archive.
-  local status=0
-  kill -TERM "$pid"; wait "$pid" || status=$?
-  [ "$status" = 143 ] || rm -f "$cds"
+  worker=$(demo_worker_pids "$log")
+  kill -KILL "$pid"; wait "$pid" 2>/dev/null || true; demo_pid=""
+  for ((i = 0; i < 1200; i++)); do kill -0 "$worker" 2>/dev/null || break; sleep 0.05; done
+  if kill -0 "$worker" 2>/dev/null; then
+    kill -KILL "$worker"; rm -f "$cds"
+    echo "the training worker did not exit within 60 s; running without $cds (its output: $log)" >&2
+  fi
 }
 
 # use_cds: trains the archive when it is missing or older than the module path; sets cds_flag (empty
-# when there is no archive, which the JVMs then run without).
+# when there is no archive, which the JVMs then run without, or when JVM_FLAGS names one).
 use_cds() {
+  cds_flag=""
+  case " ${jvm_flags[*]} " in # JVM_FLAGS names an archive or AOT cache of its own: that one
+    *" -XX:SharedArchiveFile="* | *" -XX:AOTCache="*) return 0 ;;
+  esac
+  [ -n "$cds" ] || return 0
   if [ ! -s "$cds" ] || [ -n "$(find "$lib" -newer "$cds" -print -quit)" ]; then
     train_cds
   fi
-  cds_flag=""
-  [ -s "$cds" ] && cds_flag=-XX:SharedArchiveFile=$cds
+  [ -s "$cds" ] && cds_flag=$cds_use
   return 0
 }
 
@@ -139,13 +167,13 @@ start_demo() {
   demo_port=$(await_demo "$log" "$demo_pid" "$n") || exit 1
 }
 
-# stop_demo LOG: SIGTERM, then waits for the exit; the demo prints each worker's count: sets demo_counts
+# stop_demo LOG: SIGTERM, then waits for the exit; each worker prints its count as it leaves: sets demo_counts
 # (one per line). Not in a $(...) subshell, which cannot wait for the demo.
 stop_demo() {
   local log=$1 status=0
   kill -TERM "$demo_pid"
   wait "$demo_pid" || status=$?
-  [ "$status" = 143 ] || echo "the demo exited with $status (expected 143, 128+SIGTERM); its output is in $log" >&2
+  [ "$status" = 0 ] || echo "the demo exited with $status after SIGTERM (expected 0); its output is in $log" >&2
   demo_counts=$(sed -nE 's/.*worker [0-9]+ served ([0-9]+) requests.*/\1/p' "$log")
 }
 

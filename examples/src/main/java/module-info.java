@@ -1,10 +1,14 @@
 /**
- * jcluster's demo: Node's cluster HTTP hello world, served by Netty in every worker. It names no
- * jcluster provider: jcluster.core, the json serialization and the scheduling policies are found on
- * the module path through ServiceLoader.
+ * jcluster's demo: Node's cluster HTTP hello world, served by Netty in every worker, kept up by
+ * jcluster's supervisor. It names no jcluster provider: jcluster.core, the json serialization and the
+ * scheduling policies are found on the module path through ServiceLoader.
  */
 module jcluster.examples {
     requires jcluster.api;
+    // The primary runs the supervisor: respawn, reload on SIGHUP, graceful shutdown.
+    requires jcluster.supervisor;
+    // The level of the supervisor's log records (the demo prints its decisions as event lines).
+    requires java.logging;
 
     // Netty 4.1's jars are automatic modules (Automatic-Module-Name in their manifests).
     requires io.netty.common;

@@ -3,18 +3,18 @@ package org.jcluster.examples;
 import java.io.IOException;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Collectors;
 
 import org.jcluster.api.Cluster;
 import org.jcluster.api.ClusterEvent;
@@ -24,28 +24,38 @@ import org.jcluster.api.ListenException;
 import org.jcluster.api.ServerOptions;
 import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerEvent;
+import org.jcluster.supervisor.ReloadReport;
+import org.jcluster.supervisor.ShutdownReason;
+import org.jcluster.supervisor.ShutdownReport;
+import org.jcluster.supervisor.Supervisor;
+import org.jcluster.supervisor.SupervisorEvent;
+import org.jcluster.supervisor.SupervisorSettings;
 
 /**
- * The demo cluster: Node's cluster HTTP hello world, one main method that is the primary or a worker.
+ * The demo cluster: Node's cluster HTTP hello world, one main method that is the primary or a worker,
+ * kept up by jcluster's {@link Supervisor} as PM2 keeps a Node cluster up.
  *
  * <pre>{@code
  * ./demo.sh [options]      (./demo.sh --help: the options, from DemoOptions)
  * }</pre>
  *
- * <p>The primary forks one worker per core (or {@code --workers N}) and prints every event; each worker
- * serves {@code Hello World\n} with Netty on the one shared port (8000, or {@code --port P}; 0 picks a
- * free one), under the scheduling policy {@code --policy} (default: the {@value Cluster#SCHED_POLICY_ENV}
- * environment variable, else "rr").
+ * <p>The primary's supervisor forks one worker per core (or {@code --workers N}) and the primary prints
+ * every event, the cluster's and the supervisor's; each worker serves {@code Hello World\n} with Netty on
+ * the one shared port (8000, or {@code --port P}; 0 picks a free one), under the scheduling policy
+ * {@code --policy} (default: the {@value Cluster#SCHED_POLICY_ENV} environment variable, else "rr").
  *
- * <p>Ctrl-C (SIGINT), SIGTERM or the end of {@code --seconds S} shuts the cluster down gracefully: the
- * primary asks every worker to stop; each worker stops taking connections, closes its idle keep-alive
- * connections (busy ones after their response), then reports how many requests it answered; the primary
- * prints each count and the total, disconnects the workers and waits for them to exit (exit code 0 after
- * {@code --seconds}, 128+signal after a signal, as for any JVM).
+ * <p>The supervisor replaces a worker that crashes (or is SIGKILLed) after a backoff, stops a crash loop,
+ * reloads every worker one at a time on SIGHUP (each replacement listens before the worker it replaces
+ * is disconnected; new code on disk is picked up), and on Ctrl-C (SIGINT), SIGTERM or the end of
+ * {@code --seconds S} shuts the cluster down gracefully: every worker is disconnected, stops taking
+ * connections, closes its idle keep-alive connections (busy ones after their response), prints how
+ * many requests it answered and exits; the primary exits 0 once every worker left in time, 1 otherwise.
+ * Its settings come from {@code -Djcluster.supervisor.*} and {@code JCLUSTER_SUPERVISOR_*}
+ * (docs/supervisor.md), which win over {@code --workers}.
  *
  * <p>A worker that cannot listen (the port is taken, say) reports the error to the primary and exits;
  * the primary prints it, stops the other workers and exits with 1 at once. So does a primary whose
- * workers all exited on their own. Exit code 2: a bad option.
+ * workers all left on their own without being replaced. Exit code 2: a bad option or setting.
  */
 public final class Demo {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
@@ -55,14 +65,27 @@ public final class Demo {
     static final int WARM_UP_REQUESTS = 200;
     /** How long a worker lets busy connections finish their request before closing them anyway. */
     private static final long DRAIN_MS = 3_000;
-    /** How long the primary waits for the reports, then for the exits, before killing workers. */
-    private static final long STEP_TIMEOUT_MS = 10_000;
+    /**
+     * How often a worker looks whether its server was closed, the first sign of a graceful disconnect:
+     * jcluster then waits for the connections the server handed out, which only Netty can close (idle
+     * keep-alive ones would otherwise keep the worker forever), and says nothing else until the channel
+     * is gone. 20 ms, as jcluster's own check of those connections.
+     */
+    private static final long CLOSE_WATCH_MS = 20;
+    /** How long a disconnected worker gives Netty's event loops to finish what they hold. */
+    private static final long NETTY_STOP_MS = 1_000;
     /** How long a worker that cannot listen waits for its report to be written before it exits anyway. */
     private static final long LISTEN_ERROR_REPORT_MS = 2_000;
     /** The message key of a worker's listen failure (the primary prints its "message" and stops). */
     static final String LISTEN_ERROR = "listenError";
     /** The exit status when the cluster cannot serve: a worker cannot listen, or every worker left on its own. */
     static final int EXIT_CANNOT_SERVE = 1;
+    /**
+     * The supervisor's own log records (java.util.logging, by default on standard error): the demo prints
+     * each of its decisions as an event line instead, so only its warnings and errors are kept. Held here
+     * because java.util.logging forgets the level of a logger nobody references.
+     */
+    private static final Logger SUPERVISOR_LOG = Logger.getLogger("org.jcluster.supervisor");
 
     private Demo() {
     }
@@ -97,29 +120,18 @@ public final class Demo {
     private static final class Primary {
         private final Cluster cluster;
         private final DemoOptions options;
-        /** Requests and connections per worker id, as reported at shutdown. */
-        private final Map<Integer, Long> served = new ConcurrentSkipListMap<>();
-        private final Map<Integer, Long> connections = new ConcurrentHashMap<>();
-        /** Per worker id: completes when the worker reported its count, or can no longer. */
-        private final Map<Integer, CompletableFuture<Void>> reported = new ConcurrentHashMap<>();
-        /** Per worker id: completes when the worker's exit event has been printed. */
-        private final Map<Integer, CompletableFuture<Void>> exited = new ConcurrentHashMap<>();
         private final AtomicInteger listening = new AtomicInteger();
-        private final AtomicBoolean shuttingDown = new AtomicBoolean();
-        /** Every worker forked, in order (cluster.workers() forgets the ones that left). */
-        private final List<Worker> forked = new ArrayList<>();
-        private volatile boolean allForked;
+        private Supervisor supervisor;
         /**
-         * Why the main thread should stop the cluster, and with which exit code: the first of --seconds
-         * elapsing, a worker's listen error, and the last worker leaving on its own. Listeners only
-         * complete it; the main thread does the stopping, because stopping waits for events (the
-         * disconnect callback, the exits) that the event thread delivers: a listener that stopped the
-         * cluster itself, or called System.exit (whose shutdown hook stops it), would wait for itself.
+         * Why the main thread should end the demo: --seconds elapsing, a worker's listen error, the last
+         * worker leaving unreplaced, or the supervisor's own shutdown (a crash loop, a failed fork, a
+         * signal). Listeners only complete it; the main thread waits for the shutdown and exits, because
+         * that waits for events the event thread delivers.
          */
         private final CompletableFuture<Ending> ending = new CompletableFuture<>();
 
-        /** {@code graceful}: ask the workers for their counts and disconnect them; otherwise kill them. */
-        private record Ending(String why, int exitCode, boolean graceful) {
+        /** {@code exitCode} null: the shutdown report's status. */
+        private record Ending(String why, Integer exitCode) {
         }
 
         Primary(Cluster cluster, DemoOptions options) {
@@ -136,172 +148,136 @@ public final class Demo {
                     System.exit(DemoOptions.CHECK_BAD_OPTION);
                 }
             }
-            cluster.on(ClusterEvent.FORK, w -> log("fork      worker " + w.id() + " (pid " + w.pid() + ")"));
+            SupervisorSettings settings;
+            try {
+                // build() lets -Djcluster.supervisor.* and JCLUSTER_SUPERVISOR_* override these. The demo
+                // exits itself after a shutdown it started (with its own status after a listen error);
+                // after a signal's shutdown the supervisor ends the JVM with the shutdown's status.
+                settings = SupervisorSettings.builder().workers(options.workers()).exitAfterShutdown(false).build();
+            } catch (IllegalArgumentException e) { // the message names the setting, its source and the fix
+                System.err.println(e.getMessage());
+                System.exit(DemoOptions.CHECK_BAD_OPTION);
+                return;
+            }
+            SUPERVISOR_LOG.setLevel(Level.WARNING);
+            supervisor = Supervisor.create(cluster, settings);
+            int workers = settings.workers();
+
+            cluster.on(ClusterEvent.FORK, w -> {
+                log("fork      worker " + w.id() + " (pid " + w.pid() + ")");
+                // A worker's channel fails when the worker is killed (SIGKILL resets it): one line, not
+                // jcluster's warning and stack trace for an error nobody listens to.
+                w.on(WorkerEvent.ERROR, e -> log("error     worker " + w.id() + ": " + e.getMessage()));
+            });
             cluster.on(ClusterEvent.ONLINE, w -> log("online    worker " + w.id()));
             cluster.on(ClusterEvent.LISTENING, (w, address) -> {
                 log("listening worker " + w.id() + " on " + format(address));
-                // (not once shutting down: a worker may still come to listen just before it stops)
-                if (listening.incrementAndGet() == options.workers() && !shuttingDown.get()) {
-                    log("all " + options.workers() + " workers listening: curl http://localhost:" + address.port() + "/");
+                if (listening.incrementAndGet() == workers) {
+                    log("all " + workers + " workers listening: curl http://localhost:" + address.port() + "/");
                 }
             });
             cluster.on(ClusterEvent.MESSAGE, (w, m) -> {
                 if (m instanceof Map<?, ?> map && map.get(LISTEN_ERROR) instanceof String code) {
                     if (!ending.isDone()) { // every worker fails alike on a shared port: say it once
                         logError("worker " + w.id() + " " + map.get("message") + portAdvice(code));
+                        // From here, on the event thread: the worker exits right after this message, and
+                        // its exit must find the shutdown begun rather than schedule a respawn.
+                        supervisor.shutdown();
                         ending.complete(new Ending("worker " + w.id() + " cannot listen (" + code + ")",
-                                EXIT_CANNOT_SERVE, false));
+                                EXIT_CANNOT_SERVE));
                     }
-                } else if (m instanceof Map<?, ?> map && map.get("requests") instanceof Number n) {
-                    served.put(w.id(), n.longValue());
-                    if (map.get("connections") instanceof Number c) {
-                        connections.put(w.id(), c.longValue());
-                    }
-                    log("report    worker " + w.id() + ": " + n + " requests");
-                    future(reported, w.id()).complete(null);
                 }
             });
-            cluster.on(ClusterEvent.DISCONNECT, w -> {
-                log("disconnect worker " + w.id());
-                future(reported, w.id()).complete(null); // it can no longer report
-                endIfNoWorkersLeft();
-            });
-            cluster.on(ClusterEvent.EXIT, (w, status) -> {
-                log("exit      worker " + w.id() + " with " + status
-                        + (w.exitedAfterDisconnect().orElse(false) ? " (after disconnect)" : ""));
-                future(reported, w.id()).complete(null);
-                future(exited, w.id()).complete(null);
-                endIfNoWorkersLeft();
-            });
+            cluster.on(ClusterEvent.DISCONNECT, w -> log("disconnect worker " + w.id()));
+            cluster.on(ClusterEvent.EXIT, (w, status) -> log("exit      worker " + w.id() + " with " + status
+                    + (w.exitedAfterDisconnect().orElse(false) ? " (after disconnect)" : "")));
+            logSupervisorEvents();
 
             log("primary pid " + ProcessHandle.current().pid() + ": policy " + cluster.schedulingPolicy()
-                    + ", forking " + options.workers() + " workers to serve HTTP on port " + options.port()
-                    + " (Ctrl-C to stop)");
-            handleShutdownSignals();
-            for (int i = 0; i < options.workers(); i++) {
-                Worker w = cluster.fork();
-                forked.add(w);
-                future(reported, w.id());
-                future(exited, w.id());
-            }
-            allForked = true;
-            endIfNoWorkersLeft(); // in case they all left while the later ones were forked
+                    + ", " + workers + " supervised workers to serve HTTP on port " + options.port()
+                    + " (Ctrl-C to stop, kill -HUP " + ProcessHandle.current().pid() + " to reload)");
+            supervisor.start();
+            supervisor.whenDone().thenAccept(report -> ending.complete(new Ending(report.message(), null)));
             if (options.seconds() > 0) {
-                ending.completeOnTimeout(new Ending("--seconds " + options.seconds() + " elapsed", 0, true),
+                ending.completeOnTimeout(new Ending("--seconds " + options.seconds() + " elapsed", null),
                         options.seconds(), TimeUnit.SECONDS);
             }
-            // Without --seconds only a failure completes it: a signal ends the JVM through the shutdown hook.
             Ending end = ending.join();
-            if (end.graceful()) {
-                shutdown(end.why());
-            } else {
-                stopAfterFailure(end.why());
+            ShutdownReport report = supervisor.shutdown().join(); // the one shutdown's report, whoever began it
+            if (isSignal(report.reason())) {
+                return; // the supervisor's shutdown hook ends the JVM with the report's status
             }
-            log("the primary exits with " + end.exitCode());
-            System.exit(end.exitCode());
+            int status = end.exitCode() != null ? end.exitCode() : report.exitStatus();
+            log("the primary exits with " + status + " (" + end.why() + ")");
+            System.out.flush();
+            System.exit(status);
+        }
+
+        private static boolean isSignal(ShutdownReason reason) {
+            return reason == ShutdownReason.SIGTERM || reason == ShutdownReason.SIGINT || reason == ShutdownReason.SIGHUP;
+        }
+
+        /** One line per decision of the supervisor, in the style of the cluster's events. reload.sh reads them. */
+        private void logSupervisorEvents() {
+            supervisor.on(SupervisorEvent.RESPAWN_SCHEDULED, e -> log("respawn   worker " + e.worker().id()
+                    + " exited unexpectedly (" + e.status() + "): a replacement in " + e.delay().toMillis() + " ms"
+                    + (e.attempt() > 1 ? " (crash " + e.attempt() + " in a row)" : "")));
+            supervisor.on(SupervisorEvent.RESPAWNED, e -> log("respawned worker " + e.worker().id() + " in place of worker "
+                    + e.previous().id()));
+            supervisor.on(SupervisorEvent.BACKOFF_RESET, e -> log("stable    worker " + e.worker().id() + " up "
+                    + e.uptime().toMillis() + " ms: " + e.forgottenCrashes() + " crash(es) of its slot forgotten"));
+            supervisor.on(SupervisorEvent.RETIRED, e -> {
+                log("retired   worker " + e.worker().id() + " (" + e.status() + "): not replaced, "
+                        + e.reason().name().toLowerCase().replace('_', ' '));
+                if (cluster.workers().isEmpty()) {
+                    ending.complete(new Ending("no workers left (each left on its own)", EXIT_CANNOT_SERVE));
+                }
+            });
+            supervisor.on(SupervisorEvent.CRASH_LOOP, e -> logError("crash loop: " + e.message()));
+            supervisor.on(SupervisorEvent.SHUTDOWN_STARTED, e -> log("shutdown  " + describe(e.reason())
+                    + ": disconnecting " + ids(e.workers()) + "; SIGKILL for any still running after "
+                    + e.deadline().toMillis() + " ms"));
+            supervisor.on(SupervisorEvent.SHUTDOWN_DONE, e -> log("shutdown  done: " + e.message()));
+            supervisor.on(SupervisorEvent.RELOAD_STARTED, e -> log("reload    " + e.number() + " started: replacing "
+                    + ids(e.workers()) + " one at a time"));
+            // reload.sh takes each worker's reload time from this line.
+            supervisor.on(SupervisorEvent.RELOAD_STEP, e -> log("reload    worker " + e.replacement().id()
+                    + " replaced worker " + e.replaced().id() + " in " + e.took().toMillis() + " ms (ready after "
+                    + e.readyAfter().toMillis() + " ms)"));
+            supervisor.on(SupervisorEvent.RELOAD_DONE, e -> log("reload    done: " + e.message()));
+            supervisor.on(SupervisorEvent.RELOAD_ROLLED_BACK, e -> {
+                if (e.outcome() == ReloadReport.Outcome.STOPPED) {
+                    log("reload    stopped: " + e.message());
+                } else {
+                    logError("reload    rolled back: " + e.message());
+                }
+            });
+            supervisor.on(SupervisorEvent.UNRESPONSIVE, e -> logError("worker " + e.worker().id()
+                    + " did not answer a ping within " + e.timeout().toMillis() + " ms"
+                    + (e.replacing() ? ": replacing it (its thread dump follows on its output)" : "")));
+            supervisor.on(SupervisorEvent.RECYCLED, e -> log("recycled  worker " + e.replaced().id() + " replaced by worker "
+                    + e.replacement().id() + " (" + e.reason().name().toLowerCase().replace('_', ' ') + " " + e.value()
+                    + ", limit " + e.limit() + ")"));
+        }
+
+        private static String describe(ShutdownReason reason) {
+            return switch (reason) {
+                case CALL -> "asked";
+                case CRASH_LOOP -> "after a crash loop";
+                case FORK_FAILED -> "after a failed fork";
+                default -> "on " + reason;
+            };
+        }
+
+        private static String ids(List<Worker> workers) {
+            return workers.isEmpty() ? "no worker" : (workers.size() == 1 ? "worker " : "workers ")
+                    + workers.stream().map(w -> Integer.toString(w.id())).collect(Collectors.joining(", "));
         }
 
         /** The demo's own way out of a port that is taken or forbidden, beside jcluster's general advice. */
         private String portAdvice(String code) {
             return code.equals("EADDRINUSE") || code.equals("EACCES")
                     ? " (in the demo: --port P; --port 0 picks a free one)" : "";
-        }
-
-        /**
-         * Ends the demo once its last worker left without being asked to. Called on both the disconnect
-         * and the exit event: whichever of the two comes last, the worker has left workers() by then.
-         */
-        private void endIfNoWorkersLeft() {
-            if (allForked && !shuttingDown.get() && cluster.workers().isEmpty()) {
-                ending.complete(new Ending("no workers left (each exited on its own)", EXIT_CANNOT_SERVE, false));
-            }
-        }
-
-        /** Stops what is left of the cluster without asking for counts: SIGTERM, then SIGKILL after the timeout. */
-        private void stopAfterFailure(String why) {
-            if (!shuttingDown.compareAndSet(false, true)) {
-                return;
-            }
-            log("stopping: " + why);
-            forked.stream().filter(w -> !w.isDead()).forEach(Worker::kill);
-            if (!await(forked, exited, "exit")) {
-                forked.stream().filter(w -> !w.isDead()).forEach(w -> w.kill("SIGKILL"));
-                await(forked, exited, "exit after SIGKILL");
-            }
-        }
-
-        /**
-         * SIGINT and SIGTERM run {@link #shutdown} from a shutdown hook: the workers report and disconnect
-         * gracefully while the JVM waits for the hook, and the JVM then exits with 128+signal (130, 143),
-         * as any Java program ended by a signal does. (Exiting 0 would need sun.misc.Signal, which jcluster
-         * keeps out of its code and its examples.)
-         */
-        private void handleShutdownSignals() {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown("signal or exit"), "demo-shutdown"));
-        }
-
-        /** Asks every worker for its count, disconnects them, waits for their exits, prints the counts. */
-        void shutdown(String why) {
-            if (!shuttingDown.compareAndSet(false, true)) {
-                return;
-            }
-            log("shutting down (" + why + "): asking every worker to stop and report");
-            List<Worker> workers = new ArrayList<>(cluster.workers().values());
-            for (Worker w : workers) {
-                try {
-                    w.send(Map.of("cmd", "shutdown"));
-                } catch (IllegalStateException disconnected) {
-                    future(reported, w.id()).complete(null); // nothing to report from a worker already leaving
-                }
-            }
-            await(workers, reported, "report");
-            log("disconnecting every worker");
-            CountDownLatch disconnected = new CountDownLatch(1);
-            cluster.disconnect(disconnected::countDown);
-            try {
-                if (!disconnected.await(STEP_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
-                    log("workers still connected after " + STEP_TIMEOUT_MS + " ms");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            if (!await(workers, exited, "exit")) {
-                workers.stream().filter(w -> !w.isDead()).forEach(w -> w.kill("SIGKILL"));
-                await(workers, exited, "exit after SIGKILL");
-            }
-            long total = 0;
-            for (Worker w : workers) {
-                Long n = served.get(w.id());
-                if (n == null) {
-                    log("worker " + w.id() + " did not report");
-                } else {
-                    log("worker " + w.id() + " served " + n + " requests on "
-                            + connections.getOrDefault(w.id(), 0L) + " connections");
-                    total += n;
-                }
-            }
-            log("total " + total + " requests served by " + served.size() + " of " + workers.size() + " workers");
-            System.out.flush();
-        }
-
-        /** Waits until {@code what} completed for every worker; false (and says so) after the timeout. */
-        private boolean await(List<Worker> workers, Map<Integer, CompletableFuture<Void>> what, String name) {
-            CompletableFuture<?>[] all = workers.stream().map(w -> future(what, w.id())).toArray(CompletableFuture[]::new);
-            try {
-                CompletableFuture.allOf(all).get(STEP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-                return true;
-            } catch (TimeoutException e) {
-                log("no " + name + " from every worker after " + STEP_TIMEOUT_MS + " ms");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (ExecutionException e) {
-                log("waiting for " + name + ": " + e.getCause());
-            }
-            return false;
-        }
-
-        private static CompletableFuture<Void> future(Map<Integer, CompletableFuture<Void>> map, int id) {
-            return map.computeIfAbsent(id, k -> new CompletableFuture<>());
         }
     }
 
@@ -318,6 +294,53 @@ public final class Demo {
 
     private static void worker(Cluster cluster, Worker me, DemoOptions options) throws IOException {
         HelloServer http = new HelloServer(options.threads());
+        AtomicReference<ClusterServer> listening = new AtomicReference<>();
+        // A graceful disconnect (a reload, a shutdown) first closes the server, then waits until every
+        // connection it handed out is closed, and only then closes the channel: so the drain starts when
+        // the server closes. Idle keep-alive connections close once quiet, busy ones after their response
+        // (which says Connection: close), and those still open after DRAIN_MS are closed anyway.
+        AtomicBoolean draining = new AtomicBoolean();
+        Runnable drain = () -> {
+            if (draining.compareAndSet(false, true)) {
+                ClusterServer server = listening.get();
+                if (server != null) {
+                    server.close();
+                }
+                http.drain().orTimeout(DRAIN_MS, TimeUnit.MILLISECONDS).exceptionally(stillBusy -> {
+                    http.closeAll();
+                    return null;
+                });
+            }
+        };
+        // The channel is gone (after a graceful disconnect, or because the primary went away): finish what
+        // is left, say how much this worker served (it can no longer tell the primary), stop Netty's event
+        // loops, and end. After a graceful disconnect every connection is closed already: jcluster closes
+        // the channel only then. Set up first: a worker may be disconnected while it starts (a shutdown
+        // as it warms up), and Netty's threads would then keep it running.
+        AtomicBoolean ending = new AtomicBoolean();
+        Runnable end = () -> {
+            if (!ending.compareAndSet(false, true)) {
+                return;
+            }
+            drain.run();
+            try {
+                http.drained().get(DRAIN_MS + NETTY_STOP_MS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException | ExecutionException | TimeoutException e) {
+                http.closeAll();
+            }
+            log("worker " + me.id() + " served " + http.requests() + " requests on " + http.connections() + " connections");
+            http.shutdown(NETTY_STOP_MS);
+            // Netty reports its loops' end on its GlobalEventExecutor, a thread that keeps the JVM up to a
+            // second after its last task: with nothing left to do here, end now, as the graceful shutdown
+            // PM2 documents for Node ends with process.exit(0). The channel is closed: no jcluster event is
+            // still to come.
+            System.out.flush();
+            System.exit(0);
+        };
+        me.on(WorkerEvent.DISCONNECT, end);
+        if (!me.isConnected()) {
+            end.run(); // disconnected before the listener was there (as it joined, before it was online)
+        }
         http.warmUp(WARM_UP_REQUESTS); // before listening, so that the first connections it is dealt are not slow
         ClusterServer server;
         try {
@@ -328,43 +351,26 @@ public final class Demo {
         } catch (ListenException e) {
             reportListenErrorAndExit(me, "cannot listen on port " + options.port() + ": " + e.getMessage(), e.code());
             return;
-        }
-        AtomicBoolean stopping = new AtomicBoolean();
-        Runnable stop = () -> {
-            if (!stopping.compareAndSet(false, true)) {
+        } catch (IOException e) {
+            if (!me.isConnected()) {
+                end.run(); // disconnected as it started (also run by the DISCONNECT listener: once is enough)
                 return;
             }
-            server.close();
-            http.drain();
-            server.closed().toCompletableFuture()
-                    .orTimeout(DRAIN_MS, TimeUnit.MILLISECONDS)
-                    .exceptionally(timeout -> {
-                        http.closeAll(); // still busy after the grace period
-                        return null;
-                    })
-                    .thenRun(() -> {
-                        // The callback takes the error of a channel that closed meanwhile (the primary
-                        // disconnected this worker without asking for its count): nobody to tell.
-                        me.send(Map.of("requests", http.requests(), "connections", http.connections()), error -> { });
-                        http.shutdown();
-                    });
-        };
-        me.on(WorkerEvent.MESSAGE, m -> {
-            if (m instanceof Map<?, ?> map && "shutdown".equals(map.get("cmd"))) {
-                stop.run();
-            }
-        });
-        // A disconnect that did not start with our message (the primary's cluster.disconnect(), say)
-        // closes the server and then waits for its connections: close the idle ones then too.
+            throw e;
+        }
+        listening.set(server);
+        if (draining.get()) {
+            server.close(); // the disconnect came as it listened
+        }
         Thread watch = new Thread(() -> {
             while (server.isOpen()) {
                 try {
-                    Thread.sleep(200);
+                    Thread.sleep(CLOSE_WATCH_MS);
                 } catch (InterruptedException e) {
                     return;
                 }
             }
-            stop.run();
+            drain.run();
         }, "demo-close-watch");
         watch.setDaemon(true);
         watch.start();

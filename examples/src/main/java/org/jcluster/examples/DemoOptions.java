@@ -47,15 +47,20 @@ record DemoOptions(String policy, int workers, int port, int threads, int second
                or: java --module-path ... -m jcluster.examples/org.jcluster.examples.Demo [options]
 
             Node's cluster HTTP hello world on jcluster: a primary JVM forks worker JVMs that serve
-            "Hello World" with Netty on one shared port. Ctrl-C (or SIGTERM) stops it gracefully and
-            prints each worker's request count.
+            "Hello World" with Netty on one shared port, and its supervisor keeps them up: a worker
+            that crashes is replaced; SIGHUP (kill -HUP <primary pid>) replaces every worker, one at a
+            time, each only once its replacement listens (new code on disk is picked up); Ctrl-C (or
+            SIGTERM) stops it gracefully, each worker printing its request count as it leaves.
 
             Options:
             %s
 
-            Exit status: 0 after --seconds; 128+signal after Ctrl-C (130) or SIGTERM (143); 1 when a
-            worker cannot listen (the port is taken, say) or every worker exited on its own; 2 for a
-            bad option.
+            The supervisor's settings apply (docs/supervisor.md): JCLUSTER_SUPERVISOR_* variables or
+            -Djcluster.supervisor.* properties; JCLUSTER_SUPERVISOR_WORKERS wins over --workers.
+
+            Exit status: 0 after --seconds, Ctrl-C or SIGTERM when every worker left in time; 1 when a
+            worker had to be killed at the shutdown deadline, a worker cannot listen (the port is taken,
+            say), workers crash in a loop, or every worker left on its own; 2 for a bad option or setting.
             """.formatted(OPTIONS.stream()
                     .map(o -> "  %-24s %s".formatted((o.name() + " " + o.value()).strip(),
                             o.meaning().replace("\n", "\n" + " ".repeat(27))))

@@ -10,8 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.netty.buffer.Unpooled;
@@ -49,10 +51,10 @@ import org.jcluster.api.ConnectionHandler;
  * content-length), keeps connections alive unless the client asks for {@code Connection: close} (or
  * speaks HTTP/1.0 without keep-alive), and counts the requests it answered.
  *
- * <p>{@link #drain()} is the graceful part: idle keep-alive connections close at once, a connection in
- * the middle of a request closes right after its response (which says {@code Connection: close}).
- * Without it a graceful disconnect would wait for idle keep-alive connections forever (Node rule 16:
- * a worker's servers, and their connections, close before its channel does).
+ * <p>{@link #drain()} is the graceful part: from then on every response says {@code Connection: close}
+ * and closes its connection, and a connection that has been quiet for {@link #IDLE_GRACE_MS} closes as
+ * it is. Without it a graceful disconnect would wait for idle keep-alive connections forever (Node rule
+ * 16: a worker's servers, and their connections, close before its channel does).
  *
  * <p>Threads: {@link #onConnection} runs on jcluster's connection thread; everything about one
  * connection runs on its event loop; {@link #drain()} runs anywhere and hands each connection's part to
@@ -69,17 +71,30 @@ final class HelloServer implements ConnectionHandler {
     private static final HttpHeaders KEEP_ALIVE = headers(BODY.length, null);
     private static final HttpHeaders KEEP_ALIVE_HTTP_1_0 = headers(BODY.length, HttpHeaderValues.KEEP_ALIVE);
     private static final HttpHeaders CLOSE = headers(BODY.length, HttpHeaderValues.CLOSE);
+    private static final long IDLE_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(HelloServer.IDLE_GRACE_MS);
+
+    /**
+     * How long a keep-alive connection must have been quiet before a drain closes it without a response.
+     * Closing a connection whose client is sending its next request at that moment loses the request (the
+     * client sees the connection end without an answer): a busy client's next request follows its last
+     * response within microseconds to milliseconds, so a connection quiet for this long is idle, and one
+     * that is not gets {@code Connection: close} on its next response instead.
+     */
+    static final long IDLE_GRACE_MS = 200;
 
     private final EventLoopGroup group;
     private final LongAdder requests = new LongAdder();
     private final LongAdder connections = new LongAdder();
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
+    /** Connections handed to Netty and not closed yet, registered or not (unlike {@link #open}). */
+    private final AtomicInteger live = new AtomicInteger();
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
     private volatile boolean draining;
 
     HelloServer(int threads) {
-        // Daemon threads: after a graceful disconnect the worker JVM ends when nothing else keeps it
-        // alive, and an event loop group with nothing to do should not.
-        group = new NioEventLoopGroup(threads, new DefaultThreadFactory("demo-http", true));
+        // Netty's usual non-daemon threads, as a real service has: the worker stops them once
+        // disconnected (Demo), as a Node worker must close its servers to end.
+        group = new NioEventLoopGroup(threads, new DefaultThreadFactory("demo-http", false));
     }
 
     private static HttpHeaders headers(int contentLength, CharSequence connection) {
@@ -146,19 +161,39 @@ final class HelloServer implements ConnectionHandler {
         connection.configureBlocking(false);
         NioSocketChannel channel = new NioSocketChannel(connection);
         channel.pipeline().addLast(new HttpServerCodec(), new Connection());
+        live.incrementAndGet();
+        channel.closeFuture().addListener(closed -> { // also when the registration fails
+            live.decrementAndGet();
+            completeIfDrained();
+        });
         group.register(channel);
         connections.increment();
     }
 
     /**
-     * Stops keeping connections alive: idle ones close now, busy ones after their current response.
-     * Called after the server was closed, so no new connection comes but those it admitted before.
-     * Idempotent.
+     * Stops keeping connections alive: busy ones close after their current response, quiet ones once
+     * they have been quiet for {@link #IDLE_GRACE_MS}. Called after the server was closed, so no new
+     * connection comes but those it admitted before. Idempotent.
+     *
+     * @return {@link #drained()}
      */
-    void drain() {
+    CompletableFuture<Void> drain() {
         draining = true;
         for (Connection c : open) {
             c.ctx.executor().execute(c::closeIfIdle);
+        }
+        completeIfDrained();
+        return drained;
+    }
+
+    /** Completes once a drain began and every connection is closed. */
+    CompletableFuture<Void> drained() {
+        return drained;
+    }
+
+    private void completeIfDrained() {
+        if (draining && live.get() == 0) {
+            drained.complete(null);
         }
     }
 
@@ -169,9 +204,12 @@ final class HelloServer implements ConnectionHandler {
         }
     }
 
-    /** Ends the event loops once their connections are gone. */
-    void shutdown() {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    /**
+     * Ends the event loops, running what is queued on them first (a response being written, say); waits
+     * at most {@code timeoutMs} for them to end.
+     */
+    void shutdown(long timeoutMs) {
+        group.shutdownGracefully(0, timeoutMs, TimeUnit.MILLISECONDS).awaitUninterruptibly(timeoutMs);
     }
 
     /**
@@ -189,6 +227,8 @@ final class HelloServer implements ConnectionHandler {
         private boolean connect;
         /** A response that closes the connection went out: ignore anything after it. */
         private boolean closing;
+        /** When it last read anything (or was registered): how long it has been quiet. */
+        private long lastReadNanos;
 
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
@@ -197,6 +237,7 @@ final class HelloServer implements ConnectionHandler {
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) throws Exception {
+            lastReadNanos = System.nanoTime();
             open.add(this);
             if (draining) {
                 closeIfIdle(); // registered while a drain went over the open set
@@ -212,6 +253,7 @@ final class HelloServer implements ConnectionHandler {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            lastReadNanos = System.nanoTime();
             try {
                 if (closing) {
                     return;
@@ -264,11 +306,19 @@ final class HelloServer implements ConnectionHandler {
             ctx.flush();
         }
 
+        /** During a drain: closes the connection once quiet for the grace; looks again until then. */
         void closeIfIdle() {
-            if (!inRequest && !closing) {
+            if (closing || !ctx.channel().isOpen()) {
+                return;
+            }
+            long quiet = System.nanoTime() - lastReadNanos;
+            if (!inRequest && quiet >= IDLE_GRACE_NANOS) {
                 closing = true;
                 // Through the pipeline, so that any response still being written goes out first.
                 ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            } else { // a request under way closes the connection with its response; else it may come soon
+                ctx.executor().schedule(this::closeIfIdle, inRequest ? IDLE_GRACE_NANOS : IDLE_GRACE_NANOS - quiet,
+                        TimeUnit.NANOSECONDS);
             }
         }
 
