@@ -879,7 +879,9 @@ public final class IpcChannel implements AutoCloseable {
                         }
                         betweenBatches = false;
                     }
-                } else if (received == 0) {
+                } else if (received == 0 || received == -Syscalls.ECONNRESET) {
+                    // A reset is how a peer that died with our bytes unread says goodbye (a SIGKILLed worker):
+                    // an end like any other, unless it cut a frame.
                     if (large != null || inEnd > inStart) {
                         long have = large != null ? large.filled : inEnd - inStart;
                         return new EOFException("the peer closed IPC channel " + label + " in the middle of a frame ("
