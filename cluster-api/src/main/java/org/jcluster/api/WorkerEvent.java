@@ -29,6 +29,14 @@ public final class WorkerEvent<L> {
      */
     public static final WorkerEvent<BiConsumer<Object, Channel>> HANDLE =
             new WorkerEvent<>("handle");
+    /**
+     * Inside a worker: a graceful disconnect has begun (the primary's {@code worker.disconnect()}, a
+     * supervisor's reload or shutdown, or this worker's own {@link Worker#disconnect()}). Its cluster
+     * servers take no more connections; close idle keep-alive connections and finish the others, so that
+     * the disconnect can complete ({@link #DISCONNECT} follows once they are closed). jcluster's own: Node
+     * has no such event, its HTTP server closing idle connections itself. At most once.
+     */
+    public static final WorkerEvent<Runnable> DISCONNECTING = new WorkerEvent<>("disconnecting");
     /** The IPC channel closed. Fires exactly once. */
     public static final WorkerEvent<Runnable> DISCONNECT = new WorkerEvent<>("disconnect");
     /** The worker process ended (primary side). Fires exactly once. */

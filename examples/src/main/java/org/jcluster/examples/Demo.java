@@ -65,13 +65,6 @@ public final class Demo {
     static final int WARM_UP_REQUESTS = 200;
     /** How long a worker lets busy connections finish their request before closing them anyway. */
     private static final long DRAIN_MS = 3_000;
-    /**
-     * How often a worker looks whether its server was closed, the first sign of a graceful disconnect:
-     * jcluster then waits for the connections the server handed out, which only Netty can close (idle
-     * keep-alive ones would otherwise keep the worker forever), and says nothing else until the channel
-     * is gone. 20 ms, as jcluster's own check of those connections.
-     */
-    private static final long CLOSE_WATCH_MS = 20;
     /** How long a disconnected worker gives Netty's event loops to finish what they hold. */
     private static final long NETTY_STOP_MS = 1_000;
     /** How long a worker that cannot listen waits for its report to be written before it exits anyway. */
@@ -295,10 +288,11 @@ public final class Demo {
     private static void worker(Cluster cluster, Worker me, DemoOptions options) throws IOException {
         HelloServer http = new HelloServer(options.threads());
         AtomicReference<ClusterServer> listening = new AtomicReference<>();
-        // A graceful disconnect (a reload, a shutdown) first closes the server, then waits until every
-        // connection it handed out is closed, and only then closes the channel: so the drain starts when
-        // the server closes. Idle keep-alive connections close once quiet, busy ones after their response
-        // (which says Connection: close), and those still open after DRAIN_MS are closed anyway.
+        // A graceful disconnect (a reload, a shutdown) first closes the server (DISCONNECTING), then waits
+        // until every connection it handed out is closed, and only then closes the channel: so the drain
+        // starts at DISCONNECTING, as only Netty can close its connections. Idle keep-alive connections
+        // close once quiet, busy ones after their response (which says Connection: close), and those still
+        // open after DRAIN_MS are closed anyway.
         AtomicBoolean draining = new AtomicBoolean();
         Runnable drain = () -> {
             if (draining.compareAndSet(false, true)) {
@@ -337,6 +331,7 @@ public final class Demo {
             System.out.flush();
             System.exit(0);
         };
+        me.on(WorkerEvent.DISCONNECTING, drain);
         me.on(WorkerEvent.DISCONNECT, end);
         if (!me.isConnected()) {
             end.run(); // disconnected before the listener was there (as it joined, before it was online)
@@ -362,18 +357,6 @@ public final class Demo {
         if (draining.get()) {
             server.close(); // the disconnect came as it listened
         }
-        Thread watch = new Thread(() -> {
-            while (server.isOpen()) {
-                try {
-                    Thread.sleep(CLOSE_WATCH_MS);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-            drain.run();
-        }, "demo-close-watch");
-        watch.setDaemon(true);
-        watch.start();
     }
 
     /**

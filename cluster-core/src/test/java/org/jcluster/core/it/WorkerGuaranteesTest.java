@@ -125,4 +125,25 @@ class WorkerGuaranteesTest {
         reader.start();
         return all;
     }
+
+    @Test
+    void aGracefulDisconnectIsAnnouncedInsideTheWorkerOnceItsServersTakeNoMoreConnections() throws Exception {
+        try (TestCluster t = new TestCluster("announce-disconnecting")) {
+            Worker w = t.fork();
+            long port = (Long) ((Map<?, ?>) await(nextMessage(w))).get("port");
+            CompletableFuture<ExitStatus> exit = exitOf(w);
+            List<Object> messages = new java.util.concurrent.CopyOnWriteArrayList<>();
+            w.on(WorkerEvent.MESSAGE, messages::add);
+            CompletableFuture<Object> took = nextMessage(w);
+            try (SocketChannel held = SocketChannel.open(new InetSocketAddress("127.0.0.1", (int) port))) {
+                assertThat(await(took)).isEqualTo("took"); // the worker holds it
+                CompletableFuture<Object> announced = nextMessage(w);
+                w.disconnect();
+                assertThat(await(announced)).isEqualTo("disconnecting, server open: false");
+                assertThat(exit).as("the held connection keeps the worker").isNotDone();
+            } // the client leaves: the disconnect completes
+            assertThat(await(exit)).isEqualTo(ExitStatus.ofCode(0));
+            assertThat(messages).containsExactly("took", "disconnecting, server open: false");
+        }
+    }
 }

@@ -192,6 +192,26 @@ public final class WorkerMain {
                 }
                 me.send("spinning");
             }
+            case "announce-disconnecting" -> {
+                // Holds each connection until the client closes it; says when a graceful disconnect begins.
+                ClusterServer server = cluster.listen(ServerOptions.tcp(0), connection -> {
+                    me.send("took");
+                    Thread t = new Thread(() -> {
+                        try (java.nio.channels.SocketChannel c = connection) {
+                            while (c.read(java.nio.ByteBuffer.allocate(64)) >= 0) {
+                                // until the client closes
+                            }
+                        } catch (java.io.IOException e) {
+                            // closed
+                        }
+                    });
+                    t.setDaemon(true);
+                    t.start();
+                });
+                ClusterServer[] servers = {server};
+                me.on(WorkerEvent.DISCONNECTING, () -> me.send("disconnecting, server open: " + servers[0].isOpen()));
+                me.send(Map.of("port", (long) server.address().port()));
+            }
             case "ready-on-message" -> me.on(WorkerEvent.MESSAGE, m -> {
                 cluster.signalReady();
                 cluster.signalReady(); // once is what counts

@@ -23,7 +23,6 @@ import com.kenai.jffi.CallContext;
 import com.kenai.jffi.Invoker;
 import com.kenai.jffi.Library;
 import com.kenai.jffi.Type;
-import jnr.constants.platform.Errno;
 import org.jcluster.api.AddressType;
 import org.jcluster.api.ListenException;
 
@@ -701,7 +700,7 @@ public final class NativeSockets {
 
 
     static ListenException inetFailure(int errno, String call, String where, InetAddress address, int port) {
-        String code = errnoName(errno);
+        String code = Syscalls.errnoName(errno);
         int privilegedBelow = errno == EACCES ? unprivilegedPortStart() : 1024;
         String message = switch (errno) {
             case EADDRINUSE -> where + " is already in use by another process; pick another port or stop the other server";
@@ -723,7 +722,7 @@ public final class NativeSockets {
     }
 
     private static ListenException unixFailure(int errno, String call, String path) {
-        String code = errnoName(errno);
+        String code = Syscalls.errnoName(errno);
         Path parent = Path.of(path).toAbsolutePath().getParent();
         String message = switch (errno) {
             case EADDRINUSE -> path + " already exists: another server listens there, or one that exited left the"
@@ -735,11 +734,6 @@ public final class NativeSockets {
             default -> call + " failed for " + path + ": " + Syscalls.describe(errno);
         };
         return new ListenException(code, code + ": " + message);
-    }
-
-    private static String errnoName(int errno) {
-        Errno e = Errno.valueOf(errno);
-        return e == null || !e.defined() ? "E" + errno : e.name();
     }
 
     /** net.ipv4.ip_unprivileged_port_start (1024 unless lowered, as container runtimes often do). */

@@ -240,4 +240,10 @@ public final class Syscalls {
         }
         return e.name() + " (" + e.description() + ")";
     }
+
+    /** "EPIPE" for 32 ("E32" for an errno the platform table lacks): the code an error carries. */
+    public static String errnoName(int errno) {
+        Errno e = Errno.valueOf(errno);
+        return e == null || !e.defined() ? "E" + errno : e.name();
+    }
 }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -154,8 +155,24 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
     public Worker disconnect() {
         exitedAfterDisconnect = true;
         // Node rule 16: servers close (and their connections end) before the channel goes.
-        servers.closeAll().whenComplete((ignored, error) -> leaveAfterAck());
+        CompletionStage<Void> closed = servers.closeAll();
+        announceDisconnecting(false);
+        closed.whenComplete((ignored, error) -> leaveAfterAck());
         return this;
+    }
+
+    private final AtomicBoolean disconnectingAnnounced = new AtomicBoolean();
+
+    /** Once the servers stopped taking connections: the program may now close its idle ones. */
+    private void announceDisconnecting(boolean fromIo) {
+        if (disconnectingAnnounced.compareAndSet(false, true)) {
+            Runnable emit = () -> emit(WorkerEvent.DISCONNECTING, Runnable::run);
+            if (fromIo) {
+                events.executeFromIo(emit);
+            } else {
+                events.execute(emit);
+            }
+        }
     }
 
     /** Inside a worker, kill() ends this worker: disconnect, then exit (Node's worker.destroy()). */
@@ -299,7 +316,9 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
             // Primary-initiated: no acknowledgement needed. Servers close first and are waited for (rule 16).
             exitedAfterDisconnect = true;
             leaving.set(true);
-            servers.closeAll().whenComplete((ignored, error) -> closeChannel());
+            CompletionStage<Void> closed = servers.closeAll();
+            announceDisconnecting(true);
+            closed.whenComplete((ignored, error) -> closeChannel());
         } else if (message instanceof InternalMessage.Ping ping) {
             events.executeFromIo(() -> answerPing(ping.seq()));
         } else if (message instanceof InternalMessage.Ack ack) {
