@@ -158,8 +158,8 @@ public final class Demo {
 
             cluster.on(ClusterEvent.FORK, w -> {
                 log("fork      worker " + w.id() + " (pid " + w.pid() + ")");
-                // A worker's channel fails when the worker is killed (SIGKILL resets it): one line, not
-                // jcluster's warning and stack trace for an error nobody listens to.
+                // A worker's error (its channel failed, a bad frame): one line, not jcluster's warning and
+                // stack trace for an error nobody listens to.
                 w.on(WorkerEvent.ERROR, e -> log("error     worker " + w.id() + ": " + e.getMessage()));
             });
             cluster.on(ClusterEvent.ONLINE, w -> log("online    worker " + w.id()));
