@@ -1313,11 +1313,7 @@ public final class Supervisor {
             st.killed.add(worker);
             LOG.log(Level.WARNING, () -> "jcluster supervisor: worker " + worker.id() + " (pid " + worker.pid()
                     + ") is still running " + SupervisorSettings.format(st.deadline) + " into the shutdown: SIGKILL");
-            try {
-                worker.kill("SIGKILL");
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "jcluster supervisor: could not kill worker " + worker.id(), e);
-            }
+            signal(worker, "SIGKILL");
         }
         st.timer = cluster.schedule(KILL_WAIT, this::finish);
     }
@@ -1359,8 +1355,7 @@ public final class Supervisor {
 
     private String outcome(Stopping st, Duration took) {
         StringBuilder m = new StringBuilder();
-        m.append("Shutdown (").append(describe(st.reason)).append(") done in ").append(SupervisorSettings.format(
-                Duration.ofMillis(took.toMillis()))).append(": ");
+        m.append("Shutdown (").append(describe(st.reason)).append(") done in ").append(SupervisorSettings.format(millis(took))).append(": ");
         if (st.killed.isEmpty()) {
             m.append(st.left.isEmpty() ? "no worker was running." : "every worker left in time (" + st.left.stream()
                     .map(WorkerExit::toString).collect(Collectors.joining(", ")) + ").");

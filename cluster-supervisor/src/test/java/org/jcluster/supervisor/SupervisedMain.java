@@ -126,8 +126,7 @@ public final class SupervisedMain {
                         spinner.start();
                     }
                 }
-                ClusterServer server = cluster.listen(ServerOptions.tcp(0), connection -> serve(me, connection));
-                me.send("port " + server.address().port());
+                serveAndSayPort(cluster, me);
             }
             case "hog-first" -> {
                 if (me.id() == 1) {
@@ -137,8 +136,7 @@ public final class SupervisedMain {
                     }
                     HOG.add(hog);
                 }
-                ClusterServer server = cluster.listen(ServerOptions.tcp(0), connection -> serve(me, connection));
-                me.send("port " + server.address().port());
+                serveAndSayPort(cluster, me);
             }
             case "hog-heap-first" -> {
                 if (me.id() == 1) {
@@ -147,25 +145,28 @@ public final class SupervisedMain {
                     }
                     System.gc(); // so that the heap used after GC, which the worker reports, holds them
                 }
-                ClusterServer server = cluster.listen(ServerOptions.tcp(0), connection -> serve(me, connection));
-                me.send("port " + server.address().port());
+                serveAndSayPort(cluster, me);
             }
             case "second-crashes-after-listening" -> {
-                ClusterServer server = cluster.listen(ServerOptions.tcp(0), connection -> serve(me, connection));
+                serveAndSayPort(cluster, me);
                 if (me.id() == 2) {
                     cluster.schedule(java.time.Duration.ofSeconds(1), () -> System.exit(5));
                 }
-                me.send("port " + server.address().port());
             }
             case "crash-after-first-two" -> {
                 if (me.id() > 2) {
                     System.exit(3);
                 }
-                ClusterServer server = cluster.listen(ServerOptions.tcp(0), connection -> serve(me, connection));
-                me.send("port " + server.address().port());
+                serveAndSayPort(cluster, me);
             }
             default -> throw new IllegalArgumentException(scenario);
         }
+    }
+
+    /** Listens on a shared port (port 0: every worker gets the same one), served by {@link #serve}, and says which. */
+    private static void serveAndSayPort(Cluster cluster, Worker me) throws IOException {
+        ClusterServer server = cluster.listen(ServerOptions.tcp(0), connection -> serve(me, connection));
+        me.send("port " + server.address().port());
     }
 
     private static final List<ByteBuffer> HOG = new java.util.ArrayList<>();

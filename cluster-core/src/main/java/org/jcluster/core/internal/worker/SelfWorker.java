@@ -25,6 +25,7 @@ import org.jcluster.core.internal.nativeio.Syscalls;
 import org.jcluster.core.internal.protocol.FrameKind;
 import org.jcluster.core.internal.protocol.InternalMessage;
 import org.jcluster.core.internal.protocol.ProtocolException;
+import org.jcluster.core.internal.servers.ConnectionsTaken;
 import org.jcluster.core.internal.servers.PrimaryLink;
 import org.jcluster.core.internal.servers.WorkerServers;
 
@@ -141,7 +142,7 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
     /** Event thread: the answer to a ping, which waited behind every event queued before it. */
     private void answerPing(int pingSeq) {
         if (connected) {
-            sendInternal(new InternalMessage.Health(pingSeq, Vitals.heapUsedAfterGc(), Vitals.connectionsTaken()), -1);
+            sendInternal(new InternalMessage.Health(pingSeq, Vitals.heapUsedAfterGc(), ConnectionsTaken.total()), -1);
         }
     }
 

@@ -5,9 +5,7 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.lang.management.MemoryUsage;
 
-import org.jcluster.core.internal.servers.ConnectionsTaken;
-
-/** What a worker says of itself when pinged. */
+/** What a worker says of its memory when pinged (its connections: servers.ConnectionsTaken). */
 final class Vitals {
     private Vitals() {
     }
@@ -29,9 +27,5 @@ final class Vitals {
             }
         }
         return sum > 0 ? sum : -1; // all zero: no collection yet
-    }
-
-    static long connectionsTaken() {
-        return ConnectionsTaken.total();
     }
 }
