@@ -10,11 +10,10 @@ import org.jcluster.api.spi.DispatchContext;
 import org.jcluster.api.spi.PendingConnection;
 
 /**
- * The baseline for {@link RoundRobinDispatchBenchmark}: the same algorithm as jcluster.sched.rr (a
- * ready queue of idle workers, a pending queue, refusals back at the head, one connection per worker
- * until it answers, one map lookup per answer), written the obvious way: two ArrayDeques and a HashMap
- * behind one monitor, the hand-off made while holding it (the real hand-off only queues a frame for
- * the writer thread).
+ * The baseline for {@link RoundRobinDispatchBenchmark}: Node's round-robin as jcluster.sched.rr has it
+ * (a ready queue of idle workers, a pending queue, refusals back at the head, one connection per worker
+ * until it answers, one map lookup per answer) without its fair dealing, its calls serialized by one
+ * monitor instead of the core's turns, the hand-off made while holding it.
  */
 final class LockedRoundRobinDispatcher implements ConnectionDispatcher {
     private static final class Slot {

@@ -2,16 +2,22 @@ package org.jcluster.benchmarks;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jcluster.api.AddressType;
 import org.jcluster.api.ListenAddress;
+import org.jcluster.api.Registration;
 import org.jcluster.api.Worker;
 import org.jcluster.api.spi.ConnectionDispatcher;
 import org.jcluster.api.spi.DispatchContext;
 import org.jcluster.api.spi.PendingConnection;
 import org.jcluster.api.spi.ServiceLookup;
+import org.jcluster.core.internal.events.CombiningExecutor;
 import org.jctools.queues.MpscArrayQueue;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -32,8 +38,9 @@ import org.openjdk.jmh.infra.Control;
 
 /**
  * The "rr" dispatch path, accepted -> handed off -> acknowledged, for 1 to 8 workers: jcluster.sched.rr
- * ({@code impl=rr}, lock-free queues) against {@link LockedRoundRobinDispatcher}
- * ({@code impl=locked}, the same algorithm on ArrayDeques behind one monitor).
+ * ({@code impl=rr}) called as the primary calls it, each call a turn of the core's {@link
+ * CombiningExecutor} (a JCTools MPSC queue and a CAS), against {@link LockedRoundRobinDispatcher}
+ * ({@code impl=locked}, the same algorithm without fair dealing, its calls serialized by one monitor).
  *
  * <ul>
  *   <li>{@code cycle}: one thread does it all: accept, hand-off (recorded by the context), acknowledge.
@@ -87,10 +94,65 @@ public class RoundRobinDispatchBenchmark {
 
     static ConnectionDispatcher dispatcher(String impl, DispatchContext context) {
         return switch (impl) {
-            case "rr" -> ServiceLookup.schedulingPolicy("rr").create().newDispatcher(context);
+            case "rr" -> new InTurns(ServiceLookup.schedulingPolicy("rr").create().newDispatcher(context));
             case "locked" -> new LockedRoundRobinDispatcher(context);
             default -> throw new IllegalArgumentException(impl);
         };
+    }
+
+    /** What the primary's round-robin handle does: every call to the dispatcher is a task of one turn queue. */
+    static final class InTurns implements ConnectionDispatcher {
+        final ConnectionDispatcher dispatcher;
+        final CombiningExecutor turns = new CombiningExecutor("the benchmark's dispatcher", CombiningExecutor.RunnerHooks.NONE);
+
+        InTurns(ConnectionDispatcher dispatcher) {
+            this.dispatcher = dispatcher;
+        }
+
+        @Override
+        public void workerJoined(Worker worker) {
+            turns.execute(() -> dispatcher.workerJoined(worker));
+        }
+
+        @Override
+        public void workerLeft(Worker worker) {
+            turns.execute(() -> dispatcher.workerLeft(worker));
+        }
+
+        @Override
+        public void connectionAccepted(PendingConnection connection) {
+            turns.execute(() -> dispatcher.connectionAccepted(connection));
+        }
+
+        @Override
+        public void connectionAcknowledged(Worker worker, PendingConnection connection) {
+            turns.execute(() -> dispatcher.connectionAcknowledged(worker, connection));
+        }
+
+        @Override
+        public void connectionRefused(Worker worker, PendingConnection connection) {
+            turns.execute(() -> dispatcher.connectionRefused(worker, connection));
+        }
+
+        @Override
+        public void close() {
+            turns.execute(dispatcher::close);
+        }
+    }
+
+    /** Fair dealing's timer (it holds a worker for at most 100 ms): due tasks take a turn like any call. */
+    static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(task -> {
+        Thread thread = new Thread(task, "benchmark-dispatch-timer");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    static Registration schedule(ConnectionDispatcher dispatcher, Duration delay, Runnable task) {
+        if (!(dispatcher instanceof InTurns inTurns)) {
+            throw new IllegalStateException("only the rr dispatcher schedules");
+        }
+        ScheduledFuture<?> due = TIMER.schedule(() -> inTurns.turns.execute(task), delay.toNanos(), TimeUnit.NANOSECONDS);
+        return () -> due.cancel(false);
     }
 
     static Connection[] ring() {
@@ -133,6 +195,11 @@ public class RoundRobinDispatchBenchmark {
         public boolean handOff(Worker worker, PendingConnection connection) {
             handedTo = worker;
             return true;
+        }
+
+        @Override
+        public Registration schedule(Duration delay, Runnable task) {
+            return RoundRobinDispatchBenchmark.schedule(dispatcher, delay, task);
         }
     }
 
@@ -193,6 +260,11 @@ public class RoundRobinDispatchBenchmark {
             w.handed = connection;
             handed.offer(w); // never full: one entry per worker at most
             return true;
+        }
+
+        @Override
+        public Registration schedule(Duration delay, Runnable task) {
+            return RoundRobinDispatchBenchmark.schedule(dispatcher, delay, task);
         }
     }
 

@@ -8,10 +8,10 @@ import org.jcluster.api.Worker;
  * acknowledged or refused by the worker they went to); it places connections with
  * {@link DispatchContext#handOff}.
  *
- * <p>Threads: the methods are called from several threads of the primary (the server's accept thread,
- * the threads reading each worker's channel, the event thread), possibly at the same time, but never
- * twice at once for the same connection. A dispatcher makes its own state safe, by a lock or by
- * concurrent queues. Methods must not block: they run on the threads that move every connection.
+ * <p>Threads: the primary calls a dispatcher one call at a time, each call seeing everything the earlier
+ * ones did (as if on one thread), so a dispatcher keeps plain fields and collections, with no lock. The
+ * calls run on the threads that move every connection (the accept thread, the workers' channel readers):
+ * they must not block.
  *
  * <p>Identity: the primary passes back the very {@link PendingConnection} instance the dispatcher was
  * given, so a dispatcher may match answers to hand-offs by identity.

@@ -1,6 +1,9 @@
 package org.jcluster.api.spi;
 
+import java.time.Duration;
+
 import org.jcluster.api.ListenAddress;
+import org.jcluster.api.Registration;
 import org.jcluster.api.Worker;
 
 /** What the primary offers a {@link ConnectionDispatcher}. */
@@ -13,15 +16,22 @@ public interface DispatchContext {
      * {@link ConnectionDispatcher#connectionAcknowledged} or {@link ConnectionDispatcher#connectionRefused}
      * for it, unless the worker leaves first.
      *
-     * <p>Never blocks (the connection is queued on the worker's channel) and never calls the dispatcher on
-     * the calling thread; but the worker's answer is read on another thread and can reach the dispatcher
-     * before this method returns. A dispatcher may hand a worker several connections before it answers
-     * (the worker takes them in order); "rr" hands one at a time, as Node does.
+     * <p>Never blocks (the connection is queued on the worker's channel) and never calls the dispatcher
+     * (the worker's answer comes in a later call). A dispatcher may hand a worker several connections
+     * before it answers (the worker takes them in order); "rr" hands one at a time, as Node does.
      *
      * @return false when the worker can no longer take connections (it has left this server or its
      *     channel is closed): about the worker only; the connection is still the dispatcher's
      * @throws IllegalArgumentException for a connection that is not this server's, or that the
      *     dispatcher has already closed
+     * @throws IllegalStateException when called from outside the dispatcher's calls and scheduled tasks
      */
     boolean handOff(Worker worker, PendingConnection connection);
+
+    /**
+     * Runs {@code task} after {@code delay}, in turn with the dispatcher's calls (never during one), unless
+     * the dispatcher is closed by then or the returned registration is removed first. For a dispatcher
+     * that waits for something that may not come (an answer, say) and must act by a deadline.
+     */
+    Registration schedule(Duration delay, Runnable task);
 }

@@ -39,7 +39,7 @@ public abstract class AbstractWorker implements Worker {
 
     protected final int id;
     protected final EventLoop events;
-    protected final EventRegistry listeners = new EventRegistry();
+    protected final EventRegistry listeners;
     protected final Serialization serialization;
     private final int maxFrameBytes;
     protected volatile WorkerState state = WorkerState.NONE;
@@ -60,6 +60,7 @@ public abstract class AbstractWorker implements Worker {
     protected AbstractWorker(int id, EventLoop events, Serialization serialization, int maxFrameBytes) {
         this.id = id;
         this.events = events;
+        this.listeners = new EventRegistry(WorkerEvent.MESSAGE, () -> events.execute(this::releaseHeldMessages));
         this.serialization = serialization;
         this.maxFrameBytes = maxFrameBytes;
     }
@@ -86,20 +87,12 @@ public abstract class AbstractWorker implements Worker {
 
     @Override
     public <L> Registration on(WorkerEvent<L> event, L listener) {
-        return register(event, listener, false);
+        return listeners.add(event, listener, false);
     }
 
     @Override
     public <L> Registration once(WorkerEvent<L> event, L listener) {
-        return register(event, listener, true);
-    }
-
-    private <L> Registration register(WorkerEvent<L> event, L listener, boolean once) {
-        Registration registration = listeners.add(event, listener, once);
-        if (event == WorkerEvent.MESSAGE) {
-            events.execute(this::releaseHeldMessages);
-        }
-        return registration;
+        return listeners.add(event, listener, true);
     }
 
     /** How error messages name the other end: "worker 3", or "the primary". */

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CyclicBarrier;
@@ -14,25 +16,23 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 
-import org.jcluster.api.AddressType;
-import org.jcluster.api.ListenAddress;
 import org.jcluster.api.Worker;
-import org.jcluster.api.spi.DispatchContext;
 import org.jcluster.api.spi.PendingConnection;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Calls from several threads at once, as the primary makes them: an accept thread, one reader thread
- * per worker answering its hand-offs, an event thread joining and leaving workers; and, with fair
- * dealing (R7), the patience timer's thread. No sleeps: every wait is a spin (with yield) bounded by a
- * deadline, and a miss fails with the dispatcher's state.
+ * Calls from several threads, as the primary gets them: an accept thread, one reader thread per worker
+ * answering its hand-offs, an event thread joining and leaving workers; and, with fair dealing (R7), the
+ * patience timer's thread. As in the primary, they take turns ({@link SerialPrimary}): the dispatcher
+ * runs one call at a time, and what is checked is that whatever order the threads' calls come in, every
+ * connection is taken exactly once (or closed once, at close), none is handed to a worker before its
+ * last was answered, and none waits beside an idle worker that R7 does not hold. No sleeps: every wait
+ * is a spin (with yield) bounded by a deadline, and a miss fails with the dispatcher's state.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class RoundRobinDispatcherStressTest {
@@ -46,14 +46,34 @@ class RoundRobinDispatcherStressTest {
         final ConcurrentLinkedQueue<TestConnection> inbox = new ConcurrentLinkedQueue<>();
         final AtomicInteger unanswered = new AtomicInteger();
         volatile boolean listening;
+        // What R7 knows of it in its current listening life, kept in turn with the dispatcher's calls (as
+        // the primary keeps its own books), for the check of holds at rest:
+        /** The connection last handed to it in this life, until it answers that one. */
+        PendingConnection awaited;
+        /** Its last answer in this life was a refusal. */
+        boolean refusing;
 
         SimWorker(int id) {
             worker = TestWorkers.worker(id);
         }
+
+        /** In turn: a join or leave starts its books afresh (answers from a former life count for nothing). */
+        void newLife() {
+            awaited = null;
+            refusing = false;
+        }
+
+        /** In turn, with the answer's call: R4, only the answer to the connection last handed counts. */
+        void answered(PendingConnection c, boolean acknowledged) {
+            if (c == awaited) {
+                awaited = null;
+                refusing = !acknowledged;
+            }
+        }
     }
 
-    /** The primary's side of a hand-off: false once the worker stopped listening. */
-    static final class SimContext implements DispatchContext {
+    /** The primary's side of a hand-off (called in turn): false once the worker stopped listening. */
+    static final class SimContext implements SerialPrimary.Workers {
         final List<SimWorker> workers = new ArrayList<>();
         final AtomicIntegerArray handed;
         final AtomicInteger notTaken = new AtomicInteger();
@@ -68,11 +88,6 @@ class RoundRobinDispatcherStressTest {
         }
 
         @Override
-        public ListenAddress address() {
-            return new ListenAddress("127.0.0.1", 8000, AddressType.TCP4);
-        }
-
-        @Override
         public boolean handOff(Worker worker, PendingConnection connection) {
             SimWorker w = workers.get(worker.id() - 1);
             if (!w.listening) {
@@ -83,19 +98,9 @@ class RoundRobinDispatcherStressTest {
                 overlaps.incrementAndGet();
             }
             handed.incrementAndGet((int) connection.id());
+            w.awaited = connection;
             w.inbox.add((TestConnection) connection);
             return true;
-        }
-    }
-
-    /** Each test runs on the real queues, and on queues that pause where the races are. */
-    enum Queues {
-        JDK(RoundRobinDispatcher.Queues.JDK), JITTERY(JitteryQueue.QUEUES);
-
-        final RoundRobinDispatcher.Queues factory;
-
-        Queues(RoundRobinDispatcher.Queues factory) {
-            this.factory = factory;
         }
     }
 
@@ -117,11 +122,8 @@ class RoundRobinDispatcherStressTest {
         }
     }
 
-    static Stream<Arguments> queuesAndPatience() {
-        return Stream.of(Queues.values()).flatMap(q -> Stream.of(Patience.values()).map(p -> Arguments.of(q, p)));
-    }
-
     private final List<Thread> threads = new ArrayList<>();
+    private final List<SerialPrimary> primaries = new ArrayList<>();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean stop;
 
@@ -131,6 +133,16 @@ class RoundRobinDispatcherStressTest {
         for (Thread t : threads) {
             t.join(TimeUnit.SECONDS.toMillis(10));
         }
+        for (SerialPrimary p : primaries) {
+            p.close(); // takes back an armed timer run
+            assertThat(p.timerFailure()).as("a timer task threw").isNull();
+        }
+    }
+
+    private SerialPrimary primary(SimContext context, long patienceNanos) {
+        SerialPrimary p = new SerialPrimary(context, patienceNanos);
+        primaries.add(p);
+        return p;
     }
 
     private void start(String name, Runnable body) {
@@ -161,10 +173,57 @@ class RoundRobinDispatcherStressTest {
     }
 
     /**
+     * The primary's answer for {@code w}: its books and the dispatcher's call in one turn, as the primary
+     * keeps them. {@code acked} counts what the worker took, whatever the dispatcher makes of the answer.
+     */
+    private static void answer(SerialPrimary p, SimWorker w, TestConnection c, boolean acknowledge,
+            AtomicIntegerArray acked) {
+        w.unanswered.decrementAndGet(); // before the answer, which may bring the next hand-off
+        if (acknowledge) {
+            acked.incrementAndGet((int) c.id());
+        }
+        p.inTurn(d -> {
+            w.answered(c, acknowledge);
+            if (acknowledge) {
+                d.connectionAcknowledged(w.worker, c);
+            } else {
+                d.connectionRefused(w.worker, c);
+            }
+        });
+    }
+
+    /** The worker listens (again): a new life for R7, unless the dispatcher has it already. */
+    private static void join(SerialPrimary p, SimWorker w) {
+        w.listening = true;
+        p.inTurn(d -> {
+            if (d.dealt(w.worker) < 0) {
+                w.newLife();
+            }
+            d.workerJoined(w.worker);
+        });
+    }
+
+    /**
+     * The worker stops listening. The primary stops handing it connections first ({@code listening}, read
+     * by {@link SimContext#handOff}), then tells the dispatcher, in a turn of its own: hand-offs in between
+     * fail, as they may in the primary.
+     */
+    private static void leaveSoon(SimWorker w) {
+        w.listening = false;
+    }
+
+    private static void left(SerialPrimary p, SimWorker w) {
+        p.inTurn(d -> {
+            w.newLife();
+            d.workerLeft(w.worker);
+        });
+    }
+
+    /**
      * A worker's reader thread: answers each hand-off, acknowledging with probability {@code ackPercent}
      * and refusing otherwise, until told to stop; {@code patience.latePercent} of the answers come late.
      */
-    private void startAnswering(RoundRobinDispatcher d, SimWorker w, int ackPercent, AtomicIntegerArray acked,
+    private void startAnswering(SerialPrimary p, SimWorker w, int ackPercent, AtomicIntegerArray acked,
             AtomicInteger ackedTotal, Patience patience) {
         start("answers-" + w.worker.id(), () -> {
             ThreadLocalRandom random = ThreadLocalRandom.current();
@@ -178,14 +237,11 @@ class RoundRobinDispatcherStressTest {
                     // A stalled worker, as far as R7 can tell: only the timer ends the holds waiting for it.
                     LockSupport.parkNanos(3 * patience.nanos);
                 }
-                w.unanswered.decrementAndGet(); // before the answer, which may bring the next hand-off
-                if (random.nextInt(100) < ackPercent) {
-                    acked.incrementAndGet((int) c.id());
+                boolean acknowledge = random.nextInt(100) < ackPercent;
+                if (acknowledge) {
                     ackedTotal.incrementAndGet();
-                    d.connectionAcknowledged(w.worker, c);
-                } else {
-                    d.connectionRefused(w.worker, c);
                 }
+                answer(p, w, c, acknowledge, acked);
             }
         });
     }
@@ -197,17 +253,16 @@ class RoundRobinDispatcherStressTest {
      * deadline.
      */
     @ParameterizedTest
-    @MethodSource("queuesAndPatience")
-    void noConnectionIsLeftWaitingWhileAWorkerIsIdle(Queues queues, Patience patience) {
+    @EnumSource
+    void noConnectionIsLeftWaitingWhileAWorkerIsIdle(Patience patience) {
         int rounds = 20_000;
         int max = rounds * 3;
         SimContext context = new SimContext(2, max);
-        RoundRobinDispatcher d = new RoundRobinDispatcher(context, queues.factory, patience.nanos);
+        SerialPrimary d = primary(context, patience.nanos);
         AtomicIntegerArray acked = new AtomicIntegerArray(max + 1);
         AtomicInteger ackedTotal = new AtomicInteger();
         for (SimWorker w : context.workers) {
-            w.listening = true;
-            d.workerJoined(w.worker);
+            join(d, w);
             startAnswering(d, w, 100, acked, ackedTotal, patience);
         }
         ThreadLocalRandom random = ThreadLocalRandom.current();
@@ -229,27 +284,23 @@ class RoundRobinDispatcherStressTest {
     }
 
     /**
-     * The sharpest check of the pairing: steps in which up to five threads call at the same moment
-     * (two accepts, two workers' answers, a join or leave), each step ending when every call has
-     * returned. Between steps nothing moves, so the claim of the package documentation must hold
-     * exactly: no connection waits while a listening worker is idle, unless R7 holds that worker back
-     * for one that is behind. A lost wake-up that later traffic would have repaired is caught at the
-     * step it happens. The patience is an hour, so that no timer run moves anything between steps (and
-     * none repairs a lost wake-up): every hold must end by the awaited worker's answer or leave. The
-     * failures it found are replayed one step at a time in {@link RoundRobinInterleavingTest}: on two
-     * cores they took millions of steps to come again.
+     * The sharpest check of the pairing: steps in which up to five threads call (two accepts, two workers'
+     * answers, a join or leave), each step ending when every call has returned; the calls of a step take
+     * their turns in whatever order the threads reach the primary. Between steps nothing moves, so this
+     * must hold exactly: no connection waits while a listening worker is idle, unless R7 holds that
+     * worker back for one that is behind. The test judges holds by R7's rule itself, from its own books
+     * ({@link #idleNotHeld}), not by asking the dispatcher. The patience is an hour, so that no timer run
+     * moves anything between steps: every hold must end by the awaited worker's answer or leave.
      */
-    @ParameterizedTest
-    @EnumSource
-    void afterEveryStepNoConnectionWaitsWhileAWorkerIsIdleAndNotHeld(Queues queues) throws Exception {
+    @Test
+    void afterEveryStepNoConnectionWaitsWhileAWorkerIsIdleAndNotHeld() throws Exception {
         int steps = 30_000;
         int maxConnections = steps * 2;
         SimContext context = new SimContext(3, maxConnections);
-        RoundRobinDispatcher d = new RoundRobinDispatcher(context, queues.factory, TimeUnit.HOURS.toNanos(1));
+        SerialPrimary d = primary(context, TimeUnit.HOURS.toNanos(1));
         AtomicIntegerArray acked = new AtomicIntegerArray(maxConnections + 1);
         for (SimWorker w : context.workers) {
-            w.listening = true;
-            d.workerJoined(w.worker);
+            join(d, w);
         }
         int parties = 5;
         CyclicBarrier go = new CyclicBarrier(parties + 1);
@@ -292,7 +343,7 @@ class RoundRobinDispatcherStressTest {
                     answering.add(w);
                 }
             }
-            java.util.Collections.shuffle(answering, random);
+            Collections.shuffle(answering, random);
             ops[2] = answering.size() > 0 ? answerOp(d, answering.get(0), 90, acked) : nothing;
             ops[3] = answering.size() > 1 ? answerOp(d, answering.get(1), 90, acked) : nothing;
             ops[4] = nothing;
@@ -301,28 +352,30 @@ class RoundRobinDispatcherStressTest {
                 if (w.listening) {
                     leaves++;
                     ops[4] = () -> {
-                        w.listening = false;
-                        d.workerLeft(w.worker);
+                        leaveSoon(w);
+                        left(d, w);
                     };
                 } else {
-                    ops[4] = () -> {
-                        w.listening = true;
-                        d.workerJoined(w.worker);
-                    };
+                    ops[4] = () -> join(d, w);
                 }
             }
             go.await(20, TimeUnit.SECONDS);
             done.await(20, TimeUnit.SECONDS);
-            if (d.waitingCount() > 0 && d.idleNotHeldCount() > 0) {
+            // At rest: the dispatcher's counts, and R7 applied to the test's books, read in one turn.
+            int[] counts = d.read(r -> new int[] {r.waitingCount(), r.idleCount(), idleNotHeld(r, context)});
+            int waiting = counts[0];
+            int idle = counts[1];
+            int idleNotHeld = counts[2];
+            if (waiting > 0 && idleNotHeld > 0) {
                 violations++;
                 if (firstViolation == null) {
                     firstViolation = "step " + step + ": " + d;
                 }
-            } else if (d.waitingCount() > 0 && d.idleCount() > 0) {
+            } else if (waiting > 0 && idle > 0) {
                 heldSteps++;
             }
         }
-        java.util.Arrays.fill(ops, null);
+        Arrays.fill(ops, null);
         go.await(20, TimeUnit.SECONDS);
         assertThat(violations).as("steps that ended with a connection waiting and a worker idle, not held by R7; "
                 + "first: %s", firstViolation).isZero();
@@ -332,8 +385,7 @@ class RoundRobinDispatcherStressTest {
         long accepted = nextId[0];
         for (SimWorker w : context.workers) {
             if (!w.listening) {
-                w.listening = true;
-                d.workerJoined(w.worker);
+                join(d, w);
             }
         }
         long deadline = System.nanoTime() + DEADLINE_NANOS;
@@ -348,26 +400,45 @@ class RoundRobinDispatcherStressTest {
         for (int id = 1; id <= accepted; id++) {
             assertThat(acked.get(id)).as("acknowledgements of c%d", id).isEqualTo(1);
         }
-        d.close(); // cancels its hour-long timer
-        System.out.printf("%s steps: %d connections, %d leaves, %d hand-offs not taken, %d steps ended held%n",
-                queues, accepted, leaves, context.notTaken.get(), heldSteps);
+        System.out.printf("%d steps: %d connections, %d leaves, %d hand-offs not taken, %d steps ended held%n",
+                steps, accepted, leaves, context.notTaken.get(), heldSteps);
     }
 
-    private static Runnable acceptOp(RoundRobinDispatcher d, long id) {
+    /**
+     * R7's rule, applied by the test to its own books (in turn, at rest): the idle listening workers that
+     * no busy worker is behind, where busy means awaiting the answer to its last hand-off and not refusing
+     * (younger than the patience goes without saying: the patience is an hour). Also checks that its
+     * books agree with the dispatcher on how many workers are idle.
+     */
+    private static int idleNotHeld(RoundRobinDispatcher d, SimContext context) {
+        long leastAwaited = Long.MAX_VALUE;
+        for (SimWorker w : context.workers) {
+            if (d.dealt(w.worker) >= 0 && w.awaited != null && !w.refusing) {
+                leastAwaited = Math.min(leastAwaited, d.dealt(w.worker));
+            }
+        }
+        int idle = 0;
+        int notHeld = 0;
+        for (SimWorker w : context.workers) {
+            if (d.dealt(w.worker) >= 0 && w.awaited == null) {
+                idle++;
+                if (d.dealt(w.worker) <= leastAwaited) {
+                    notHeld++;
+                }
+            }
+        }
+        if (idle != d.idleCount()) {
+            throw new AssertionError("the test's books count " + idle + " idle workers, the dispatcher " + d);
+        }
+        return notHeld;
+    }
+
+    private static Runnable acceptOp(SerialPrimary d, long id) {
         return () -> d.connectionAccepted(new TestConnection(id));
     }
 
-    private static Runnable answerOp(RoundRobinDispatcher d, SimWorker w, int ackPercent, AtomicIntegerArray acked) {
-        return () -> {
-            TestConnection c = w.inbox.poll();
-            w.unanswered.decrementAndGet();
-            if (ThreadLocalRandom.current().nextInt(100) < ackPercent) {
-                acked.incrementAndGet((int) c.id());
-                d.connectionAcknowledged(w.worker, c);
-            } else {
-                d.connectionRefused(w.worker, c);
-            }
-        };
+    private static Runnable answerOp(SerialPrimary d, SimWorker w, int ackPercent, AtomicIntegerArray acked) {
+        return () -> answer(d, w, w.inbox.poll(), ThreadLocalRandom.current().nextInt(100) < ackPercent, acked);
     }
 
     /**
@@ -376,22 +447,21 @@ class RoundRobinDispatcherStressTest {
      * none lost (also not those refused after their worker left), none given twice, none closed.
      */
     @ParameterizedTest
-    @MethodSource("queuesAndPatience")
-    void underChurnEveryConnectionIsTakenExactlyOnce(Queues queues, Patience patience) {
+    @EnumSource
+    void underChurnEveryConnectionIsTakenExactlyOnce(Patience patience) {
         int connections = 30_000;
         SimContext context = new SimContext(3, connections);
-        RoundRobinDispatcher d = new RoundRobinDispatcher(context, queues.factory, patience.nanos);
+        SerialPrimary d = primary(context, patience.nanos);
         AtomicIntegerArray acked = new AtomicIntegerArray(connections + 1);
         AtomicInteger ackedTotal = new AtomicInteger();
         AtomicInteger closed = new AtomicInteger();
         AtomicInteger acceptedTotal = new AtomicInteger();
         AtomicInteger leaves = new AtomicInteger();
         for (SimWorker w : context.workers) {
-            w.listening = true;
-            d.workerJoined(w.worker);
+            join(d, w);
             startAnswering(d, w, 85, acked, ackedTotal, patience);
         }
-        // Paced: a few connections in flight at a time keeps both queues near empty, where the races are.
+        // Paced: a few connections in flight at a time keeps both queues near empty.
         start("accept", () -> {
             for (int id = 1; id <= connections && !stop; id++) {
                 while (acceptedTotal.get() - ackedTotal.get() >= WINDOW && !stop) {
@@ -408,22 +478,20 @@ class RoundRobinDispatcherStressTest {
             while (ackedTotal.get() < connections * 9 / 10 && !stop) {
                 SimWorker w = context.workers.get(random.nextInt(context.workers.size()));
                 if (w.listening) {
-                    w.listening = false; // the primary stops handing to it first ...
+                    leaveSoon(w); // the primary stops handing to it first ...
                     if (random.nextBoolean()) {
                         Thread.yield(); // ... and tells the dispatcher a little later: hand-offs fail meanwhile
                     }
-                    d.workerLeft(w.worker);
+                    left(d, w);
                     leaves.incrementAndGet();
                 } else {
-                    w.listening = true;
-                    d.workerJoined(w.worker);
+                    join(d, w);
                 }
                 Thread.yield();
             }
             for (SimWorker w : context.workers) {
                 if (!w.listening) {
-                    w.listening = true;
-                    d.workerJoined(w.worker);
+                    join(d, w);
                 }
             }
             eventsDone.set(1);
@@ -441,8 +509,8 @@ class RoundRobinDispatcherStressTest {
         assertThat(closed.get()).isZero();
         assertThat(d.waitingCount()).isZero();
         assertThat(leaves.get()).as("workers left during the run").isPositive();
-        System.out.printf(queues + " " + patience + " churn: %d leaves, %d hand-offs not taken, %d hand-offs for %d"
-                + " connections%n", leaves.get(), context.notTaken.get(), sum(context.handed), connections);
+        System.out.printf(patience + " churn: %d leaves, %d hand-offs not taken, %d hand-offs for %d connections%n",
+                leaves.get(), context.notTaken.get(), sum(context.handed), connections);
     }
 
     /**
@@ -450,11 +518,11 @@ class RoundRobinDispatcherStressTest {
      * either acknowledged once or closed once, never both, never neither.
      */
     @ParameterizedTest
-    @MethodSource("queuesAndPatience")
-    void closeRacingEverythingElseClosesEachRemainingConnectionOnce(Queues queues, Patience patience) {
+    @EnumSource
+    void closeRacingEverythingElseClosesEachRemainingConnectionOnce(Patience patience) {
         int connections = 20_000;
         SimContext context = new SimContext(2, connections);
-        RoundRobinDispatcher d = new RoundRobinDispatcher(context, queues.factory, patience.nanos);
+        SerialPrimary d = primary(context, patience.nanos);
         AtomicIntegerArray acked = new AtomicIntegerArray(connections + 1);
         AtomicInteger ackedTotal = new AtomicInteger();
         AtomicInteger closed = new AtomicInteger();
@@ -464,11 +532,10 @@ class RoundRobinDispatcherStressTest {
             all.add(new TestConnection(id, closed));
         }
         for (SimWorker w : context.workers) {
-            w.listening = true;
-            d.workerJoined(w.worker);
+            join(d, w);
             startAnswering(d, w, 80, acked, ackedTotal, patience);
         }
-        // Beyond the SPI (no call follows close), accepts go on after it, to race it as hard as possible.
+        // Beyond the SPI (no call follows close), accepts go on after it, and answers still come.
         start("accept", () -> {
             for (TestConnection c : all) {
                 while (acceptedTotal.get() - ackedTotal.get() - closed.get() >= WINDOW && !stop) {
@@ -483,6 +550,7 @@ class RoundRobinDispatcherStressTest {
         });
         awaitOrFail(() -> acceptedTotal.get() >= connections / 2, d);
         d.close();
+        assertThat(d.pendingTimers()).as("timers left scheduled after close").isZero();
         awaitOrFail(() -> ackedTotal.get() + closed.get() == connections,
                 new Object() {
                     @Override
@@ -497,8 +565,7 @@ class RoundRobinDispatcherStressTest {
         }
         assertThat(closed.get()).as("closed").isPositive();
         assertThat(d.waitingCount()).isZero();
-        System.out.printf(queues + " " + patience + " close race: %d acknowledged, %d closed%n", ackedTotal.get(),
-                closed.get());
+        System.out.printf(patience + " close race: %d acknowledged, %d closed%n", ackedTotal.get(), closed.get());
     }
 
     private static long sum(AtomicIntegerArray a) {

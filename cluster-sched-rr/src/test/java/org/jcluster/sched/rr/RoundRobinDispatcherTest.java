@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The round-robin algorithm, one call at a time (Node's round_robin_handle.js and rules 35-36). The
- * patience of fair dealing (R7) is an hour here: a timer run on its own thread would make these tests
- * concurrent, and every hold in them must end by an answer, a leave or a join anyway. The patience
+ * patience of fair dealing (R7) is an hour here, and {@link RecordingContext} runs no scheduled task
+ * unless a test asks: every hold in these tests must end by an answer, a leave or a join. The patience
  * running out is tested in {@link RoundRobinFairDealingTest}.
  */
 class RoundRobinDispatcherTest {
@@ -31,12 +31,13 @@ class RoundRobinDispatcherTest {
     @BeforeEach
     void setUp() {
         context = new RecordingContext();
-        dispatcher = new RoundRobinDispatcher(context, RoundRobinDispatcher.Queues.JDK, TimeUnit.HOURS.toNanos(1));
+        dispatcher = new RoundRobinDispatcher(context, TimeUnit.HOURS.toNanos(1));
     }
 
     @AfterEach
-    void cancelTimer() {
+    void closeDispatcher() {
         dispatcher.close();
+        assertThat(context.pendingTimers()).as("timers left scheduled after close").isEmpty();
     }
 
     private TestConnection accept() {
@@ -187,7 +188,7 @@ class RoundRobinDispatcherTest {
         dispatcher.workerJoined(w1);
         dispatcher.workerJoined(w2);
         dispatcher.workerJoined(w3);
-        dispatcher.workerLeft(w1); // its entry stays in the ready queue, stale
+        dispatcher.workerLeft(w1); // idle when it left: it must not be handed anything
         dispatcher.workerLeft(w3);
         accept(3);
         assertThat(context.attempts).extracting(h -> h.worker()).containsOnly(w2);

@@ -3,6 +3,7 @@ package org.jcluster.sched.rr;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -16,10 +17,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
-import org.jcluster.api.AddressType;
-import org.jcluster.api.ListenAddress;
 import org.jcluster.api.Worker;
-import org.jcluster.api.spi.DispatchContext;
+import org.jcluster.api.spi.ConnectionDispatcher;
 import org.jcluster.api.spi.PendingConnection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,7 +30,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Fair dealing (R7): a burst of waiting connections is dealt in turn among the workers that answer
  * promptly, whichever answers first; a worker that does not answer within the patience stops being
- * waited for. Waits are on conditions with deadlines; the only pauses are simulated answer times.
+ * waited for. The tests with {@link RecordingContext} make one call at a time and run the scheduled
+ * timer themselves; those with workers answering on their own threads go through a {@link SerialPrimary},
+ * which lets every call and every timer run take its turn, as the primary does. Waits are on conditions
+ * with deadlines; the only pauses are simulated answer times and the clock reaching a timer's time.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class RoundRobinFairDealingTest {
@@ -41,6 +43,7 @@ class RoundRobinFairDealingTest {
     private static final int BURST = 32;
 
     private final List<RoundRobinDispatcher> dispatchers = new ArrayList<>();
+    private final List<SerialPrimary> primaries = new ArrayList<>();
     private final List<AnsweringWorkers> answering = new ArrayList<>();
     private final Worker w1 = TestWorkers.worker(1);
     private final Worker w2 = TestWorkers.worker(2);
@@ -58,23 +61,37 @@ class RoundRobinFairDealingTest {
         for (AnsweringWorkers a : answering) {
             a.stop();
         }
-        dispatchers.forEach(RoundRobinDispatcher::close); // cancels armed timers
+        dispatchers.forEach(RoundRobinDispatcher::close);
+        for (SerialPrimary p : primaries) {
+            p.close();
+            assertThat(p.timerFailure()).as("a timer task threw").isNull();
+            assertThat(p.pendingTimers()).as("timers left scheduled after close").isZero();
+        }
+        assertThat(context.pendingTimers()).as("timers left scheduled after close").isEmpty();
     }
 
-    private RoundRobinDispatcher dispatcher(DispatchContext c, long patienceNanos) {
-        RoundRobinDispatcher d = new RoundRobinDispatcher(c, RoundRobinDispatcher.Queues.JDK, patienceNanos);
+    /** A dispatcher called one call at a time by the test itself, with {@code c} as its context. */
+    private RoundRobinDispatcher dispatcher(RecordingContext c, long patienceNanos) {
+        RoundRobinDispatcher d = new RoundRobinDispatcher(c, patienceNanos);
         dispatchers.add(d);
         return d;
     }
 
-    private TestConnection accept(RoundRobinDispatcher d) {
+    /** A dispatcher for workers answering on their threads: every call and timer run takes its turn. */
+    private SerialPrimary primary(AnsweringWorkers workers, long patienceNanos) {
+        SerialPrimary p = new SerialPrimary(workers, patienceNanos);
+        primaries.add(p);
+        return p;
+    }
+
+    private TestConnection accept(ConnectionDispatcher d) {
         TestConnection c = new TestConnection(++nextId);
         d.connectionAccepted(c);
         return c;
     }
 
     /** {@code n} connections accepted one after another, in order. */
-    private List<TestConnection> accept(RoundRobinDispatcher d, int n) {
+    private List<TestConnection> accept(ConnectionDispatcher d, int n) {
         List<TestConnection> cs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             cs.add(accept(d));
@@ -82,12 +99,23 @@ class RoundRobinFairDealingTest {
         return cs;
     }
 
+    /** The connection {@code worker} holds unanswered, taken out of the context's list. */
+    private PendingConnection inFlight(Worker worker) {
+        for (RecordingContext.HandOff h : context.unanswered) {
+            if (h.worker() == worker) {
+                context.unanswered.remove(h);
+                return h.connection();
+            }
+        }
+        throw new AssertionError(worker + " holds no connection; hand-offs: " + context.handed());
+    }
+
     /**
      * Workers that answer on their own threads, each acknowledging every connection after its own delay
      * (a worker with a negative delay never answers). Connections handed while the gate is shut are
      * answered once it opens, so that a burst can pile up while every worker is busy.
      */
-    final class AnsweringWorkers implements DispatchContext {
+    final class AnsweringWorkers implements SerialPrimary.Workers {
         final List<Worker> workers = new ArrayList<>();
         final List<LinkedBlockingQueue<PendingConnection>> inboxes = new ArrayList<>();
         final List<AtomicInteger> taken = new ArrayList<>();
@@ -109,11 +137,6 @@ class RoundRobinFairDealingTest {
         }
 
         @Override
-        public ListenAddress address() {
-            return new ListenAddress("127.0.0.1", 8000, AddressType.TCP4);
-        }
-
-        @Override
         public boolean handOff(Worker worker, PendingConnection connection) {
             int i = worker.id() - 1;
             taken.get(i).incrementAndGet();
@@ -121,7 +144,7 @@ class RoundRobinFairDealingTest {
             return true;
         }
 
-        void start(RoundRobinDispatcher d) {
+        void start(ConnectionDispatcher d) {
             for (int i = 0; i < workers.size(); i++) {
                 Worker w = workers.get(i);
                 LinkedBlockingQueue<PendingConnection> inbox = inboxes.get(i);
@@ -140,8 +163,10 @@ class RoundRobinFairDealingTest {
                             if (delay > 0) {
                                 LockSupport.parkNanos(delay); // the simulated answer time
                             }
-                            acknowledged.incrementAndGet();
                             d.connectionAcknowledged(w, c);
+                            // Counted once the call has returned: a test that sees every answer counted
+                            // sees the dispatcher at rest, with whatever those answers led to done.
+                            acknowledged.incrementAndGet();
                         }
                     } catch (Throwable e) {
                         failure.compareAndSet(null, e);
@@ -204,7 +229,7 @@ class RoundRobinFairDealingTest {
         AnsweringWorkers workers = new AnsweringWorkers(delays);
         // Ten seconds, so that a reader thread descheduled on a loaded machine does not end a wait here;
         // the patience running out is tested below.
-        RoundRobinDispatcher d = dispatcher(workers, TimeUnit.SECONDS.toNanos(10));
+        SerialPrimary d = primary(workers, TimeUnit.SECONDS.toNanos(10));
         workers.workers.forEach(d::workerJoined);
         workers.start(d);
         List<Integer> before = workers.taken();
@@ -239,14 +264,14 @@ class RoundRobinFairDealingTest {
     /**
      * A worker that never answers holds the others back once, for the patience, and is then skipped:
      * every other connection of the burst goes to the others. The patience is short (50 ms) and the
-     * burst must be dealt within a deadline far above twice the patience (one armed timer run may come
-     * up to a patience late); it cannot be dealt before the patience has run out once.
+     * burst must be dealt within a deadline far above the patience; it cannot be dealt before the
+     * patience has run out once.
      */
     @Test
     void aWorkerThatNeverAnswersIsWaitedForOnceThenSkipped() {
         long patience = TimeUnit.MILLISECONDS.toNanos(50);
         AnsweringWorkers workers = new AnsweringWorkers(-1, 0, 0); // worker 1 stalls
-        RoundRobinDispatcher d = dispatcher(workers, patience);
+        SerialPrimary d = primary(workers, patience);
         workers.workers.forEach(d::workerJoined);
         workers.start(d);
         long start = System.nanoTime();
@@ -263,15 +288,19 @@ class RoundRobinFairDealingTest {
         // Worker 1 was handed c1 after start; the others' second connections had to wait for its patience.
         assertThat(elapsed).as("waited for the stalled worker").isGreaterThanOrEqualTo(patience);
         assertThat(d.waitingCount()).isZero();
-        assertThat(d.idleNotHeldCount()).isEqualTo(2);
+        assertThat(d.idleCount()).isEqualTo(2);
+        // Neither idle worker is held any more for the stalled one: the next connection goes at once.
+        accept(d);
+        assertThat(workers.taken().get(1) + workers.taken().get(2)).as("handed during the accept").isEqualTo(BURST);
+        assertThat(d.waitingCount()).isZero();
     }
 
-    /** The same wait, one call at a time: it is the timer that ends it. */
+    /** The same wait, one call at a time: it is the timer, run in turn on the primary's timer thread, that ends it. */
     @Test
     void aHoldThatNoAnswerEndsIsEndedByThePatienceTimer() throws InterruptedException {
         long patience = TimeUnit.MILLISECONDS.toNanos(50);
         AnsweringWorkers workers = new AnsweringWorkers(-1, -1); // the test answers
-        RoundRobinDispatcher d = dispatcher(workers, patience);
+        SerialPrimary d = primary(workers, patience);
         Worker a = workers.workers.get(0);
         Worker b = workers.workers.get(1);
         d.workerJoined(a);
@@ -295,6 +324,40 @@ class RoundRobinFairDealingTest {
                 TimeUnit.NANOSECONDS.toMillis(patience));
         assertThat(d.waitingCount()).isZero();
         assertThat(d.patienceArmed()).isFalse();
+        assertThat(d.timersRun()).as("timer runs").isEqualTo(1);
+        assertThat(c1.isClosed()).isFalse();
+    }
+
+    /**
+     * The same hold with the timer in the test's hands: the dispatcher asks for one run, due once the
+     * awaited hand-off is older than the patience (so that the run does not hold again) and no later
+     * than the patience plus its small margin; that run, and nothing else, ends the hold.
+     */
+    @Test
+    void aHoldAsksForOneTimerRunDueWhenTheAwaitedHandOffGrowsOld() {
+        long patience = TimeUnit.MILLISECONDS.toNanos(50);
+        RoundRobinDispatcher d = dispatcher(context, patience);
+        d.workerJoined(w1);
+        d.workerJoined(w2);
+        long beforeC1 = System.nanoTime();
+        TestConnection c1 = accept(d); // -> w1, never answered
+        TestConnection c2 = accept(d); // -> w2
+        List<TestConnection> waiting = accept(d, 2);
+        d.connectionAcknowledged(w2, c2); // w2 takes c3: dealt 1 each before
+        d.connectionAcknowledged(w2, waiting.get(0)); // w2 (2) ahead of the busy w1 (1): held, c4 waits
+        assertThat(context.handed()).containsExactly("c1->worker 1", "c2->worker 2", "c3->worker 2");
+        assertThat(d.patienceArmed()).isTrue();
+        assertThat(context.pendingTimers()).singleElement().satisfies(t -> {
+            assertThat(t.delay).isLessThanOrEqualTo(Duration.ofNanos(patience).plusMillis(1));
+            assertThat(t.due - beforeC1).as("due after the patience, counted from c1's hand-off")
+                    .isGreaterThanOrEqualTo(patience);
+        });
+
+        assertThat(context.runTimersWhenDue(TimeUnit.SECONDS.toNanos(1))).as("timer runs").isEqualTo(1);
+        assertThat(context.last()).hasToString("c4->worker 2");
+        assertThat(d.waitingCount()).isZero();
+        assertThat(d.patienceArmed()).isFalse();
+        assertThat(context.pendingTimers()).isEmpty();
         assertThat(c1.isClosed()).isFalse();
     }
 
@@ -315,8 +378,9 @@ class RoundRobinFairDealingTest {
         assertThat(context.handed()).hasSize(3);
         assertThat(d.waitingCount()).isEqualTo(1);
         assertThat(d.idleCount()).isEqualTo(1);
-        assertThat(d.idleNotHeldCount()).isZero();
+        assertThat(d.dealt(w1)).as("the idle w1, ahead of the busy w2: held").isGreaterThan(d.dealt(w2));
         assertThat(d.patienceArmed()).isTrue();
+        assertThat(context.pendingTimers()).hasSize(1);
 
         d.connectionAcknowledged(w2, c2); // the awaited answer: w2 takes it, at once
         assertThat(context.handed()).containsExactly("c1->worker 1", "c2->worker 2", "c3->worker 1", "c4->worker 2");
@@ -396,7 +460,9 @@ class RoundRobinFairDealingTest {
         accept(d); // c8 waits
         d.connectionAcknowledged(w1, c7); // w1 (5) is ahead of the busy w2 (4), which is in time: held
         assertThat(d.waitingCount()).isEqualTo(1);
-        assertThat(d.idleNotHeldCount()).isZero();
+        assertThat(d.idleCount()).isEqualTo(1);
+        assertThat(d.dealt(w1)).isEqualTo(5);
+        assertThat(d.dealt(w2)).isEqualTo(4);
         d.connectionAcknowledged(w2, cs.get(4));
         assertThat(context.last()).hasToString("c8->worker 2");
     }
@@ -468,7 +534,8 @@ class RoundRobinFairDealingTest {
         d.connectionAcknowledged(w1, c9);
         assertThat(d.idleCount()).isEqualTo(1);
 
-        // A worker whose hand-off failed (GONE until it leaves) is not counted.
+        // Workers that left are not counted: w1 joins again level with w2, the only one listening (its
+        // channel is closed, but no hand-off to it has failed yet, so it still listens).
         context.channelClosed.add(w2);
         d.workerLeft(w3);
         d.workerLeft(w1);
@@ -487,7 +554,7 @@ class RoundRobinFairDealingTest {
         d.connectionAcknowledged(w1, cs.get(2)); // w1 ahead of the busy w2: held, c4 and c5 wait
         assertThat(context.handed()).containsExactly("c1->worker 1", "c2->worker 2", "c3->worker 1");
         assertThat(d.idleCount()).isEqualTo(1);
-        assertThat(d.idleNotHeldCount()).isZero();
+        assertThat(d.dealt(w1)).as("the idle w1, ahead of the busy w2: held").isGreaterThan(d.dealt(w2));
         assertThat(d.waitingCount()).isEqualTo(2);
 
         d.workerLeft(w2);
@@ -496,11 +563,12 @@ class RoundRobinFairDealingTest {
     }
 
     /**
-     * close() while a hold is armed: the waiting connections are closed, and the timer's run, whenever
-     * it comes, hands nothing off and closes nothing twice.
+     * close() while a hold is armed: the waiting connections are closed once, and the timer's run is
+     * taken back (its registration removed), so that nothing runs for a closed dispatcher: no hand-off,
+     * no second close.
      */
     @Test
-    void closeWhileAHoldIsArmedClosesTheWaitingAndTheTimerRunDoesNothing() {
+    void closeWhileAHoldIsArmedClosesTheWaitingAndRemovesTheTimer() {
         RoundRobinDispatcher d = dispatcher(context, AN_HOUR);
         d.workerJoined(w1);
         d.workerJoined(w2);
@@ -508,24 +576,30 @@ class RoundRobinFairDealingTest {
         d.connectionAcknowledged(w1, cs.get(0));
         d.connectionAcknowledged(w1, cs.get(2)); // held; c4, c5 wait
         assertThat(d.patienceArmed()).isTrue();
+        assertThat(context.pendingTimers()).hasSize(1);
         int attempts = context.attempts.size();
 
         d.close();
         assertThat(cs.subList(3, 5)).allMatch(c -> c.closes.get() == 1);
         assertThat(cs.subList(0, 3)).noneMatch(TestConnection::isClosed);
+        assertThat(context.pendingTimers()).as("the timer's registration, removed by close").isEmpty();
+        assertThat(d.patienceArmed()).isFalse();
+        assertThat(d.waitingCount()).isZero();
 
-        d.patienceRanOut(); // a run that had started, or was armed, as close ran
+        assertThat(context.runDueTimers()).isZero();
         assertThat(context.attempts).hasSize(attempts);
         assertThat(cs.subList(3, 5)).allMatch(c -> c.closes.get() == 1);
-        assertThat(d.waitingCount()).isZero();
-        assertThat(d.patienceArmed()).isFalse();
     }
 
-    /** The same with the real timer, cancelled by close or, if too late for that, run on a closed dispatcher. */
+    /**
+     * The same through the primary's timer thread: close takes back the armed run, which then never
+     * comes. The patience is long (ten seconds) so that the run cannot come before close on a slow
+     * machine; whether it is taken back is what is checked.
+     */
     @Test
     void closeBeforeThePatienceTimerRunsLeavesNothingForIt() {
         AnsweringWorkers workers = new AnsweringWorkers(-1, -1); // the test answers
-        RoundRobinDispatcher d = dispatcher(workers, TimeUnit.MILLISECONDS.toNanos(50));
+        SerialPrimary d = primary(workers, TimeUnit.SECONDS.toNanos(10));
         Worker a = workers.workers.get(0);
         Worker b = workers.workers.get(1);
         d.workerJoined(a);
@@ -536,10 +610,88 @@ class RoundRobinFairDealingTest {
         d.connectionAcknowledged(b, c2); // b takes c3
         d.connectionAcknowledged(b, waiting.get(0)); // held for a: c4 waits
         assertThat(d.patienceArmed()).isTrue();
+        assertThat(d.pendingTimers()).isEqualTo(1);
         d.close();
         assertThat(waiting.get(1).closes.get()).isEqualTo(1);
-        workers.awaitOrFail(d::patienceTimerDone, TimeUnit.SECONDS.toNanos(1), d::toString);
+        assertThat(d.pendingTimers()).as("the armed run, taken back by close").isZero();
+        assertThat(d.timersRun()).isZero();
         assertThat(workers.taken()).containsExactly(1, 2);
         assertThat(waiting.get(1).closes.get()).isEqualTo(1);
+    }
+
+    /*
+     * The outcome of the lock-free dispatcher's interleaving tests, which played two threads' races step
+     * by step: a connection is never left waiting beside an idle worker that R7 does not hold. The races
+     * are gone (the dispatcher runs one call at a time); the same workers, in the same states, are kept
+     * here one call at a time.
+     */
+
+    /**
+     * Three workers, w3 busy with its last hand-off; w2 idle and two ahead of w3, so held for it (R7);
+     * then w1, idle, level with w3, so not held. Ready queue: w2, then w1. On the way, w1 refuses four
+     * connections, each of which goes to w2, and w3 joins level with w1.
+     */
+    private RoundRobinDispatcher workerTwoAheadThenWorkerOneLevelWithBusyWorkerThree() {
+        RoundRobinDispatcher d = dispatcher(context, AN_HOUR);
+        d.workerJoined(w1);
+        d.workerJoined(w2);
+        for (int i = 0; i < 4; i++) {
+            accept(d);
+            assertThat(context.last().worker()).isEqualTo(w1);
+            d.connectionRefused(w1, inFlight(w1));
+            assertThat(context.last().worker()).isEqualTo(w2);
+            if (i < 3) {
+                d.connectionAcknowledged(w2, inFlight(w2));
+            }
+        }
+        accept(d); // to w1, its first since it refused
+        d.workerJoined(w3); // level with w1, the least dealt
+        accept(d); // to w3
+        d.connectionAcknowledged(w2, inFlight(w2));
+        d.connectionAcknowledged(w1, inFlight(w1)); // lifted level with w3 (it acknowledges after refusing), and idle
+        assertThat(d.dealt(w1)).isEqualTo(2);
+        assertThat(d.dealt(w2)).as("ahead of the busy w3: held").isEqualTo(4);
+        assertThat(d.dealt(w3)).isEqualTo(2);
+        assertThat(d.idleCount()).as("w2 and w1").isEqualTo(2);
+        assertThat(d.waitingCount()).isZero();
+        return d;
+    }
+
+    /** The held w2 at the head of the ready queue does not keep the next connection from w1, behind it. */
+    @Test
+    void aHeldWorkerAtTheHeadOfTheLineDoesNotKeepAConnectionFromTheIdleWorkerBehindIt() {
+        RoundRobinDispatcher d = workerTwoAheadThenWorkerOneLevelWithBusyWorkerThree();
+        TestConnection first = accept(d);
+        assertThat(context.last()).hasToString(first + "->" + w1);
+        assertThat(d.waitingCount()).isZero();
+
+        d.connectionAcknowledged(w3, inFlight(w3)); // nothing waits: w3 is idle, behind w2
+        TestConnection second = accept(d); // w2 (4), at the head, is held for the busy w1 (3); w3 (2) is not
+        assertThat(context.last()).hasToString(second + "->" + w3);
+        assertThat(d.waitingCount()).as("%s", d).isZero();
+        assertThat(d.idleCount()).as("w2, held for w1 and w3").isEqualTo(1);
+    }
+
+    /**
+     * Both idle workers held, so a connection waits; the awaited worker's answer ends both holds: it takes
+     * that connection itself (it is behind), and the next goes to the idle worker that is no longer held,
+     * past the one that still is.
+     */
+    @Test
+    void whenTheAwaitedWorkerAnswersTheWorkersItHeldAreServedAgain() {
+        RoundRobinDispatcher d = workerTwoAheadThenWorkerOneLevelWithBusyWorkerThree();
+        accept(d); // w2 held, so to w1
+        assertThat(context.last().worker()).isEqualTo(w1);
+        d.connectionAcknowledged(w1, inFlight(w1));
+        assertThat(d.dealt(w1)).as("ahead of the busy w3 (2): held too").isEqualTo(3);
+
+        TestConnection first = accept(d);
+        assertThat(d.waitingCount()).as("w1 and w2 both held for w3").isEqualTo(1);
+        assertThat(d.idleCount()).isEqualTo(2);
+        d.connectionAcknowledged(w3, inFlight(w3)); // w3 takes the waiting connection: level with w1, behind w2
+        assertThat(context.last()).hasToString(first + "->" + w3);
+        TestConnection second = accept(d); // w2 (4) still held for w3 (3); w1 (3) is not
+        assertThat(context.last()).hasToString(second + "->" + w1);
+        assertThat(d.waitingCount()).as("%s", d).isZero();
     }
 }

@@ -41,9 +41,9 @@ import org.jcluster.api.spi.PendingConnection;
  *   <li><b>Ownership.</b> A connection given to {@code connectionAccepted} or {@code connectionRefused}
  *       is the dispatcher's until a hand-off of it succeeds or the dispatcher closes it: it must do one
  *       or the other, eventually, and never both. After {@code close()} nothing may stay open.</li>
- *   <li><b>Threads.</b> Calls come from the server's accept thread, each worker's channel reader thread
- *       and the event thread, possibly at the same time (never two at once for the same connection).</li>
- *   <li><b>No blocking.</b> Those threads move every connection and every message of the cluster.</li>
+ *   <li><b>One call at a time.</b> The primary never calls a dispatcher twice at once, and each call
+ *       sees what the earlier ones did: plain fields and collections, no lock.</li>
+ *   <li><b>No blocking.</b> The calls run on the threads that move every connection of the cluster.</li>
  * </ul>
  *
  * <h2>The choice of worker: rendezvous hashing</h2>
@@ -84,32 +84,6 @@ import org.jcluster.api.spi.PendingConnection;
  *       closed on arrival.</li>
  * </ul>
  *
- * <h2>Concurrency: one lock, and no call out while holding it</h2>
- * All state is guarded by {@code this} and every method is a short {@code synchronized} section of
- * map and queue operations. That is the right design for a policy like this one, and the one to start
- * from when writing a policy of your own:
- * <ul>
- *   <li>The state is tangled (a connection's refusals, a worker's queue and its unanswered connection,
- *       the held connections): under one lock each rule is a plain sequential invariant, which is what
- *       makes the edge cases above checkable. A lock-free version (the {@code "rr"} policy's design)
- *       needs a written proof per race; that effort pays for the default policy only.</li>
- *   <li>The cost is small. Each section holds the lock for well under a microsecond and does no I/O;
- *       it is contended only by the accept thread, the reader threads and the event thread, at the
- *       rate connections arrive. That is not the blocking the SPI forbids: no call ever waits for
- *       another event to happen, only, briefly, for another call's bookkeeping.</li>
- *   <li>The lock is never held while calling out: not {@link DispatchContext#handOff}, not
- *       {@link PendingConnection#close}, not a logger. A section decides what to do and records it in a
- *       {@code Work} list; the list is carried out after the lock is released, and the outcome of each
- *       hand-off is brought back under the lock. So the dispatcher can never deadlock with the
- *       primary's own locks, never waits on a system call someone else started, and stays correct when a
- *       worker's answer arrives (on another thread, or even from inside {@code handOff}) before
- *       {@code handOff} has returned.</li>
- * </ul>
- * The price of calling out unlocked is one race to settle: a worker can leave while a hand-off to it
- * is under way. Whether that connection was lost with the worker or is still ours is then known only
- * when {@code handOff} returns, so a slot remembers the connection it is {@code handing} and the
- * decision waits for that moment ({@link #workerLeft}, {@code handOffDone}).
- *
  * <h2>What is not promised</h2>
  * Stickiness holds while the set of workers is unchanged. Connections already queued for a worker
  * stay with it when another worker joins, though their clients' next connections may go to the
@@ -121,13 +95,11 @@ final class StickyDispatcher implements ConnectionDispatcher {
 
     private final DispatchContext context;
 
-    // ---- All of the following is guarded by "this". ----
-
     /** The joined workers in join order (the round-robin order), each with its slot. */
     private final Map<Worker, Slot> slots = new LinkedHashMap<>();
     /** Connections accepted while no worker had joined, in arrival order. */
     private final ArrayDeque<PendingConnection> waiting = new ArrayDeque<>();
-    /** Connections handed off (or being handed off) and not answered yet, by id, with their slot. */
+    /** Connections handed off and not answered yet, by id, with their slot. */
     private final Map<Long, Slot> handed = new HashMap<>();
     /** For each connection that came back refused and is still ours: the workers that refused it. */
     private final Map<Long, Set<Worker>> refusals = new HashMap<>();
@@ -144,10 +116,8 @@ final class StickyDispatcher implements ConnectionDispatcher {
         final Worker worker;
         /** Connections placed on this worker and not handed off yet, first in first out. */
         final ArrayDeque<PendingConnection> queue = new ArrayDeque<>();
-        /** The connection handed off (or being handed off) and not answered yet: at most one. */
+        /** The connection handed off and not answered yet: at most one. */
         PendingConnection inFlight;
-        /** The connection whose {@code handOff} call is running outside the lock, if any. */
-        PendingConnection handing;
         /** False once the worker left or could not take a hand-off; a retired slot is never used again. */
         boolean current = true;
 
@@ -156,138 +126,95 @@ final class StickyDispatcher implements ConnectionDispatcher {
         }
     }
 
-    /** What a locked section decided to do once the lock is released. */
-    private sealed interface Step permits HandOff, Close { }
-
-    private record HandOff(Slot slot, PendingConnection connection) implements Step { }
-
-    private record Close(PendingConnection connection, String why) implements Step { }
-
-    /** The steps of one call, in order; local to the calling thread. */
-    private static final class Work {
-        final ArrayDeque<Step> steps = new ArrayDeque<>();
-    }
-
     // ---- ConnectionDispatcher ----
 
     @Override
     public void workerJoined(Worker worker) {
         Objects.requireNonNull(worker, "worker");
-        Work work = new Work();
-        synchronized (this) {
-            if (closed || slots.containsKey(worker)) {
-                return; // a second join of a listening worker changes nothing
-            }
-            slots.put(worker, new Slot(worker));
-            // Held connections can go now. The set of workers changed: the hash decides afresh.
-            PendingConnection c;
-            while ((c = waiting.poll()) != null) {
-                place(c, work);
-            }
+        if (closed || slots.containsKey(worker)) {
+            return; // a second join of a listening worker changes nothing
         }
-        perform(work);
+        slots.put(worker, new Slot(worker));
+        // Held connections can go now. The set of workers changed: the hash decides afresh.
+        PendingConnection c;
+        while ((c = waiting.poll()) != null) {
+            place(c);
+        }
     }
 
     @Override
     public void workerLeft(Worker worker) {
-        Work work = new Work();
-        synchronized (this) {
-            Slot slot = slots.remove(worker);
-            if (slot == null) {
-                return; // never joined, left already, or dropped after a failed hand-off
-            }
-            retire(slot, work);
+        Slot slot = slots.remove(worker);
+        if (slot != null) { // else never joined, left already, or dropped after a failed hand-off
+            retire(slot);
         }
-        perform(work);
     }
 
     @Override
     public void connectionAccepted(PendingConnection connection) {
-        Objects.requireNonNull(connection, "connection");
-        Work work = new Work();
-        synchronized (this) {
-            place(connection, work);
-        }
-        perform(work);
+        place(Objects.requireNonNull(connection, "connection"));
     }
 
     @Override
     public void connectionAcknowledged(Worker worker, PendingConnection connection) {
-        Work work = new Work();
-        synchronized (this) {
-            refusals.remove(connection.id()); // the worker's now, for good
-            Slot slot = handed.get(connection.id());
-            if (slot == null || !slot.worker.equals(worker)) {
-                return; // a late answer: its worker left and the connection was written off
-            }
-            handed.remove(connection.id());
-            answered(slot, connection, work);
+        refusals.remove(connection.id()); // the worker's now, for good
+        Slot slot = handed.get(connection.id());
+        if (slot == null || !slot.worker.equals(worker)) {
+            return; // a late answer: its worker left and the connection was written off
         }
-        perform(work);
+        handed.remove(connection.id());
+        slot.inFlight = null;
+        pump(slot);
     }
 
     @Override
     public void connectionRefused(Worker worker, PendingConnection connection) {
         Objects.requireNonNull(connection, "connection");
-        Work work = new Work();
-        synchronized (this) {
-            if (closed) {
-                work.steps.add(new Close(connection, "refused after the server closed"));
-            } else {
-                Slot slot = handed.get(connection.id());
-                boolean itsOwn = slot != null && slot.worker.equals(worker);
-                if (itsOwn) {
-                    handed.remove(connection.id()); // before place() may hand it to someone else
-                    if (slot.inFlight == connection) {
-                        slot.inFlight = null;
-                    }
-                }
-                // Ours again, whatever the slot says (SPI ownership rule): to the best-ranked worker that has
-                // not refused it. Node too offers it to the others before the refusing worker gets another.
-                refusals.computeIfAbsent(connection.id(), id -> new HashSet<>()).add(worker);
-                place(connection, work);
-                if (itsOwn) {
-                    pump(slot, work); // the refusing worker is ready for its next one
-                }
-            }
+        if (closed) {
+            close(connection, "refused after the server closed");
+            return;
         }
-        perform(work);
+        Slot slot = handed.get(connection.id());
+        boolean itsOwn = slot != null && slot.worker.equals(worker);
+        if (itsOwn) {
+            handed.remove(connection.id()); // before place() may hand it to someone else
+            slot.inFlight = null;
+        }
+        // Ours again, whatever the slot says (SPI ownership rule): to the best-ranked worker that has not
+        // refused it. Node too offers it to the others before the refusing worker gets another.
+        refusals.computeIfAbsent(connection.id(), id -> new HashSet<>()).add(worker);
+        place(connection);
+        if (itsOwn) {
+            pump(slot); // the refusing worker is ready for its next one
+        }
     }
 
     @Override
     public void close() {
-        Work work = new Work();
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            for (PendingConnection c : waiting) {
-                work.steps.add(new Close(c, "the server closed"));
-            }
-            waiting.clear();
-            for (Slot slot : slots.values()) {
-                slot.current = false;
-                for (PendingConnection c : slot.queue) {
-                    work.steps.add(new Close(c, "the server closed"));
-                }
-                slot.queue.clear();
-            }
-            slots.clear();
-            handed.clear(); // handed-off connections are the workers'; a refused one is closed on return
-            refusals.clear();
+        if (closed) {
+            return;
         }
-        perform(work);
+        closed = true;
+        List<PendingConnection> held = new ArrayList<>(waiting);
+        waiting.clear();
+        for (Slot slot : slots.values()) {
+            slot.current = false;
+            held.addAll(slot.queue);
+            slot.queue.clear();
+        }
+        slots.clear();
+        handed.clear(); // handed-off connections are the workers'; a refused one is closed on return
+        refusals.clear();
+        held.forEach(c -> close(c, "the server closed"));
     }
 
-    // ---- Decisions, under the lock ----
+    // ---- Decisions ----
 
     /** Places a connection that is ours: on a worker's queue, in the waiting line, or closed. */
-    private void place(PendingConnection connection, Work work) {
-        assert Thread.holdsLock(this);
+    private void place(PendingConnection connection) {
         if (closed) {
             refusals.remove(connection.id());
-            work.steps.add(new Close(connection, "the server closed"));
+            close(connection, "the server closed");
             return;
         }
         if (slots.isEmpty()) {
@@ -297,11 +224,11 @@ final class StickyDispatcher implements ConnectionDispatcher {
         Slot target = choose(connection);
         if (target == null) {
             refusals.remove(connection.id());
-            work.steps.add(new Close(connection, "every listening worker refused it"));
+            close(connection, "every listening worker refused it");
             return;
         }
         target.queue.add(connection);
-        pump(target, work);
+        pump(target);
     }
 
     /**
@@ -342,8 +269,11 @@ final class StickyDispatcher implements ConnectionDispatcher {
         return null;
     }
 
-    /** Starts the slot's next hand-off if it has nothing unanswered and something queued. */
-    private void pump(Slot slot, Work work) {
+    /**
+     * Hands the slot's next queued connection off if it has nothing unanswered. A hand-off that fails
+     * drops the worker (its {@code workerLeft} follows): its queue and that connection are placed again.
+     */
+    private void pump(Slot slot) {
         if (!slot.current || slot.inFlight != null) {
             return;
         }
@@ -351,89 +281,36 @@ final class StickyDispatcher implements ConnectionDispatcher {
         if (next == null) {
             return;
         }
-        slot.inFlight = next;
-        slot.handing = next;
-        handed.put(next.id(), slot);
-        work.steps.add(new HandOff(slot, next));
-    }
-
-    /** The slot's worker answered {@code connection} (it is already out of {@link #handed}). */
-    private void answered(Slot slot, PendingConnection connection, Work work) {
-        if (slot.inFlight == connection) {
-            slot.inFlight = null;
+        if (handOff(slot.worker, next)) {
+            slot.inFlight = next;
+            handed.put(next.id(), slot);
+        } else {
+            slots.remove(slot.worker, slot);
+            retire(slot);
+            place(next);
         }
-        pump(slot, work);
     }
 
     /**
      * The slot's worker takes no more connections (it is already out of {@link #slots}): its queue goes
-     * to the others, and what it left unanswered is written off, unless that hand-off is still under
-     * way ({@link #handOffDone} then decides).
+     * to the others, and what it left unanswered is written off: lost with the worker (the primary closes
+     * its copy; no answer follows).
      */
-    private void retire(Slot slot, Work work) {
+    private void retire(Slot slot) {
         slot.current = false;
         PendingConnection unanswered = slot.inFlight;
-        if (unanswered != null && unanswered != slot.handing) {
-            // Handed off and never answered: lost with the worker (the primary closes its copy; no answer
-            // follows). Forget it.
+        if (unanswered != null) {
             handed.remove(unanswered.id(), slot);
             refusals.remove(unanswered.id());
             slot.inFlight = null;
         }
         PendingConnection c;
         while ((c = slot.queue.poll()) != null) {
-            place(c, work); // the clients' next choice
+            place(c); // the clients' next choice
         }
     }
 
-    /** The outcome of a hand-off made outside the lock. */
-    private void handOffDone(Slot slot, PendingConnection connection, boolean taken, Work work) {
-        assert Thread.holdsLock(this);
-        if (slot.handing == connection) {
-            slot.handing = null;
-        }
-        if (taken) {
-            if (!slot.current && handed.get(connection.id()) == slot) {
-                // The worker left while we were handing it over, and never answered: lost with it.
-                handed.remove(connection.id());
-                refusals.remove(connection.id());
-                if (slot.inFlight == connection) {
-                    slot.inFlight = null;
-                }
-            }
-            return; // otherwise the worker's answer comes (or came already) on its own
-        }
-        // Not taken: the connection is still ours, and this worker can take no more (SPI).
-        handed.remove(connection.id(), slot);
-        if (slot.inFlight == connection) {
-            slot.inFlight = null;
-        }
-        if (slot.current) {
-            slots.remove(slot.worker, slot);
-            retire(slot, work);
-        }
-        place(connection, work);
-    }
-
-    // ---- Actions, outside the lock ----
-
-    /**
-     * Carries out what the locked sections decided, in order. Each hand-off's outcome goes back under
-     * the lock and may add steps (a connection placed again, a next hand-off), which run here too.
-     */
-    private void perform(Work work) {
-        Step step;
-        while ((step = work.steps.poll()) != null) {
-            if (step instanceof HandOff h) {
-                boolean taken = handOff(h.slot().worker, h.connection());
-                synchronized (this) {
-                    handOffDone(h.slot(), h.connection(), taken, work);
-                }
-            } else if (step instanceof Close c) {
-                close(c.connection(), c.why());
-            }
-        }
-    }
+    // ---- Calls out ----
 
     private boolean handOff(Worker worker, PendingConnection connection) {
         try {
@@ -509,37 +386,37 @@ final class StickyDispatcher implements ConnectionDispatcher {
         return ids;
     }
 
-    // ---- For tests and diagnostics: snapshots ----
+    // ---- For tests and diagnostics ----
 
     /** Connections held because no worker has joined. */
-    synchronized int waitingCount() {
+    int waitingCount() {
         return waiting.size();
     }
 
     /** Connections queued for {@code worker}, not counting the one it has not answered. */
-    synchronized List<PendingConnection> queuedFor(Worker worker) {
+    List<PendingConnection> queuedFor(Worker worker) {
         Slot slot = slots.get(worker);
         return slot == null ? List.of() : List.copyOf(slot.queue);
     }
 
     /** The connection handed to {@code worker} and not answered yet. */
-    synchronized Optional<PendingConnection> unansweredBy(Worker worker) {
+    Optional<PendingConnection> unansweredBy(Worker worker) {
         Slot slot = slots.get(worker);
         return slot == null ? Optional.empty() : Optional.ofNullable(slot.inFlight);
     }
 
     /** Connections that came back refused and are still held, with their refusals. */
-    synchronized int refusalRecords() {
+    int refusalRecords() {
         return refusals.size();
     }
 
     /** Connections handed off and not answered yet, over every worker. */
-    synchronized int unansweredCount() {
+    int unansweredCount() {
         return handed.size();
     }
 
     @Override
-    public synchronized String toString() {
+    public String toString() {
         List<String> workers = new ArrayList<>();
         for (Slot s : slots.values()) {
             workers.add("worker " + s.worker.id() + " (queued " + s.queue.size() + (s.inFlight != null ? ", 1 unanswered" : "") + ")");

@@ -1,15 +1,16 @@
 package org.jcluster.examples.sticky;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BiConsumer;
 import java.util.function.BiPredicate;
 
 import org.jcluster.api.AddressType;
 import org.jcluster.api.ListenAddress;
+import org.jcluster.api.Registration;
 import org.jcluster.api.Worker;
 import org.jcluster.api.spi.DispatchContext;
 import org.jcluster.api.spi.PendingConnection;
@@ -31,8 +32,8 @@ final class RecordingContext implements DispatchContext {
     final Set<Worker> cannotTake = ConcurrentHashMap.newKeySet();
     /** Decides each hand-off's answer; by default, taken unless the worker is in {@link #cannotTake}. */
     volatile BiPredicate<Worker, PendingConnection> taker = (w, c) -> !cannotTake.contains(w);
-    /** Runs inside handOff, before it returns: lets a test answer, or leave, from within the call. */
-    volatile BiConsumer<Worker, PendingConnection> during = (w, c) -> { };
+    /** Tasks the dispatcher scheduled and that were not removed; run by {@link #runScheduled()}. */
+    final List<Runnable> scheduled = new ArrayList<>();
 
     @Override
     public ListenAddress address() {
@@ -43,8 +44,21 @@ final class RecordingContext implements DispatchContext {
     public boolean handOff(Worker worker, PendingConnection connection) {
         boolean taken = taker.test(worker, connection);
         attempts.add(new HandOff(worker, connection, taken));
-        during.accept(worker, connection);
         return taken;
+    }
+
+    /** Kept for {@link #runScheduled()}, whatever the delay: the sticky policy schedules nothing so far. */
+    @Override
+    public Registration schedule(Duration delay, Runnable task) {
+        scheduled.add(task);
+        return () -> scheduled.remove(task);
+    }
+
+    /** Runs the scheduled tasks, as the primary would when they come due. */
+    void runScheduled() {
+        List<Runnable> due = List.copyOf(scheduled);
+        scheduled.clear();
+        due.forEach(Runnable::run);
     }
 
     /** The successful hand-offs, as "cN->workerId". */

@@ -3,6 +3,7 @@ package org.jcluster.examples.sticky;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.jcluster.api.AddressType;
 import org.jcluster.api.ListenAddress;
+import org.jcluster.api.Registration;
 import org.jcluster.api.Worker;
 import org.jcluster.api.spi.DispatchContext;
 import org.jcluster.api.spi.PendingConnection;
@@ -26,10 +28,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The dispatcher called from many threads at once, as the primary calls it: accept threads, one
- * thread answering per worker, and an event thread making a worker join and leave. The primary is
- * simulated with the SPI's rules (a connection handed to a worker that leaves unanswered is lost and
- * the primary closes it; answers for it are then dropped).
+ * The dispatcher driven from many threads, as the primary drives it: accept threads, one thread
+ * answering per worker, and an event thread making a worker join and leave, every call taking its turn
+ * (the SPI's one-call-at-a-time contract; the primary serializes them with a lock-free queue, this
+ * simulation with a lock). The primary is simulated with the SPI's rules (a connection handed to a
+ * worker that leaves unanswered is lost and the primary closes it; answers for it are then dropped).
  */
 class StickyDispatcherConcurrencyTest {
     private static final long DEADLINE_SECONDS = 30;
@@ -106,7 +109,7 @@ class StickyDispatcherConcurrencyTest {
         }
     }
 
-    /** The primary's side of the SPI, with its rules for leaving workers, as in jcluster's core. */
+    /** The primary's side of the SPI, with its rules for leaving workers, as in jcluster's core; one call at a time. */
     final class SimulatedPrimary implements DispatchContext {
         final Set<Worker> joined = ConcurrentHashMap.newKeySet();
         final Map<Long, Worker> inFlight = new ConcurrentHashMap<>();
@@ -120,6 +123,11 @@ class StickyDispatcherConcurrencyTest {
         }
 
         @Override
+        public Registration schedule(Duration delay, Runnable task) {
+            throw new UnsupportedOperationException("the sticky policy schedules nothing");
+        }
+
+        @Override
         public boolean handOff(Worker worker, PendingConnection connection) {
             Tracked c = (Tracked) connection;
             if (!joined.contains(worker)) {
@@ -129,16 +137,12 @@ class StickyDispatcherConcurrencyTest {
                 c.firstWorker = worker;
             }
             inFlight.put(c.id, worker);
-            if (!joined.contains(worker)) {
-                // leave() may have swept before the put: if it took it, it is lost; else still ours.
-                return !inFlight.remove(c.id, worker);
-            }
             handOffs.incrementAndGet();
             inboxes.get(worker).add(c);
             return true;
         }
 
-        void join(Worker worker) {
+        synchronized void join(Worker worker) {
             inboxes.computeIfAbsent(worker, w -> new LinkedBlockingQueue<>());
             if (joined.add(worker)) {
                 dispatcher.workerJoined(worker);
@@ -146,7 +150,7 @@ class StickyDispatcherConcurrencyTest {
         }
 
         /** The worker's channel closed: what it has not answered is lost (closed by the primary). */
-        void leave(Worker worker) {
+        synchronized void leave(Worker worker) {
             if (!joined.remove(worker)) {
                 return;
             }
@@ -162,7 +166,7 @@ class StickyDispatcherConcurrencyTest {
         }
 
         /** A worker's answer, dropped when the worker left meanwhile (its connection was written off). */
-        void answer(Worker worker, Tracked c, boolean accept) {
+        synchronized void answer(Worker worker, Tracked c, boolean accept) {
             if (!inFlight.remove(c.id, worker)) {
                 return;
             }
@@ -172,6 +176,10 @@ class StickyDispatcherConcurrencyTest {
             } else {
                 dispatcher.connectionRefused(worker, c);
             }
+        }
+
+        synchronized void accept(Tracked c) {
+            dispatcher.connectionAccepted(c);
         }
 
         /** One thread per worker answers its connections in order; refuses a share of them. */
@@ -205,7 +213,7 @@ class StickyDispatcherConcurrencyTest {
                     Tracked c = new Tracked(id, "10.2.0." + (1 + id % CLIENTS), done);
                     all.add(c);
                     connections.put(id, c);
-                    primary.dispatcher.connectionAccepted(c);
+                    primary.accept(c);
                 }
             });
         }

@@ -1,6 +1,5 @@
 package org.jcluster.core.internal.events;
 
-import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
 import java.time.Duration;
@@ -15,15 +14,14 @@ import java.util.concurrent.locks.LockSupport;
 
 import org.jcluster.api.Registration;
 import org.jcluster.core.internal.ipc.IpcChannel;
-import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
 
 /**
  * The ordered event delivery of a cluster: every event and message runs through here, one at a time,
  * in submission order, so listeners never race each other.
  *
  * <h2>Who runs the events</h2>
- * A combining serial executor. Tasks go into one lock-free queue; whoever holds the runner role (a CAS)
- * runs them. Two kinds of thread take the role:
+ * A {@link CombiningExecutor}: whoever holds its runner role runs the queued tasks. Two kinds of
+ * thread take the role:
  * <ul>
  * <li>jcluster's own I/O threads (channel readers), through {@link #runPendingHere()} at the end of a
  *     read batch: a message is then handled on the thread that read it, with no hand-off, which is what
@@ -48,23 +46,29 @@ import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
  * {@link #releaseJvm()} lowers the count, then looks at the queue; one of them sees the other, and
  * whichever does takes the hold.
  *
- * <h2>Why the races are harmless</h2>
- * A producer offers, then reads {@code running}; a runner clears {@code running}, then looks at the
- * queue again. Both are volatile, so one of them sees the other: a task is never left with nobody to
- * run it. The role's CAS and release also publish the runner-only state ({@link #toFlush}) from one
- * runner to the next.
+ * <p>The runner role's hand-over from one thread to the next also carries the runner-only state
+ * ({@link #toFlush}).
  */
 public final class EventLoop implements Executor {
-    private static final System.Logger LOG = System.getLogger("org.jcluster");
     /** Flush deferred writes at least this often during a long run, so answers are not held back. */
     private static final int FLUSH_EVERY_TASKS = 64;
 
     private final String name;
-    private final MpscUnboundedVarHandleArrayQueue<Runnable> tasks = new MpscUnboundedVarHandleArrayQueue<>(256);
-    private final AtomicBoolean running = new AtomicBoolean();
+    private final CombiningExecutor tasks = new CombiningExecutor("an event listener", new CombiningExecutor.RunnerHooks() {
+        @Override
+        public void afterTask(int ranSoFar) {
+            if (ranSoFar % FLUSH_EVERY_TASKS == 0) {
+                flushDeferred();
+            }
+        }
+
+        @Override
+        public void beforeRelease() {
+            flushDeferred();
+        }
+    });
     private final Object threadLock = new Object();
     private volatile Thread ownThread;
-    private volatile Thread runner;
     private volatile Executor external;
     private volatile boolean used;
     /** Channels with frames queued by the current run; touched by the runner only. */
@@ -141,7 +145,7 @@ public final class EventLoop implements Executor {
     /** Ends a {@link #holdJvm()}; the JVM still stays up until every task queued so far has run. */
     public void releaseJvm() {
         jvmHold.release();
-        if (!jvmHold.isHeld() && !tasks.isEmpty()) {
+        if (!jvmHold.isHeld() && tasks.hasPending()) {
             holdUntilDrained(false);
         }
     }
@@ -163,7 +167,7 @@ public final class EventLoop implements Executor {
     }
 
     private void releaseWhenDrained() {
-        if (!tasks.isEmpty()) {
+        if (tasks.hasPending()) {
             enqueueOrHandOver(releaseWhenDrained); // behind the tasks queued meanwhile
             return;
         }
@@ -172,7 +176,7 @@ public final class EventLoop implements Executor {
     }
 
     private void enqueueOrHandOver(Runnable task) {
-        if (enqueue(task) && !running.get()) {
+        if (enqueue(task) && !tasks.isRunning()) {
             LockSupport.unpark(ownThread());
         }
     }
@@ -211,7 +215,7 @@ public final class EventLoop implements Executor {
         used = true;
         Executor ext = external;
         if (ext != null) {
-            ext.execute(() -> runGuarded(task));
+            ext.execute(() -> CombiningExecutor.runGuarded("an event listener", task));
             return false;
         }
         tasks.offer(task);
@@ -224,13 +228,13 @@ public final class EventLoop implements Executor {
      */
     public void runPendingHere() {
         if (external == null) {
-            runWhileWork();
+            tasks.runPending();
         }
     }
 
     /** True when called from a task being run, on the thread running it. */
     public boolean isRunnerThread() {
-        return runner == Thread.currentThread();
+        return tasks.isRunnerThread();
     }
 
     /**
@@ -243,41 +247,11 @@ public final class EventLoop implements Executor {
         }
     }
 
-    private void runWhileWork() {
-        while (!tasks.isEmpty() && running.compareAndSet(false, true)) {
-            runner = Thread.currentThread();
-            try {
-                int sinceFlush = 0;
-                Runnable task;
-                while ((task = tasks.poll()) != null) {
-                    runGuarded(task);
-                    if (++sinceFlush == FLUSH_EVERY_TASKS) {
-                        flushDeferred();
-                        sinceFlush = 0;
-                    }
-                }
-                flushDeferred();
-            } finally {
-                runner = null;
-                running.set(false);
-            }
-        }
-    }
-
     private void flushDeferred() {
         for (int i = 0; i < toFlush.size(); i++) {
             toFlush.get(i).flushQueued();
         }
         toFlush.clear();
-    }
-
-    private static void runGuarded(Runnable task) {
-        try {
-            task.run();
-        } catch (Throwable t) {
-            // A listener's exception must not stop delivery of every later event.
-            LOG.log(Level.ERROR, "jcluster: an event listener threw", t);
-        }
     }
 
     private Thread ownThread() {
@@ -298,8 +272,8 @@ public final class EventLoop implements Executor {
 
     private void ownLoop() {
         for (;;) {
-            runWhileWork();
-            if (tasks.isEmpty() || running.get()) {
+            tasks.runPending();
+            if (!tasks.hasPending() || tasks.isRunning()) {
                 LockSupport.park(this);
             }
         }

@@ -1,8 +1,6 @@
 package org.jcluster.core.internal.nativeio;
 
-import static org.jcluster.core.internal.nativeio.Syscalls.context;
-import static org.jcluster.core.internal.nativeio.Syscalls.errno;
-import static org.jcluster.core.internal.nativeio.Syscalls.symbol;
+import static org.jcluster.core.internal.nativeio.Libc.*;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,10 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 
-import com.kenai.jffi.CallContext;
-import com.kenai.jffi.Invoker;
-import com.kenai.jffi.Library;
-import com.kenai.jffi.Type;
 import org.jcluster.api.AddressType;
 import org.jcluster.api.ListenException;
 
@@ -102,45 +96,7 @@ public final class NativeSockets {
     private static final InetAddress ANY4 = literal(new byte[4]);
     private static final InetAddress ANY6 = literal(new byte[16]);
 
-    private static final Invoker INVOKER;
-    private static final CallContext INT_OF_INT_INT;
-    private static final CallContext INT_OF_INT_INT_INT;
-    private static final CallContext INT_OF_INT_PTR_INT;
-    private static final CallContext INT_OF_INT_PTR_PTR;
-    private static final CallContext INT_OF_INT_PTR_PTR_INT;
-    private static final CallContext INT_OF_INT_INT_INT_PTR_INT;
-    private static final CallContext INT_OF_INT_INT_INT_PTR_PTR;
-    private static final long SOCKET;
-    private static final long SETSOCKOPT;
-    private static final long GETSOCKOPT;
-    private static final long BIND;
-    private static final long LISTEN;
-    private static final long ACCEPT4;
-    private static final long GETSOCKNAME;
-    private static final long GETPEERNAME;
-    private static final long DUP3;
 
-    static {
-        INVOKER = Syscalls.INVOKER; // loads jffi and checks the platform, with the errors that name the fix
-        // saveErrno=true, as in Syscalls: errno is captured before the JVM can clobber it.
-        INT_OF_INT_INT = context(Type.SINT, Type.SINT, Type.SINT);
-        INT_OF_INT_INT_INT = context(Type.SINT, Type.SINT, Type.SINT, Type.SINT);
-        INT_OF_INT_PTR_INT = context(Type.SINT, Type.SINT, Type.POINTER, Type.SINT);
-        INT_OF_INT_PTR_PTR = context(Type.SINT, Type.SINT, Type.POINTER, Type.POINTER);
-        INT_OF_INT_PTR_PTR_INT = context(Type.SINT, Type.SINT, Type.POINTER, Type.POINTER, Type.SINT);
-        INT_OF_INT_INT_INT_PTR_INT = context(Type.SINT, Type.SINT, Type.SINT, Type.SINT, Type.POINTER, Type.SINT);
-        INT_OF_INT_INT_INT_PTR_PTR = context(Type.SINT, Type.SINT, Type.SINT, Type.SINT, Type.POINTER, Type.POINTER);
-        Library libc = Library.getDefault();
-        SOCKET = symbol(libc, "socket");
-        SETSOCKOPT = symbol(libc, "setsockopt");
-        GETSOCKOPT = symbol(libc, "getsockopt");
-        BIND = symbol(libc, "bind");
-        LISTEN = symbol(libc, "listen");
-        ACCEPT4 = symbol(libc, "accept4");
-        GETSOCKNAME = symbol(libc, "getsockname");
-        GETPEERNAME = symbol(libc, "getpeername");
-        DUP3 = symbol(libc, "dup3");
-    }
 
     /**
      * One scratch struct per thread for sockaddrs, socklen_t and option values: listen, accept and the

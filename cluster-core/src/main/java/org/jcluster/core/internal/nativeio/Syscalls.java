@@ -1,13 +1,9 @@
 package org.jcluster.core.internal.nativeio;
 
-import com.kenai.jffi.CallContext;
-import com.kenai.jffi.CallingConvention;
+import static org.jcluster.core.internal.nativeio.Libc.*;
+
 import com.kenai.jffi.Invoker;
-import com.kenai.jffi.LastError;
-import com.kenai.jffi.Library;
 import com.kenai.jffi.MemoryIO;
-import com.kenai.jffi.Platform;
-import com.kenai.jffi.Type;
 import jnr.constants.platform.Errno;
 
 import java.nio.Buffer;
@@ -48,84 +44,11 @@ public final class Syscalls {
     public static final int EPIPE = 32;
     public static final int ECONNRESET = 104;
 
-    /** Shared with {@link NativeSockets}, whose first use thereby runs this class's platform check. */
-    static final Invoker INVOKER;
-    private static final CallContext SSIZE_OF_INT_PTR_INT;
-    private static final CallContext INT_OF_PTR_INT_INT;
-    private static final CallContext INT_OF_INT_INT;
-    private static final CallContext INT_OF_INT_INT_INT;
-    private static final CallContext INT_OF_INT;
-    private static final long SENDMSG;
-    private static final long RECVMSG;
-    private static final long POLL;
-    private static final long SHUTDOWN;
-    private static final long CLOSE;
-    private static final long SETPGID;
-    private static final long GETUID;
-    private static final long KILL;
-    private static final long SYSCALL;
-    private static final CallContext LONG_OF_LONG_INT_INT;
     /** Linux's syscall number for pidfd_open on x86_64 and aarch64 alike (5.3+); glibc before 2.36 has no wrapper. */
     private static final long SYS_PIDFD_OPEN = 434;
-    private static final long FCNTL;
     private static final int F_DUPFD_CLOEXEC = 1030;
-    private static final CallContext INT_OF_NOTHING;
-
-    static {
-        try {
-            Platform platform = Platform.getPlatform();
-            if (platform.getOS() != Platform.OS.LINUX || platform.addressSize() != 64) {
-                throw new UnsupportedOperationException("jcluster's IPC transport supports 64-bit Linux only; this is "
-                        + platform.getOS() + " with " + platform.addressSize() + "-bit addresses");
-            }
-            INVOKER = Invoker.getInstance();
-            // saveErrno=true: jffi copies errno into its thread-local LastError right after the call,
-            // before the JVM can run anything that would clobber it.
-            SSIZE_OF_INT_PTR_INT = context(Type.SLONG, Type.SINT, Type.POINTER, Type.SINT);
-            INT_OF_PTR_INT_INT = context(Type.SINT, Type.POINTER, Type.SINT, Type.SINT);
-            INT_OF_INT_INT = context(Type.SINT, Type.SINT, Type.SINT);
-            INT_OF_INT_INT_INT = context(Type.SINT, Type.SINT, Type.SINT, Type.SINT);
-            INT_OF_INT = context(Type.SINT, Type.SINT);
-            Library libc = Library.getDefault();
-            SENDMSG = symbol(libc, "sendmsg");
-            RECVMSG = symbol(libc, "recvmsg");
-            POLL = symbol(libc, "poll");
-            SHUTDOWN = symbol(libc, "shutdown");
-            CLOSE = symbol(libc, "close");
-            SETPGID = symbol(libc, "setpgid");
-            GETUID = symbol(libc, "getuid");
-            KILL = symbol(libc, "kill");
-            SYSCALL = symbol(libc, "syscall");
-            LONG_OF_LONG_INT_INT = context(Type.SLONG, Type.SLONG, Type.SINT, Type.SINT);
-            FCNTL = symbol(libc, "fcntl");
-            INT_OF_NOTHING = context(Type.SINT);
-        } catch (UnsupportedOperationException e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException("jcluster cannot load jffi's native library, which its IPC transport"
-                    + " needs (check that the jffi 'native' jar is on the path; on Java 22+ also run with"
-                    + " --enable-native-access=org.jnrproject.jffi, or ALL-UNNAMED on the class path): " + e, e);
-        }
-    }
 
     private Syscalls() {
-    }
-
-    /** A call signature that saves errno right after the call (shared with {@link NativeSockets}). */
-    static CallContext context(Type result, Type... parameters) {
-        return CallContext.getCallContext(result, parameters, CallingConvention.DEFAULT, true);
-    }
-
-    static long symbol(Library library, String name) {
-        long address = library.getSymbolAddress(name);
-        if (address == 0L) {
-            throw new IllegalStateException("libc symbol " + name + " not found: " + Library.getLastError());
-        }
-        return address;
-    }
-
-    static int errno() {
-        return LastError.getInstance().get();
     }
 
     /** sendmsg(2): bytes sent, or -errno. */

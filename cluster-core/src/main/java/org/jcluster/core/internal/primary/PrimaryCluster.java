@@ -68,9 +68,10 @@ public final class PrimaryCluster implements Cluster {
     private static final long CONNECTING_AT_EXIT_SECONDS = 5;
 
     private final EventLoop events = new EventLoop("jcluster-events");
-    private final EventRegistry listeners = new EventRegistry();
     private final ConcurrentSkipListMap<Integer, PrimaryWorker> live = new ConcurrentSkipListMap<>();
     private final Map<Integer, Worker> liveView = Collections.unmodifiableMap(live);
+    private final EventRegistry listeners = new EventRegistry(ClusterEvent.MESSAGE,
+            () -> events.execute(() -> live.values().forEach(PrimaryWorker::releaseHeldMessages)));
     private final AtomicInteger lastId = new AtomicInteger();
     private final SecureRandom random = new SecureRandom();
     private final Map<String, Serialization> serializations = new ConcurrentHashMap<>();
@@ -83,7 +84,7 @@ public final class PrimaryCluster implements Cluster {
     private boolean policyFrozen;
     private IpcServer server;
     private SchedulingPolicy policy;
-    private final SharedHandles servers = new SharedHandles(this::policyInstance);
+    private final SharedHandles servers = new SharedHandles(this::policyInstance, events.timer());
 
     private static final class DisconnectWaiter {
         final Set<Integer> remaining;
@@ -503,20 +504,12 @@ public final class PrimaryCluster implements Cluster {
 
     @Override
     public <L> Registration on(ClusterEvent<L> event, L listener) {
-        return register(event, listener, false);
+        return listeners.add(event, listener, false);
     }
 
     @Override
     public <L> Registration once(ClusterEvent<L> event, L listener) {
-        return register(event, listener, true);
-    }
-
-    private <L> Registration register(ClusterEvent<L> event, L listener, boolean once) {
-        Registration registration = listeners.add(event, listener, once);
-        if (event == ClusterEvent.MESSAGE) {
-            events.execute(() -> live.values().forEach(PrimaryWorker::releaseHeldMessages));
-        }
-        return registration;
+        return listeners.add(event, listener, true);
     }
 
     <L> void emit(ClusterEvent<L> event, Consumer<L> call) {

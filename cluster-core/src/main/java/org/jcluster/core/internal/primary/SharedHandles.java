@@ -1,31 +1,22 @@
 package org.jcluster.core.internal.primary;
 
-import java.io.IOException;
-import java.net.SocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 import org.jcluster.api.ListenAddress;
 import org.jcluster.api.ListenException;
 import org.jcluster.api.ProviderNotFoundException;
 import org.jcluster.api.Worker;
-import org.jcluster.api.spi.ConnectionDispatcher;
-import org.jcluster.api.spi.DispatchContext;
-import org.jcluster.api.spi.PendingConnection;
 import org.jcluster.api.spi.SchedulingPolicy;
 import org.jcluster.core.internal.nativeio.NativeSockets;
-import org.jcluster.core.internal.nativeio.Posix;
 import org.jcluster.core.internal.nativeio.Syscalls;
 import org.jcluster.core.internal.protocol.InternalMessage.QueryServer;
 import org.jcluster.core.internal.protocol.InternalMessage.ServerReply;
@@ -33,27 +24,30 @@ import org.jcluster.core.internal.protocol.InternalMessage;
 import org.jcluster.core.internal.servers.Addresses;
 
 /**
- * The primary's shared handles (Node's RoundRobinHandle and SharedHandle): one per distinct listen
- * query, bound on the first query, closed when its last worker leaves.
+ * The primary's shared servers (Node's SharedHandle and RoundRobinHandle; {@link Handle}): one per
+ * distinct listen query, bound on the first query, closed when its last worker leaves.
  *
  * <p>Threads: queries, closes and acks come on the workers' reader threads; each round-robin handle
  * accepts on a thread of its own. Creating, joining and removing handles is serialized by this
- * object's lock (binds are rare); the per-connection path (accept, hand-off, ack) takes no lock here,
- * only the dispatcher's own concurrency.
+ * object's lock (binds are rare). The per-connection path takes no lock: each round-robin handle runs
+ * its dispatcher in turns of its own ({@link RoundRobinHandle}).
  */
 public final class SharedHandles {
     private static final System.Logger LOG = System.getLogger("org.jcluster");
 
     private final Supplier<SchedulingPolicy> policy;
+    /** Runs the dispatchers' timers (due tasks then take their dispatcher's turn). */
+    private final ScheduledExecutorService timer;
     private final Map<String, Handle> byKey = new HashMap<>(); // guarded by this
     private final Map<Integer, Handle> byId = new ConcurrentHashMap<>();
-    /** Connections handed to a worker and not yet acknowledged, by id. */
-    private final Map<Long, Connection> inFlight = new ConcurrentHashMap<>();
+    /** Connections handed to a worker and not yet answered, by id; changed only in their handle's turn. */
+    private final Map<Long, HeldConnection> inFlight = new ConcurrentHashMap<>();
     private final AtomicInteger handleIds = new AtomicInteger();
     private final AtomicLong connectionIds = new AtomicLong();
 
-    public SharedHandles(Supplier<SchedulingPolicy> policy) {
+    public SharedHandles(Supplier<SchedulingPolicy> policy, ScheduledExecutorService timer) {
         this.policy = policy;
+        this.timer = timer;
     }
 
     /** Reader thread: a worker wants to listen. Always answered, with the handle or the bind's error. */
@@ -125,7 +119,7 @@ public final class SharedHandles {
                     yield new SharedHandle(id, q.key(), s.fd(), address, path);
                 }
                 try {
-                    yield new RoundRobinHandle(id, q.key(), s.fd(), address, path, p);
+                    yield new RoundRobinHandle(id, q.key(), s.fd(), address, path, p, inFlight, connectionIds, timer);
                 } catch (RuntimeException e) {
                     Syscalls.close(s.fd()); // the policy failed to make its dispatcher: nothing may stay bound
                     path.ifPresent(f -> f.toFile().delete());
@@ -140,7 +134,7 @@ public final class SharedHandles {
     public void onListening(ServerPeer peer, int handleId) {
         Handle handle = byId.get(handleId);
         if (handle instanceof RoundRobinHandle rr && handle.members.containsKey(peer.worker())) {
-            rr.join(peer.worker());
+            rr.add(peer.worker());
         }
     }
 
@@ -164,11 +158,10 @@ public final class SharedHandles {
 
     /** Reader thread: the worker took, or refused, a connection it was handed. */
     public void onConnectionAck(ServerPeer peer, InternalMessage.ConnectionAck ack) {
-        Connection c = inFlight.get(ack.connectionId());
-        if (c == null || c.handedTo != peer.worker() || !inFlight.remove(ack.connectionId(), c)) {
-            return; // already written off (the worker left meanwhile)
+        HeldConnection c = inFlight.get(ack.connectionId());
+        if (c != null) { // else already written off (the worker left meanwhile)
+            c.handle.answer(peer.worker(), c, ack.accepted());
         }
-        c.handle.answered(peer.worker(), c, ack.accepted());
     }
 
     private void leave(Handle handle, Worker worker, boolean gone) {
@@ -178,7 +171,7 @@ public final class SharedHandles {
             }
         }
         if (handle instanceof RoundRobinHandle rr) {
-            rr.leave(worker, gone);
+            rr.remove(worker, gone);
         }
         synchronized (this) {
             closeIfUnused(handle);
@@ -198,236 +191,5 @@ public final class SharedHandles {
     /** Number of handles open, for tests. */
     public int openHandles() {
         return byId.size();
-    }
-
-    private abstract static class Handle {
-        final int id;
-        final String key;
-        final ListenAddress address;
-        final Optional<Path> unixPath;
-        final Map<Worker, ServerPeer> members = new ConcurrentHashMap<>();
-        /** The key with the real port, for a handle first asked for with port 0; guarded by SharedHandles.this. */
-        String alias;
-
-        Handle(int id, String key, ListenAddress address, Optional<Path> unixPath) {
-            this.id = id;
-            this.key = key;
-            this.address = address;
-            this.unixPath = unixPath;
-        }
-
-        void answered(Worker worker, Connection c, boolean accepted) {
-        }
-
-        abstract void close();
-
-        void removeSocketFile() {
-            unixPath.ifPresent(p -> {
-                try {
-                    Files.deleteIfExists(p); // Node rule 38: the file goes with the server
-                } catch (IOException e) {
-                    LOG.log(System.Logger.Level.WARNING, "jcluster: cannot remove the socket file " + p + ": " + e);
-                }
-            });
-        }
-    }
-
-    /** "none" and UDP: the primary binds; every worker gets a copy of the socket. */
-    private static final class SharedHandle extends Handle {
-        final int fd;
-
-        SharedHandle(int id, String key, int fd, ListenAddress address, Optional<Path> unixPath) {
-            super(id, key, address, unixPath);
-            this.fd = fd;
-        }
-
-        @Override
-        void close() {
-            Posix.closeQuietly(fd);
-            removeSocketFile();
-        }
-    }
-
-    /** A connection the primary holds: its own copy stays open until a worker took it. */
-    private static final class Connection implements PendingConnection {
-        final long id;
-        final int fd;
-        final SocketAddress remote;
-        final RoundRobinHandle handle;
-        final AtomicBoolean closed = new AtomicBoolean();
-        volatile Worker handedTo;
-
-        Connection(long id, int fd, SocketAddress remote, RoundRobinHandle handle) {
-            this.id = id;
-            this.fd = fd;
-            this.remote = remote;
-            this.handle = handle;
-        }
-
-        @Override
-        public long id() {
-            return id;
-        }
-
-        @Override
-        public SocketAddress remoteAddress() {
-            return remote;
-        }
-
-        @Override
-        public void close() {
-            if (closed.compareAndSet(false, true)) {
-                Syscalls.close(fd); // once only: a second close could hit a reused descriptor
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "connection " + id + " from " + remote;
-        }
-    }
-
-    /** Under a policy whose primary accepts: an accept thread feeding the policy's dispatcher. */
-    private final class RoundRobinHandle extends Handle implements DispatchContext {
-        private final int fd;
-        private final ConnectionDispatcher dispatcher;
-        /** Workers the dispatcher was told about (joined, not yet left). */
-        private final Set<Worker> joined = ConcurrentHashMap.newKeySet();
-        private final Thread acceptThread;
-        private volatile boolean open = true;
-
-        RoundRobinHandle(int id, String key, int fd, ListenAddress address, Optional<Path> unixPath, SchedulingPolicy policy) {
-            super(id, key, address, unixPath);
-            this.fd = fd;
-            this.dispatcher = policy.newDispatcher(this);
-            this.acceptThread = new Thread(this::acceptLoop, "jcluster-primary-accept-" + Addresses.describe(address));
-            this.acceptThread.setDaemon(true);
-            this.acceptThread.start();
-        }
-
-        @Override
-        public ListenAddress address() {
-            return address;
-        }
-
-        private void acceptLoop() {
-            try {
-                while (open) {
-                    NativeSockets.AcceptedConnection a;
-                    try {
-                        a = NativeSockets.accept(fd);
-                    } catch (IOException e) {
-                        if (!open) {
-                            return;
-                        }
-                        LOG.log(System.Logger.Level.WARNING, "jcluster: accept failed on " + Addresses.describe(address)
-                                + ": " + e.getMessage());
-                        LockSupport.parkNanos(10_000_000L); // EMFILE and the like may pass
-                        continue;
-                    }
-                    if (a == null) {
-                        return; // the socket was shut down: the handle is closing
-                    }
-                    Connection c = new Connection(connectionIds.incrementAndGet(), a.fd(), a.remoteAddress(), this);
-                    if (!open) {
-                        c.close();
-                        return;
-                    }
-                    try {
-                        dispatcher.connectionAccepted(c);
-                    } catch (RuntimeException e) {
-                        LOG.log(System.Logger.Level.ERROR, "jcluster: scheduling policy failed to take " + c, e);
-                        c.close();
-                    }
-                }
-            } finally {
-                Syscalls.close(fd);
-            }
-        }
-
-        void join(Worker worker) {
-            if (joined.add(worker)) {
-                dispatcher.workerJoined(worker);
-            }
-        }
-
-        /**
-         * @param gone the worker's channel is closed: connections handed to it and not acknowledged went
-         *     with it (Node loses them too). A worker that only closed its server still answers for them:
-         *     it refuses them, and they go to another worker.
-         */
-        void leave(Worker worker, boolean gone) {
-            if (!joined.remove(worker)) {
-                return;
-            }
-            if (gone) {
-                for (Connection c : inFlight.values()) {
-                    if (c.handle == this && c.handedTo == worker && inFlight.remove(c.id, c)) {
-                        c.close();
-                    }
-                }
-            }
-            dispatcher.workerLeft(worker);
-        }
-
-        @Override
-        public boolean handOff(Worker worker, PendingConnection connection) {
-            if (!(connection instanceof Connection c) || c.handle != this) {
-                throw new IllegalArgumentException(connection + " is not a connection of the server on "
-                        + Addresses.describe(address));
-            }
-            if (c.closed.get()) {
-                throw new IllegalArgumentException(c + " was already closed; a closed connection cannot be handed off");
-            }
-            ServerPeer peer = members.get(worker);
-            if (peer == null || !joined.contains(worker) || !peer.isConnected()) {
-                return false;
-            }
-            c.handedTo = worker;
-            inFlight.put(c.id, c);
-            // leave() may have swept inFlight before the put: look again, so nothing is stranded.
-            if (!joined.contains(worker)) {
-                return !inFlight.remove(c.id, c); // if leave() took it meanwhile, it also closed it
-            }
-            int copy = Syscalls.dupCloexec(c.fd);
-            if (copy < 0) {
-                inFlight.remove(c.id, c);
-                LOG.log(System.Logger.Level.WARNING, "jcluster: cannot copy " + c + " to hand it over: "
-                        + Syscalls.describe(-copy));
-                return false;
-            }
-            peer.sendInternal(new InternalMessage.NewConnection(id, c.id), copy);
-            return true;
-        }
-
-        @Override
-        void answered(Worker worker, Connection c, boolean accepted) {
-            if (!open) {
-                c.close();
-                return;
-            }
-            if (accepted) {
-                c.close(); // the worker has its own copy now
-                dispatcher.connectionAcknowledged(worker, c);
-            } else {
-                dispatcher.connectionRefused(worker, c);
-            }
-        }
-
-        @Override
-        void close() {
-            open = false;
-            Syscalls.shutdown(fd, Syscalls.SHUT_RDWR); // wakes the accept thread, which closes the fd
-            for (Worker w : List.copyOf(joined)) {
-                leave(w, true);
-            }
-            for (Connection c : inFlight.values()) {
-                if (c.handle == this && inFlight.remove(c.id, c)) {
-                    c.close();
-                }
-            }
-            dispatcher.close();
-            removeSocketFile();
-        }
     }
 }

@@ -1,0 +1,289 @@
+package org.jcluster.core.internal.primary;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.lang.reflect.Proxy;
+import java.net.InetSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+import org.jcluster.api.Worker;
+import org.jcluster.api.spi.ConnectionDispatcher;
+import org.jcluster.api.spi.DispatchContext;
+import org.jcluster.api.spi.PendingConnection;
+import org.jcluster.api.spi.SchedulingPolicy;
+import org.jcluster.core.internal.nativeio.NativeSockets;
+import org.jcluster.core.internal.nativeio.Syscalls;
+import org.jcluster.core.internal.protocol.InternalMessage;
+import org.jcluster.core.internal.servers.Addresses;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The round-robin handle keeps the SPI's one-call-at-a-time promise while the calls come from several
+ * threads at once: its accept thread (accepted connections), threads answering for the workers (as
+ * their channel readers do), and the timer (the dispatcher's scheduled tasks). Real sockets and real
+ * client connections; the workers are stand-ins that answer every hand-off from threads of their own.
+ */
+class RoundRobinHandleTest {
+    private static final long DEADLINE_MS = 20_000;
+
+    /** Node's round-robin on plain collections, with a probe that counts calls overlapping each other. */
+    static final class ProbedDispatcher implements ConnectionDispatcher {
+        final DispatchContext context;
+        final AtomicInteger inside = new AtomicInteger();
+        final AtomicInteger overlaps = new AtomicInteger();
+        final Set<Thread> callingThreads = ConcurrentHashMap.newKeySet();
+        final AtomicInteger timerRuns = new AtomicInteger();
+        final CountDownLatch closed = new CountDownLatch(1);
+        final ArrayDeque<Worker> ready = new ArrayDeque<>();
+        final ArrayDeque<PendingConnection> pending = new ArrayDeque<>();
+        long accepted;
+
+        ProbedDispatcher(DispatchContext context) {
+            this.context = context;
+        }
+
+        private void enter() {
+            if (inside.getAndIncrement() != 0) {
+                overlaps.incrementAndGet();
+            }
+            callingThreads.add(Thread.currentThread());
+        }
+
+        private void exit() {
+            inside.decrementAndGet();
+        }
+
+        @Override
+        public void workerJoined(Worker worker) {
+            enter();
+            ready.add(worker);
+            pair();
+            exit();
+        }
+
+        @Override
+        public void workerLeft(Worker worker) {
+            enter();
+            ready.remove(worker);
+            exit();
+        }
+
+        @Override
+        public void connectionAccepted(PendingConnection connection) {
+            enter();
+            pending.add(connection);
+            if (++accepted % 50 == 0) {
+                context.schedule(Duration.ZERO, () -> {
+                    enter();
+                    timerRuns.incrementAndGet();
+                    exit();
+                });
+            }
+            pair();
+            exit();
+        }
+
+        @Override
+        public void connectionAcknowledged(Worker worker, PendingConnection connection) {
+            enter();
+            ready.add(worker);
+            pair();
+            exit();
+        }
+
+        @Override
+        public void connectionRefused(Worker worker, PendingConnection connection) {
+            enter();
+            pending.addFirst(connection);
+            ready.add(worker);
+            pair();
+            exit();
+        }
+
+        @Override
+        public void close() {
+            enter();
+            pending.forEach(PendingConnection::close);
+            pending.clear();
+            exit();
+            closed.countDown();
+        }
+
+        private void pair() {
+            while (!ready.isEmpty() && !pending.isEmpty()) {
+                Worker worker = ready.poll();
+                PendingConnection connection = pending.poll();
+                if (!context.handOff(worker, connection)) {
+                    pending.addFirst(connection);
+                }
+            }
+        }
+    }
+
+    /** A worker as a shared server sees it: takes each connection it is sent, answering from its own thread. */
+    static final class AnsweringPeer implements ServerPeer {
+        final Worker worker;
+        final LinkedBlockingQueue<Long> received = new LinkedBlockingQueue<>();
+        final AtomicInteger taken = new AtomicInteger();
+
+        AnsweringPeer(int id) {
+            this.worker = (Worker) Proxy.newProxyInstance(Worker.class.getClassLoader(), new Class<?>[] {Worker.class},
+                    (proxy, method, args) -> switch (method.getName()) {
+                        case "id" -> id;
+                        case "hashCode" -> System.identityHashCode(proxy);
+                        case "equals" -> proxy == args[0];
+                        case "toString" -> "worker " + id;
+                        default -> throw new UnsupportedOperationException(method.getName() + " on a test worker");
+                    });
+        }
+
+        @Override
+        public Worker worker() {
+            return worker;
+        }
+
+        @Override
+        public boolean isConnected() {
+            return true;
+        }
+
+        @Override
+        public void sendInternal(InternalMessage message, int fd) {
+            Syscalls.close(fd); // the worker's copy: this stand-in serves nothing
+            received.add(((InternalMessage.NewConnection) message).connectionId());
+        }
+    }
+
+    @Test
+    void callsFromTheAcceptThreadTheAnsweringThreadsAndTheTimerNeverOverlap() throws Exception {
+        long socketsBefore = openSockets();
+        NativeSockets.BoundSocket socket = NativeSockets.listenTcp("127.0.0.1", 0, 512, false);
+        Map<Long, HeldConnection> inFlight = new ConcurrentHashMap<>();
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+        ProbedDispatcher[] made = new ProbedDispatcher[1];
+        SchedulingPolicy policy = new SchedulingPolicy() {
+            @Override
+            public String name() {
+                return "probed";
+            }
+
+            @Override
+            public boolean primaryAccepts() {
+                return true;
+            }
+
+            @Override
+            public ConnectionDispatcher newDispatcher(DispatchContext context) {
+                return made[0] = new ProbedDispatcher(context);
+            }
+        };
+        RoundRobinHandle handle = new RoundRobinHandle(1, "test", socket.fd(),
+                Addresses.listenAddress(socket.localAddress(), false), Optional.empty(), policy, inFlight,
+                new AtomicLong(), timer);
+        ProbedDispatcher dispatcher = made[0];
+        List<AnsweringPeer> peers = List.of(new AnsweringPeer(1), new AnsweringPeer(2));
+        List<Thread> threads = new ArrayList<>();
+        AtomicInteger answered = new AtomicInteger();
+        try {
+            for (AnsweringPeer peer : peers) {
+                handle.members.put(peer.worker, peer);
+                handle.add(peer.worker);
+                Thread reader = new Thread(() -> {
+                    try {
+                        for (;;) {
+                            long id = peer.received.take();
+                            handle.answer(peer.worker, inFlight.get(id), true);
+                            peer.taken.incrementAndGet();
+                            answered.incrementAndGet();
+                        }
+                    } catch (InterruptedException stop) {
+                        // the test is over
+                    }
+                }, "test-reader-" + peer.worker.id());
+                reader.setDaemon(true);
+                reader.start();
+                threads.add(reader);
+            }
+            int clients = 4;
+            int perClient = 250;
+            InetSocketAddress address = (InetSocketAddress) socket.localAddress();
+            for (int c = 0; c < clients; c++) {
+                Thread client = new Thread(() -> {
+                    for (int i = 0; i < perClient; i++) {
+                        try (SocketChannel ignored = SocketChannel.open(address)) {
+                            // connected: the primary accepts it; the client's part ends here
+                        } catch (IOException e) {
+                            throw new AssertionError(e);
+                        }
+                    }
+                }, "test-client-" + c);
+                client.setDaemon(true);
+                client.start();
+                threads.add(client);
+            }
+            await(() -> answered.get() == clients * perClient, () -> "answered " + answered.get() + " of "
+                    + clients * perClient + "; " + dispatcher.pending.size() + " waiting");
+            await(() -> dispatcher.timerRuns.get() == clients * perClient / 50, () -> "timer runs " + dispatcher.timerRuns);
+
+            assertThat(dispatcher.overlaps).as("dispatcher calls that overlapped another").hasValue(0);
+            assertThat(dispatcher.callingThreads.size()).as("threads the calls ran on: " + dispatcher.callingThreads)
+                    .isGreaterThan(1);
+            assertThat(peers).allSatisfy(p -> assertThat(p.taken.get()).isGreaterThan(0));
+            assertThat(inFlight).as("every answered connection left the in-flight map").isEmpty();
+        } finally {
+            handle.close();
+            for (Thread t : threads) {
+                t.interrupt();
+            }
+            timer.shutdown();
+        }
+        assertThat(dispatcher.closed.await(DEADLINE_MS, TimeUnit.MILLISECONDS)).as("the dispatcher was closed").isTrue();
+        // The listening socket, every accepted connection and every copy sent to a worker are closed.
+        await(() -> openSockets() <= socketsBefore, () -> "sockets open: " + openSockets() + ", before: " + socketsBefore);
+    }
+
+    /** Open sockets of this JVM (not every descriptor: class loading opens jar files meanwhile). */
+    private static long openSockets() {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().startsWith("socket:");
+                } catch (IOException closedMeanwhile) {
+                    return false;
+                }
+            }).count();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void await(BooleanSupplier condition, Supplier<String> state) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEADLINE_MS);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + DEADLINE_MS + " ms: " + state.get());
+            }
+            Thread.sleep(5);
+        }
+    }
+}
