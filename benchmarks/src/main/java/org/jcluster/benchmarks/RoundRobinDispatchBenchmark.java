@@ -7,6 +7,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jcluster.api.AddressType;
@@ -151,8 +152,17 @@ public class RoundRobinDispatchBenchmark {
         if (!(dispatcher instanceof InTurns inTurns)) {
             throw new IllegalStateException("only the rr dispatcher schedules");
         }
-        ScheduledFuture<?> due = TIMER.schedule(() -> inTurns.turns.execute(task), delay.toNanos(), TimeUnit.NANOSECONDS);
-        return () -> due.cancel(false);
+        AtomicBoolean pending = new AtomicBoolean(true); // a removed task never runs, as the SPI says
+        ScheduledFuture<?> due = TIMER.schedule(() -> inTurns.turns.execute(() -> {
+            if (pending.compareAndSet(true, false)) {
+                task.run();
+            }
+        }), delay.toNanos(), TimeUnit.NANOSECONDS);
+        return () -> {
+            if (pending.compareAndSet(true, false)) {
+                due.cancel(false);
+            }
+        };
     }
 
     static Connection[] ring() {

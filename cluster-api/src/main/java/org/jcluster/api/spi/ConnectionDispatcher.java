@@ -10,8 +10,8 @@ import org.jcluster.api.Worker;
  *
  * <p>Threads: the primary calls a dispatcher one call at a time, each call seeing everything the earlier
  * ones did (as if on one thread), so a dispatcher keeps plain fields and collections, with no lock. The
- * calls run on the threads that move every connection (the accept thread, the workers' channel readers):
- * they must not block.
+ * calls run on the threads that move every connection (the accept thread, the workers' channel readers,
+ * the timer of {@link DispatchContext#schedule}): they must not block.
  *
  * <p>Identity: the primary passes back the very {@link PendingConnection} instance the dispatcher was
  * given, so a dispatcher may match answers to hand-offs by identity.

@@ -21,7 +21,9 @@ public interface DispatchContext {
      * before it answers (the worker takes them in order); "rr" hands one at a time, as Node does.
      *
      * @return false when the worker can no longer take connections (it has left this server or its
-     *     channel is closed): about the worker only; the connection is still the dispatcher's
+     *     channel is closed; {@link ConnectionDispatcher#workerLeft} follows, unless it came already):
+     *     about the worker only; the connection is still the dispatcher's. A hand-off the primary cannot
+     *     make for a moment (out of descriptors) answers true and comes back as a refusal.
      * @throws IllegalArgumentException for a connection that is not this server's, or that the
      *     dispatcher has already closed
      * @throws IllegalStateException when called from outside the dispatcher's calls and scheduled tasks
@@ -29,9 +31,10 @@ public interface DispatchContext {
     boolean handOff(Worker worker, PendingConnection connection);
 
     /**
-     * Runs {@code task} after {@code delay}, in turn with the dispatcher's calls (never during one), unless
-     * the dispatcher is closed by then or the returned registration is removed first. For a dispatcher
-     * that waits for something that may not come (an answer, say) and must act by a deadline.
+     * Runs {@code task} after {@code delay} (zero or negative: as soon as it can), in turn with the
+     * dispatcher's calls (never during one), unless the dispatcher is closed by then or the returned
+     * registration is removed first. For a dispatcher that waits for something that may not come (an
+     * answer, say) and must act by a deadline.
      */
     Registration schedule(Duration delay, Runnable task);
 }

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.module.ModuleDescriptor;
+import java.time.Duration;
 
 import org.jcluster.api.AddressType;
 import org.jcluster.api.ListenAddress;
+import org.jcluster.api.Registration;
 import org.jcluster.api.Worker;
 import org.jcluster.api.spi.DispatchContext;
 import org.jcluster.api.spi.PendingConnection;
@@ -37,6 +39,11 @@ class SharedPolicyTest {
 
             @Override
             public boolean handOff(Worker worker, PendingConnection connection) {
+                throw new AssertionError("never called");
+            }
+
+            @Override
+            public Registration schedule(Duration delay, Runnable task) {
                 throw new AssertionError("never called");
             }
         };

@@ -44,7 +44,7 @@
  *
  * <h2>Threads</h2>
  * None of its own, and no lock: the primary calls a dispatcher one call at a time (the SPI's contract),
- * so every rule above is plain sequential code. The primary's accept thread and the workers' channel
- * readers take turns running it, through a lock-free JCTools queue in jcluster's core.
+ * so every rule above is plain sequential code. The primary's accept thread, the workers' channel
+ * readers and its timer take turns running it, through a lock-free JCTools queue in jcluster's core.
  */
 package org.jcluster.sched.rr;

@@ -32,8 +32,6 @@ final class RecordingContext implements DispatchContext {
     final Set<Worker> cannotTake = ConcurrentHashMap.newKeySet();
     /** Decides each hand-off's answer; by default, taken unless the worker is in {@link #cannotTake}. */
     volatile BiPredicate<Worker, PendingConnection> taker = (w, c) -> !cannotTake.contains(w);
-    /** Tasks the dispatcher scheduled and that were not removed; run by {@link #runScheduled()}. */
-    final List<Runnable> scheduled = new ArrayList<>();
 
     @Override
     public ListenAddress address() {
@@ -47,18 +45,10 @@ final class RecordingContext implements DispatchContext {
         return taken;
     }
 
-    /** Kept for {@link #runScheduled()}, whatever the delay: the sticky policy schedules nothing so far. */
     @Override
     public Registration schedule(Duration delay, Runnable task) {
-        scheduled.add(task);
-        return () -> scheduled.remove(task);
-    }
-
-    /** Runs the scheduled tasks, as the primary would when they come due. */
-    void runScheduled() {
-        List<Runnable> due = List.copyOf(scheduled);
-        scheduled.clear();
-        due.forEach(Runnable::run);
+        throw new UnsupportedOperationException("the sticky policy schedules nothing; a test of one that does"
+                + " needs a context that runs its tasks");
     }
 
     /** The successful hand-offs, as "cN->workerId". */

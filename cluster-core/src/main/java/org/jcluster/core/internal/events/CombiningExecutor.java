@@ -69,8 +69,7 @@ public final class CombiningExecutor implements Executor {
         runner = Thread.currentThread();
         try {
             runGuarded(whatRuns, task);
-            hooks.afterTask(1);
-            drainHeld();
+            drainHeld(1);
         } finally {
             runner = null;
             running.set(false);
@@ -88,7 +87,7 @@ public final class CombiningExecutor implements Executor {
         while (!tasks.isEmpty() && running.compareAndSet(false, true)) {
             runner = Thread.currentThread();
             try {
-                drainHeld();
+                drainHeld(0);
             } finally {
                 runner = null;
                 running.set(false);
@@ -96,15 +95,32 @@ public final class CombiningExecutor implements Executor {
         }
     }
 
-    /** With the role held: runs what is queued, then the release hook. */
-    private void drainHeld() {
-        int ran = 0;
+    /**
+     * With the role held, {@code ran} tasks run so far: runs what is queued, then the release hook. A hook
+     * that throws is logged like a task, so that the role is always given back and re-checked.
+     */
+    private void drainHeld(int ran) {
         Runnable task;
+        if (ran > 0) {
+            afterTask(ran);
+        }
         while ((task = tasks.poll()) != null) {
             runGuarded(whatRuns, task);
-            hooks.afterTask(++ran);
+            afterTask(++ran);
         }
-        hooks.beforeRelease();
+        try {
+            hooks.beforeRelease();
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "jcluster: the release hook of " + whatRuns + " threw", e);
+        }
+    }
+
+    private void afterTask(int ranSoFar) {
+        try {
+            hooks.afterTask(ranSoFar);
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "jcluster: the hook after " + whatRuns + " threw", e);
+        }
     }
 
     public boolean hasPending() {

@@ -129,7 +129,8 @@ public final class EventLoop implements Executor {
         };
     }
 
-    private static long delayNanos(Duration delay) {
+    /** {@code delay} in nanoseconds, saturated: a delay too long to count is "never" rather than an error. */
+    public static long delayNanos(Duration delay) {
         try {
             return delay.toNanos();
         } catch (ArithmeticException tooLong) {

@@ -96,8 +96,6 @@ public final class NativeSockets {
     private static final InetAddress ANY4 = literal(new byte[4]);
     private static final InetAddress ANY6 = literal(new byte[16]);
 
-
-
     /**
      * One scratch struct per thread for sockaddrs, socklen_t and option values: listen, accept and the
      * address queries run often enough (accept once per connection under "rr") that a direct buffer per
@@ -653,7 +651,6 @@ public final class NativeSockets {
         }
         return s.toString();
     }
-
 
     static ListenException inetFailure(int errno, String call, String where, InetAddress address, int port) {
         String code = Syscalls.errnoName(errno);

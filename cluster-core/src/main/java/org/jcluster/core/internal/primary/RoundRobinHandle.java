@@ -24,6 +24,7 @@ import org.jcluster.api.spi.DispatchContext;
 import org.jcluster.api.spi.PendingConnection;
 import org.jcluster.api.spi.SchedulingPolicy;
 import org.jcluster.core.internal.events.CombiningExecutor;
+import org.jcluster.core.internal.events.EventLoop;
 import org.jcluster.core.internal.nativeio.NativeSockets;
 import org.jcluster.core.internal.nativeio.Syscalls;
 import org.jcluster.core.internal.protocol.InternalMessage;
@@ -78,7 +79,9 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
 
     private void acceptLoop() {
         try {
-            while (open) {
+            // Until the shutdown in close() ends accept: the fd stays open until then, so close() never
+            // shuts down a descriptor this thread already closed (and the kernel may have reused).
+            for (;;) {
                 NativeSockets.AcceptedConnection a;
                 try {
                     a = NativeSockets.accept(fd);
@@ -136,17 +139,16 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
     }
 
     private void removeInTurn(Worker worker, boolean gone) {
-        if (!listening.remove(worker)) {
-            return;
-        }
-        if (gone) {
+        if (gone) { // also when it had stopped listening before: what it held unanswered is lost with it
             for (HeldConnection c : inFlight.values()) {
                 if (c.handle == this && c.handedTo == worker && inFlight.remove(c.id, c)) {
                     c.close();
                 }
             }
         }
-        dispatcher.workerLeft(worker);
+        if (listening.remove(worker) && !dispatcherClosed) {
+            dispatcher.workerLeft(worker);
+        }
     }
 
     @Override
@@ -166,13 +168,16 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
             return false;
         }
         int copy = Syscalls.dupCloexec(c.fd);
-        if (copy < 0) {
-            LOG.log(System.Logger.Level.WARNING, "jcluster: cannot copy " + c + " to hand it over: "
-                    + Syscalls.describe(-copy));
-            return false;
-        }
         c.handedTo = worker;
         inFlight.put(c.id, c); // before the send: the answer may be read at once
+        if (copy < 0) {
+            // Out of descriptors, most likely, and for a moment: not the worker's fault, so it stays; the
+            // connection comes back as if the worker refused it, in the next turn.
+            LOG.log(System.Logger.Level.WARNING, "jcluster: cannot copy " + c + " to hand it to worker "
+                    + worker.id() + ": " + Syscalls.describe(-copy) + "; it goes back to the scheduling policy");
+            turns.execute(() -> answerInTurn(worker, c, false));
+            return true;
+        }
         peer.sendInternal(new InternalMessage.NewConnection(id, c.id), copy);
         return true;
     }
@@ -185,7 +190,7 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
             if (pending.compareAndSet(true, false) && !dispatcherClosed) {
                 task.run();
             }
-        }), Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
+        }), EventLoop.delayNanos(delay.isNegative() ? Duration.ZERO : delay), TimeUnit.NANOSECONDS);
         return () -> {
             if (pending.compareAndSet(true, false)) {
                 due.cancel(false);
@@ -195,30 +200,46 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
 
     /** Reader thread: the worker's answer for {@code c}, which was in flight when read. */
     void answer(Worker worker, HeldConnection c, boolean accepted) {
-        turns.execute(() -> {
-            if (c.handedTo != worker || !inFlight.remove(c.id, c)) {
-                return; // written off meanwhile: the worker left
-            }
-            if (dispatcherClosed) {
-                c.close();
-            } else if (accepted) {
-                c.close(); // the worker has its own copy now
-                dispatcher.connectionAcknowledged(worker, c);
-            } else {
-                dispatcher.connectionRefused(worker, c);
-            }
-        });
+        turns.execute(() -> answerInTurn(worker, c, accepted));
     }
 
+    private void answerInTurn(Worker worker, HeldConnection c, boolean accepted) {
+        if (c.handedTo != worker || !inFlight.remove(c.id, c)) {
+            return; // written off meanwhile: the worker left
+        }
+        if (dispatcherClosed) {
+            c.close();
+        } else if (accepted) {
+            c.close(); // the worker has its own copy now
+            dispatcher.connectionAcknowledged(worker, c);
+        } else {
+            dispatcher.connectionRefused(worker, c);
+        }
+    }
+
+    /**
+     * Stops accepting now (the caller holds SharedHandles' lock); the dispatcher is closed a moment later
+     * in its turn, on the timer thread unless a turn is running, so no policy code runs under that lock.
+     */
     @Override
     void close() {
         open = false;
-        Syscalls.shutdown(fd, Syscalls.SHUT_RDWR); // wakes the accept thread, which closes the fd
+        Syscalls.shutdown(fd, Syscalls.SHUT_RDWR); // ends the accept thread's accept; it then closes the fd
         removeSocketFile();
-        turns.execute(() -> {
+        timer.execute(() -> turns.execute(this::closeInTurn));
+    }
+
+    private void closeInTurn() {
+        // Each step on its own: a policy that throws must not leave descriptors open.
+        try {
             for (Worker w : List.copyOf(listening)) {
-                removeInTurn(w, true);
+                try {
+                    removeInTurn(w, true);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.ERROR, "jcluster: scheduling policy failed on a worker leaving", e);
+                }
             }
+        } finally {
             for (HeldConnection c : inFlight.values()) {
                 if (c.handle == this && inFlight.remove(c.id, c)) {
                     c.close();
@@ -226,6 +247,6 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
             }
             dispatcherClosed = true;
             dispatcher.close();
-        });
+        }
     }
 }

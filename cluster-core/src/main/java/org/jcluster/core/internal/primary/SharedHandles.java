@@ -152,6 +152,9 @@ public final class SharedHandles {
         for (Handle handle : List.copyOf(byId.values())) {
             if (handle.members.containsKey(worker)) {
                 leave(handle, worker, true);
+            } else if (handle instanceof RoundRobinHandle rr) {
+                // It closed its server here before: what it was handed and never answered went with it.
+                rr.remove(worker, true);
             }
         }
     }
@@ -178,6 +181,10 @@ public final class SharedHandles {
         }
     }
 
+    /**
+     * Closed under the lock, so that a query for the same address that comes next binds afresh; a
+     * handle's close only releases its socket here (a round-robin handle closes its dispatcher later, in turn).
+     */
     private void closeIfUnused(Handle handle) {
         if (handle.members.isEmpty() && byKey.remove(handle.key, handle)) {
             if (handle.alias != null) {

@@ -56,9 +56,8 @@ class CombiningExecutorTest {
         }
         assertThat(submitted.await(DEADLINE_S, TimeUnit.SECONDS)).as("every submitter finished").isTrue();
         // Every execute() has returned: whatever a submitter queued, some runner ran before it let go.
-        CountDownLatch last = new CountDownLatch(1);
-        turns.execute(last::countDown);
-        assertThat(last.await(DEADLINE_S, TimeUnit.SECONDS)).isTrue();
+        assertThat(turns.hasPending()).as("a task left queued with nobody to run it").isFalse();
+        assertThat(turns.isRunning()).isFalse();
         assertThat(mostInside[0]).as("tasks never overlap").isEqualTo(1);
         for (int t = 0; t < threads; t++) {
             List<Integer> got = seen.get(t);
@@ -71,6 +70,42 @@ class CombiningExecutorTest {
         }
         assertThat(ranOnSubmitter[0]).as("tasks run on the threads that submit them, no thread of its own")
                 .isGreaterThan(0);
+    }
+
+    @Test
+    void theHooksSeeEveryTaskCountedAndTheReleaseOnBothPaths() {
+        List<String> seen = new ArrayList<>();
+        CombiningExecutor turns = new CombiningExecutor("a test task", new CombiningExecutor.RunnerHooks() {
+            @Override
+            public void afterTask(int ranSoFar) {
+                seen.add("after " + ranSoFar);
+            }
+
+            @Override
+            public void beforeRelease() {
+                seen.add("release");
+            }
+        });
+        turns.execute(() -> turns.execute(() -> { })); // the fast path, then one queued by it
+        turns.offer(() -> { });
+        turns.offer(() -> { });
+        turns.runPending(); // the queue path
+        assertThat(seen).containsExactly("after 1", "after 2", "release", "after 1", "after 2", "release");
+    }
+
+    @Test
+    void aHookThatThrowsStillGivesTheRoleBack() {
+        CombiningExecutor turns = new CombiningExecutor("a test task", new CombiningExecutor.RunnerHooks() {
+            @Override
+            public void beforeRelease() {
+                throw new IllegalStateException("thrown on purpose by the test");
+            }
+        });
+        List<String> ran = new ArrayList<>();
+        turns.execute(() -> ran.add("first"));
+        turns.execute(() -> ran.add("second"));
+        assertThat(ran).containsExactly("first", "second");
+        assertThat(turns.isRunning()).isFalse();
     }
 
     @Test
