@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -19,10 +18,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -33,7 +32,6 @@ import org.jcluster.api.spi.DispatchContext;
 import org.jcluster.api.spi.PendingConnection;
 import org.jcluster.api.spi.SchedulingPolicy;
 import org.jcluster.core.internal.nativeio.NativeSockets;
-import org.jcluster.core.internal.nativeio.Syscalls;
 import org.jcluster.core.internal.protocol.InternalMessage;
 import org.jcluster.core.internal.servers.Addresses;
 import org.junit.jupiter.api.Test;
@@ -142,40 +140,6 @@ class RoundRobinHandleTest {
         }
     }
 
-    /** A worker as a shared server sees it: takes each connection it is sent, answering from its own thread. */
-    static final class AnsweringPeer implements ServerPeer {
-        final Worker worker;
-        final LinkedBlockingQueue<Long> received = new LinkedBlockingQueue<>();
-        final AtomicInteger taken = new AtomicInteger();
-
-        AnsweringPeer(int id) {
-            this.worker = (Worker) Proxy.newProxyInstance(Worker.class.getClassLoader(), new Class<?>[] {Worker.class},
-                    (proxy, method, args) -> switch (method.getName()) {
-                        case "id" -> id;
-                        case "hashCode" -> System.identityHashCode(proxy);
-                        case "equals" -> proxy == args[0];
-                        case "toString" -> "worker " + id;
-                        default -> throw new UnsupportedOperationException(method.getName() + " on a test worker");
-                    });
-        }
-
-        @Override
-        public Worker worker() {
-            return worker;
-        }
-
-        @Override
-        public boolean isConnected() {
-            return true;
-        }
-
-        @Override
-        public void sendInternal(InternalMessage message, int fd) {
-            Syscalls.close(fd); // the worker's copy: this stand-in serves nothing
-            received.add(((InternalMessage.NewConnection) message).connectionId());
-        }
-    }
-
     @Test
     void callsFromTheAcceptThreadTheAnsweringThreadsAndTheTimerNeverOverlap() throws Exception {
         long socketsBefore = openSockets();
@@ -187,19 +151,20 @@ class RoundRobinHandleTest {
                 Addresses.listenAddress(socket.localAddress(), false), Optional.empty(), probed(made), inFlight,
                 new AtomicLong(), timer);
         ProbedDispatcher dispatcher = made[0];
-        List<AnsweringPeer> peers = List.of(new AnsweringPeer(1), new AnsweringPeer(2));
+        List<RecordingPeer> peers = List.of(new RecordingPeer(1), new RecordingPeer(2));
+        AtomicIntegerArray takenBy = new AtomicIntegerArray(peers.size() + 1); // by worker id
         List<Thread> threads = new ArrayList<>();
         AtomicInteger answered = new AtomicInteger();
         try {
-            for (AnsweringPeer peer : peers) {
+            for (RecordingPeer peer : peers) {
                 handle.members.put(peer.worker, peer);
                 handle.add(peer.worker);
                 Thread reader = new Thread(() -> {
                     try {
                         for (;;) {
-                            long id = peer.received.take();
+                            long id = ((InternalMessage.NewConnection) peer.sent.take()).connectionId();
                             handle.answer(peer.worker, inFlight.get(id), true);
-                            peer.taken.incrementAndGet();
+                            takenBy.incrementAndGet(peer.worker.id());
                             answered.incrementAndGet();
                         }
                     } catch (InterruptedException stop) {
@@ -238,7 +203,7 @@ class RoundRobinHandleTest {
             assertThat(dispatcher.callingThreads).as("the accept thread and the readers both ran calls")
                     .anyMatch(t -> t.getName().startsWith("jcluster-primary-accept-"))
                     .anyMatch(t -> t.getName().startsWith("test-reader-"));
-            assertThat(peers).allSatisfy(p -> assertThat(p.taken.get()).isGreaterThan(0));
+            assertThat(peers).allSatisfy(p -> assertThat(takenBy.get(p.worker.id())).isGreaterThan(0));
         } finally {
             handle.close();
             for (Thread t : threads) {
@@ -260,7 +225,7 @@ class RoundRobinHandleTest {
                 Addresses.listenAddress(socket.localAddress(), false), Optional.empty(), probed(made),
                 new ConcurrentHashMap<>(), new AtomicLong(), timer);
         try {
-            Worker worker = new AnsweringPeer(1).worker;
+            Worker worker = new RecordingPeer(1).worker;
             assertThatThrownBy(() -> made[0].context.handOff(worker, null))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("the dispatcher's own calls");
@@ -272,7 +237,7 @@ class RoundRobinHandleTest {
     }
 
     /** A policy whose dispatchers are {@link ProbedDispatcher}s, the last one made left in {@code made[0]}. */
-    private static SchedulingPolicy probed(ProbedDispatcher[] made) {
+    static SchedulingPolicy probed(ProbedDispatcher[] made) {
         return new SchedulingPolicy() {
             @Override
             public String name() {

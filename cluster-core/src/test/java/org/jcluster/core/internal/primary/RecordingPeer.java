@@ -1,0 +1,57 @@
+package org.jcluster.core.internal.primary;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.reflect.Proxy;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.jcluster.api.Worker;
+import org.jcluster.core.internal.nativeio.Syscalls;
+import org.jcluster.core.internal.protocol.InternalMessage;
+
+/**
+ * A worker's channel as the primary's shared servers see it: records every message sent to it, and
+ * closes the descriptor that comes with one (the worker's copy: this stand-in serves nothing).
+ */
+final class RecordingPeer implements ServerPeer {
+    final Worker worker;
+    final LinkedBlockingQueue<InternalMessage> sent = new LinkedBlockingQueue<>();
+
+    /** @param id the stand-in worker's id; a proxy, so that it keeps compiling while Worker grows */
+    RecordingPeer(int id) {
+        this.worker = (Worker) Proxy.newProxyInstance(Worker.class.getClassLoader(), new Class<?>[] {Worker.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "id" -> id;
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == args[0];
+                    case "toString" -> "worker " + id;
+                    default -> throw new UnsupportedOperationException(method.getName() + " on a test worker");
+                });
+    }
+
+    @Override
+    public Worker worker() {
+        return worker;
+    }
+
+    @Override
+    public boolean isConnected() {
+        return true;
+    }
+
+    @Override
+    public void sendInternal(InternalMessage message, int fd) {
+        if (fd >= 0) {
+            Syscalls.close(fd);
+        }
+        sent.add(message);
+    }
+
+    /** The next message sent to it, which must be a {@code type}, waiting up to {@code deadlineMs}. */
+    <M extends InternalMessage> M next(Class<M> type, long deadlineMs) throws InterruptedException {
+        InternalMessage m = sent.poll(deadlineMs, TimeUnit.MILLISECONDS);
+        assertThat(m).as("a " + type.getSimpleName() + " within " + deadlineMs + " ms").isInstanceOf(type);
+        return type.cast(m);
+    }
+}
