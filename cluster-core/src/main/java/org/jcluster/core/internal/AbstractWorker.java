@@ -3,6 +3,7 @@ package org.jcluster.core.internal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channel;
+import java.nio.channels.SelectableChannel;
 import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.Optional;
@@ -17,14 +18,12 @@ import org.jcluster.api.WorkerState;
 import org.jcluster.api.spi.Serialization;
 import org.jcluster.core.internal.events.EventLoop;
 import org.jcluster.core.internal.events.EventRegistry;
-import org.jcluster.core.internal.ipc.IpcChannel;
-import org.jcluster.core.internal.ipc.WriteCallback;
-import org.jcluster.core.internal.nativeio.JdkChannels;
-import org.jcluster.core.internal.nativeio.Posix;
-import org.jcluster.core.internal.nativeio.Syscalls;
 import org.jcluster.core.internal.protocol.FrameKind;
 import org.jcluster.core.internal.protocol.InternalMessage;
 import org.jcluster.core.internal.protocol.ProtocolException;
+import org.jcluster.core.internal.transport.Descriptor;
+import org.jcluster.core.internal.transport.IpcChannel;
+import org.jcluster.core.internal.transport.WriteCallback;
 
 /**
  * What the primary's view of a worker and a worker's view of itself share: identity, state, listeners,
@@ -99,10 +98,10 @@ public abstract class AbstractWorker implements Worker {
     protected abstract String peerName();
 
     /**
-     * Reader thread: an internal protocol message from the other end, with the fd that came with it
-     * (-1 for none), which the method now owns.
+     * Reader thread: an internal protocol message from the other end, with the descriptor that came with
+     * it (null for none), which the method now owns.
      */
-    protected abstract void onInternal(InternalMessage message, int fd);
+    protected abstract void onInternal(InternalMessage message, Descriptor handle);
 
     /** Reader thread: the other end broke the protocol; report {@code why} and close the channel. */
     protected abstract void protocolError(String why);
@@ -111,20 +110,19 @@ public abstract class AbstractWorker implements Worker {
      * Reader thread: one frame from the other end. A user message is decoded here, where the frame's
      * memory is valid, and delivered through the event loop; anything unreadable closes the channel.
      */
-    protected final void receive(int kind, ByteBuffer payload, int fd) {
+    protected final void receive(int kind, ByteBuffer payload, Descriptor handle) {
         switch (kind) {
             case FrameKind.USER -> {
                 Object message;
                 try {
                     message = serialization.decode(payload);
                 } catch (RuntimeException e) {
-                    Posix.closeQuietly(fd);
-                    protocolError(peerName() + " sent a message that " + serialization.name()
+                    refuse(handle, peerName() + " sent a message that " + serialization.name()
                             + " serialization cannot read: " + e.getMessage());
                     return;
                 }
-                if (fd >= 0) {
-                    receiveHandle(message, fd);
+                if (handle != null) {
+                    receiveHandle(message, handle);
                 } else {
                     events.executeFromIo(() -> deliverMessage(message));
                 }
@@ -134,24 +132,28 @@ public abstract class AbstractWorker implements Worker {
                 try {
                     message = InternalMessage.decode(payload);
                 } catch (ProtocolException e) {
-                    Posix.closeQuietly(fd);
-                    protocolError(peerName() + " broke the protocol: " + e.getMessage());
+                    refuse(handle, peerName() + " broke the protocol: " + e.getMessage());
                     return;
                 }
-                onInternal(message, fd);
+                onInternal(message, handle);
             }
-            default -> {
-                Posix.closeQuietly(fd);
-                protocolError(peerName() + " sent a frame of unknown kind " + kind);
-            }
+            default -> refuse(handle, peerName() + " sent a frame of unknown kind " + kind);
         }
     }
 
+    /** Reader thread: a frame this end cannot take; what came with it is closed. */
+    private void refuse(Descriptor handle, String why) {
+        if (handle != null) {
+            handle.close();
+        }
+        protocolError(why);
+    }
+
     /** Reader thread: a user message that came with a channel (Node's send(message, handle)). */
-    private void receiveHandle(Object message, int fd) {
+    private void receiveHandle(Object message, Descriptor received) {
         Channel handle;
         try {
-            handle = JdkChannels.adopt(fd); // closes the fd when it cannot make a channel of it
+            handle = received.toChannel(SelectableChannel.class); // closes it when it cannot make a channel of it
         } catch (RuntimeException e) {
             emitErrorLater(new IOException(peerName() + " sent a message with a channel that this JVM cannot"
                     + " take: " + e.getMessage(), e));
@@ -214,7 +216,7 @@ public abstract class AbstractWorker implements Worker {
     }
 
     /**
-     * Sends a user message with a channel: a duplicate of the channel's fd travels (the channel layer
+     * Sends a user message with a channel: a duplicate of the channel's descriptor travels (the channel
      * closes it once written), and the user's channel is closed after the write unless kept open.
      */
     private boolean sendWithHandle(Object message, Channel handle,
@@ -224,11 +226,11 @@ public abstract class AbstractWorker implements Worker {
             throw new IllegalArgumentException("the channel to send with the message is closed");
         }
         byte[] payload = encode(message);
-        int fd = JdkChannels.fdOf(handle); // refuses kinds of channel that cannot travel
-        int copy = Syscalls.dupCloexec(fd);
-        if (copy < 0) {
-            throw new IllegalStateException("cannot duplicate the channel's descriptor: "
-                    + Syscalls.describe(-copy));
+        Descriptor copy;
+        try {
+            copy = Descriptor.duplicateOf(handle); // refuses kinds of channel that cannot travel
+        } catch (IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
         }
         WriteCallback userCallback = callbackOnEventThread(callback);
         WriteCallback then = keepOpen ? userCallback : error -> {
@@ -243,10 +245,10 @@ public abstract class AbstractWorker implements Worker {
     }
 
     /**
-     * Sends a frame carrying {@code fd} (owned by the call from here on: closed once written, or on
-     * failure). Fails through {@code callback} when the channel is closed.
+     * Sends a frame carrying {@code handle}, spent by the call (closed once written, or on failure).
+     * Fails through {@code callback} when the channel is closed.
      */
-    protected abstract boolean transmit(int kind, byte[] payload, int fd, WriteCallback callback);
+    protected abstract boolean transmit(int kind, byte[] payload, Descriptor handle, WriteCallback callback);
 
     /** The cluster-level message listeners count as listeners too (primary only). */
     protected boolean clusterHasMessageListeners() {
@@ -330,7 +332,7 @@ public abstract class AbstractWorker implements Worker {
             events.deferFlush(channel);
             return belowHighWater;
         }
-        return channel.send(kind, payload, -1, callback);
+        return channel.send(kind, payload, null, callback);
     }
 
     /** A write callback that runs the user's callback on the event thread. */

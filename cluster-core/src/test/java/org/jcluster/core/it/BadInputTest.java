@@ -17,11 +17,12 @@ import org.jcluster.api.ExitStatus;
 import org.jcluster.api.ProviderNotFoundException;
 import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerEvent;
-import org.jcluster.core.internal.ipc.ChannelConfig;
-import org.jcluster.core.internal.ipc.FrameHandler;
-import org.jcluster.core.internal.ipc.IpcChannel;
 import org.jcluster.core.internal.protocol.FrameKind;
 import org.jcluster.core.internal.protocol.InternalMessage;
+import org.jcluster.core.internal.transport.ChannelConfig;
+import org.jcluster.core.internal.transport.Descriptor;
+import org.jcluster.core.internal.transport.FrameHandler;
+import org.jcluster.core.internal.transport.IpcChannel;
 import org.junit.jupiter.api.Test;
 
 /** Bad input of every kind: a clear error, that one worker's channel closed, the primary unharmed. */
@@ -115,7 +116,7 @@ class BadInputTest {
                 CompletableFuture<Void> closed = new CompletableFuture<>();
                 stranger.start(new FrameHandler() {
                     @Override
-                    public void onFrame(IpcChannel channel, int kind, ByteBuffer payload, int fd) {
+                    public void onFrame(IpcChannel channel, int kind, ByteBuffer payload, Descriptor handle) {
                     }
 
                     @Override
@@ -124,9 +125,9 @@ class BadInputTest {
                     }
                 });
                 if (introduce) {
-                    stranger.send(FrameKind.INTERNAL, InternalMessage.encode(new InternalMessage.Hello(w.id(), "guess")), -1, null);
+                    stranger.send(FrameKind.INTERNAL, InternalMessage.encode(new InternalMessage.Hello(w.id(), "guess")), null, null);
                 }
-                stranger.send(FrameKind.USER, "\"smuggled\"".getBytes(), -1, null);
+                stranger.send(FrameKind.USER, "\"smuggled\"".getBytes(), null, null);
                 await(closed);
             }
             assertThat(roundTrip(w, "after strangers")).isEqualTo("after strangers");

@@ -103,7 +103,7 @@ public final class WorkerMain {
                 int kind = Integer.parseInt(args[1]);
                 byte[] payload = new byte[Integer.parseInt(args[2])];
                 Arrays.fill(payload, (byte) '{');
-                ((WorkerCluster) cluster).channelForTesting().send(kind, payload, -1, null);
+                ((WorkerCluster) cluster).channelForTesting().send(kind, payload, null, null);
             }
             case "raw-header" -> {
                 // A frame header that declares more bytes than the primary accepts, and nothing after it.
@@ -113,7 +113,7 @@ public final class WorkerMain {
             }
             case "raw-internal" -> {
                 byte[] payload = new byte[] {(byte) Integer.parseInt(args[1]), 0, 0, 0, 1};
-                ((WorkerCluster) cluster).channelForTesting().send(0, payload, -1, null);
+                ((WorkerCluster) cluster).channelForTesting().send(0, payload, null, null);
             }
             case "spawn-jvm" -> {
                 // A JVM this worker starts inherits its environment, jcluster's worker variables included.

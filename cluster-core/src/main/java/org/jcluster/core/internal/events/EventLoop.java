@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 import org.jcluster.api.Registration;
-import org.jcluster.core.internal.ipc.IpcChannel;
+import org.jcluster.core.internal.transport.IpcChannel;
 
 /**
  * The ordered event delivery of a cluster: every event and message runs through here, one at a time,

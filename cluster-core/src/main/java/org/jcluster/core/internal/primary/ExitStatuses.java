@@ -1,7 +1,7 @@
 package org.jcluster.core.internal.primary;
 
 import org.jcluster.api.ExitStatus;
-import org.jcluster.core.internal.nativeio.Posix;
+import org.jcluster.core.internal.transport.Posix;
 
 /**
  * Turns a worker JVM's exit value into an exit code or a signal (Node rule 23).

@@ -1,25 +1,23 @@
 package org.jcluster.core.internal.primary;
 
 import java.net.SocketAddress;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.jcluster.api.Worker;
 import org.jcluster.api.spi.PendingConnection;
-import org.jcluster.core.internal.nativeio.Syscalls;
+import org.jcluster.core.internal.transport.Descriptor;
 
 /** A connection a {@link RoundRobinHandle} accepted: its own copy stays open until a worker took it. */
 final class HeldConnection implements PendingConnection {
     final long id;
-    final int fd;
+    final Descriptor socket;
     final SocketAddress remote;
     final RoundRobinHandle handle;
-    final AtomicBoolean closed = new AtomicBoolean();
     /** Set in the handle's turn, before the connection goes into the in-flight map (which publishes it). */
     Worker handedTo;
 
-    HeldConnection(long id, int fd, SocketAddress remote, RoundRobinHandle handle) {
+    HeldConnection(long id, Descriptor socket, SocketAddress remote, RoundRobinHandle handle) {
         this.id = id;
-        this.fd = fd;
+        this.socket = socket;
         this.remote = remote;
         this.handle = handle;
     }
@@ -36,9 +34,7 @@ final class HeldConnection implements PendingConnection {
 
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
-            Syscalls.close(fd); // once only: a second close could hit a reused descriptor
-        }
+        socket.close();
     }
 
     @Override

@@ -46,17 +46,18 @@ import org.jcluster.api.spi.SerializationOptions;
 import org.jcluster.api.spi.ServiceLookup;
 import org.jcluster.core.internal.events.EventLoop;
 import org.jcluster.core.internal.events.EventRegistry;
-import org.jcluster.core.internal.ipc.ChannelConfig;
-import org.jcluster.core.internal.ipc.FrameHandler;
-import org.jcluster.core.internal.ipc.IpcChannel;
-import org.jcluster.core.internal.ipc.IpcServer;
-import org.jcluster.core.internal.ipc.PeerCredentials;
-import org.jcluster.core.internal.nativeio.Posix;
 import org.jcluster.core.internal.protocol.FrameKind;
 import org.jcluster.core.internal.protocol.InternalMessage;
 import org.jcluster.core.internal.protocol.ProtocolException;
 import org.jcluster.core.internal.servers.LocalDatagram;
 import org.jcluster.core.internal.servers.LocalServer;
+import org.jcluster.core.internal.transport.ChannelConfig;
+import org.jcluster.core.internal.transport.Descriptor;
+import org.jcluster.core.internal.transport.FrameHandler;
+import org.jcluster.core.internal.transport.IpcChannel;
+import org.jcluster.core.internal.transport.IpcServer;
+import org.jcluster.core.internal.transport.PeerCredentials;
+import org.jcluster.core.internal.transport.Posix;
 import org.jcluster.core.internal.worker.WorkerEnvironment;
 
 /** The cluster as seen from the primary JVM. */
@@ -347,14 +348,14 @@ public final class PrimaryCluster implements Cluster {
         }
 
         @Override
-        public void onFrame(IpcChannel channel, int kind, ByteBuffer payload, int fd) {
+        public void onFrame(IpcChannel channel, int kind, ByteBuffer payload, Descriptor handle) {
             PrimaryWorker worker = owner;
             if (worker != null) {
-                worker.receiveFrame(kind, payload, fd);
+                worker.receiveFrame(kind, payload, handle);
                 return;
             }
-            if (fd >= 0) {
-                Posix.closeQuietly(fd);
+            if (handle != null) {
+                handle.close(); // nothing of the handshake carries one
             }
             if (refused) {
                 return;

@@ -29,12 +29,13 @@ import org.jcluster.api.WorkerHealth;
 import org.jcluster.api.WorkerState;
 import org.jcluster.api.spi.Serialization;
 import org.jcluster.core.internal.AbstractWorker;
-import org.jcluster.core.internal.ipc.IpcChannel;
-import org.jcluster.core.internal.ipc.WriteCallback;
-import org.jcluster.core.internal.nativeio.Posix;
 import org.jcluster.core.internal.protocol.FrameKind;
 import org.jcluster.core.internal.protocol.InternalMessage;
 import org.jcluster.core.internal.protocol.ProtocolException;
+import org.jcluster.core.internal.transport.Descriptor;
+import org.jcluster.core.internal.transport.IpcChannel;
+import org.jcluster.core.internal.transport.Posix;
+import org.jcluster.core.internal.transport.WriteCallback;
 
 /**
  * The primary's handle on one worker JVM.
@@ -57,6 +58,8 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
     /** Frames sent before the worker connected, in order; guarded by this. */
     private final List<Pending> pending = new ArrayList<>();
     private long pendingBytes;
+    /** Set once the pending frames failed: a frame sent later to this never-connected worker fails at once. */
+    private boolean pendingFailed;
 
     private volatile boolean connected = true;
     private volatile boolean dead;
@@ -74,7 +77,7 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
 
     private record Ping(CompletableFuture<WorkerHealth> answer, long sentNanos, Registration timeout) { }
 
-    private record Pending(int kind, byte[] payload, int fd, WriteCallback callback) { }
+    private record Pending(int kind, byte[] payload, Descriptor handle, WriteCallback callback) { }
 
     PrimaryWorker(PrimaryCluster cluster, int id, Process process, String secret, Serialization serialization,
             int highWaterMark, int maxFrameBytes) {
@@ -115,7 +118,7 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
 
     @Override
     protected boolean transmitMessage(byte[] payload, WriteCallback callback) {
-        return sendFrame(FrameKind.USER, payload, -1, callback);
+        return sendFrame(FrameKind.USER, payload, null, callback);
     }
 
     @Override
@@ -124,8 +127,8 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
     }
 
     @Override
-    protected boolean transmit(int kind, byte[] payload, int fd, WriteCallback callback) {
-        return sendFrame(kind, payload, fd, callback);
+    protected boolean transmit(int kind, byte[] payload, Descriptor handle, WriteCallback callback) {
+        return sendFrame(kind, payload, handle, callback);
     }
 
     @Override
@@ -140,29 +143,33 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
     };
 
     void sendInternal(InternalMessage message) {
-        sendFrame(FrameKind.INTERNAL, InternalMessage.encode(message), -1, logInternalLoss);
+        sendFrame(FrameKind.INTERNAL, InternalMessage.encode(message), null, logInternalLoss);
     }
 
     @Override
-    public void sendInternal(InternalMessage message, int fd) {
-        sendFrame(FrameKind.INTERNAL, InternalMessage.encode(message), fd, logInternalLoss);
+    public void sendInternal(InternalMessage message, Descriptor handle) {
+        sendFrame(FrameKind.INTERNAL, InternalMessage.encode(message), handle, logInternalLoss);
     }
 
-    private boolean sendFrame(int kind, byte[] payload, int fd, WriteCallback callback) {
+    private boolean sendFrame(int kind, byte[] payload, Descriptor handle, WriteCallback callback) {
         IpcChannel c = channel;
         if (c == null) {
             synchronized (this) {
                 c = channel;
-                if (c == null) {
+                if (c == null && !pendingFailed) {
                     // Node rule 25: a message sent before 'online' is still delivered.
-                    pending.add(new Pending(kind, payload, fd, callback));
+                    pending.add(new Pending(kind, payload, handle, callback));
                     pendingBytes += payload.length;
                     return pendingBytes < highWaterMark;
                 }
             }
+            if (c == null) {
+                fail(new Pending(kind, payload, handle, callback));
+                return false;
+            }
         }
-        if (fd >= 0) {
-            return c.send(kind, payload, fd, callback);
+        if (handle != null) {
+            return c.send(kind, payload, handle, callback);
         }
         return write(c, kind, payload, callback);
     }
@@ -171,7 +178,7 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
     void attach(IpcChannel c) {
         synchronized (this) {
             for (Pending p : pending) {
-                c.send(p.kind(), p.payload(), p.fd(), p.callback());
+                c.send(p.kind(), p.payload(), p.handle(), p.callback());
             }
             pending.clear();
             pendingBytes = 0;
@@ -272,8 +279,8 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
     // ---- reader thread ----
 
     /** Reader thread: a frame on this worker's channel (the connection handler forwards it). */
-    void receiveFrame(int kind, ByteBuffer payload, int fd) {
-        receive(kind, payload, fd);
+    void receiveFrame(int kind, ByteBuffer payload, Descriptor handle) {
+        receive(kind, payload, handle);
     }
 
     @Override
@@ -282,9 +289,9 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
     }
 
     @Override
-    protected void onInternal(InternalMessage message, int fd) {
-        if (fd >= 0) {
-            Posix.closeQuietly(fd);
+    protected void onInternal(InternalMessage message, Descriptor handle) {
+        if (handle != null) {
+            handle.close();
             protocolError("worker " + id + " sent a descriptor with an internal message, which no message of the"
                     + " protocol carries in this direction");
             return;
@@ -411,10 +418,16 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
             lost = new ArrayList<>(pending);
             pending.clear();
             pendingBytes = 0;
+            pendingFailed = true;
         }
-        for (Pending p : lost) {
-            p.callback().written(new ClosedChannelException());
+        lost.forEach(PrimaryWorker::fail);
+    }
+
+    private static void fail(Pending frame) {
+        if (frame.handle() != null) {
+            frame.handle().close();
         }
+        frame.callback().written(new ClosedChannelException());
     }
 
     @Override

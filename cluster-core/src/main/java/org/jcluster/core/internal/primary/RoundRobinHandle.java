@@ -25,10 +25,10 @@ import org.jcluster.api.spi.PendingConnection;
 import org.jcluster.api.spi.SchedulingPolicy;
 import org.jcluster.core.internal.events.CombiningExecutor;
 import org.jcluster.core.internal.events.EventLoop;
-import org.jcluster.core.internal.nativeio.NativeSockets;
-import org.jcluster.core.internal.nativeio.Syscalls;
 import org.jcluster.core.internal.protocol.InternalMessage;
 import org.jcluster.core.internal.servers.Addresses;
+import org.jcluster.core.internal.transport.Descriptor;
+import org.jcluster.core.internal.transport.NativeSockets;
 
 /**
  * Under a policy whose primary accepts ("rr"; Node's RoundRobinHandle): an accept thread, and the
@@ -41,7 +41,7 @@ import org.jcluster.core.internal.servers.Addresses;
  * hand-off either. Methods named "...InTurn" run only there.
  */
 final class RoundRobinHandle extends Handle implements DispatchContext {
-    private final int fd;
+    private final Descriptor socket;
     private final ConnectionDispatcher dispatcher;
     /** Connections handed to a worker and not yet answered, by id, over every handle (an answer names only the id). */
     private final Map<Long, HeldConnection> inFlight;
@@ -59,10 +59,10 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
      * @param inFlight shared by the primary's handles; this one changes only its own entries, in turn
      * @param timer runs the dispatcher's scheduled tasks into its turns
      */
-    RoundRobinHandle(int id, String key, int fd, ListenAddress address, Optional<Path> unixPath, SchedulingPolicy policy,
+    RoundRobinHandle(int id, String key, Descriptor socket, ListenAddress address, Optional<Path> unixPath, SchedulingPolicy policy,
             Map<Long, HeldConnection> inFlight, AtomicLong connectionIds, ScheduledExecutorService timer) {
         super(id, key, address, unixPath);
-        this.fd = fd;
+        this.socket = socket;
         this.inFlight = inFlight;
         this.connectionIds = connectionIds;
         this.timer = timer;
@@ -79,12 +79,12 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
 
     private void acceptLoop() {
         try {
-            // Until the shutdown in close() ends accept: the fd stays open until then, so close() never
-            // shuts down a descriptor this thread already closed (and the kernel may have reused).
+            // Until the shutdown in close() ends accept: the socket stays open until then, so close() never
+            // shuts down a descriptor this thread already closed.
             for (;;) {
                 NativeSockets.AcceptedConnection a;
                 try {
-                    a = NativeSockets.accept(fd);
+                    a = NativeSockets.accept(socket);
                 } catch (IOException e) {
                     if (!open) {
                         return;
@@ -97,11 +97,11 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
                 if (a == null) {
                     return; // the socket was shut down: the handle is closing
                 }
-                HeldConnection c = new HeldConnection(connectionIds.incrementAndGet(), a.fd(), a.remoteAddress(), this);
+                HeldConnection c = new HeldConnection(connectionIds.incrementAndGet(), a.socket(), a.remoteAddress(), this);
                 turns.execute(() -> distributeInTurn(c));
             }
         } finally {
-            Syscalls.close(fd);
+            socket.close();
         }
     }
 
@@ -160,21 +160,23 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
             throw new IllegalArgumentException(connection + " is not a connection of the server on "
                     + Addresses.describe(address));
         }
-        if (c.closed.get()) {
+        if (!c.socket.isOpen()) {
             throw new IllegalArgumentException(c + " was already closed; a closed connection cannot be handed off");
         }
         ServerPeer peer = members.get(worker);
         if (peer == null || !listening.contains(worker) || !peer.isConnected()) {
             return false;
         }
-        int copy = Syscalls.dupCloexec(c.fd);
         c.handedTo = worker;
         inFlight.put(c.id, c); // before the send: the answer may be read at once
-        if (copy < 0) {
+        Descriptor copy;
+        try {
+            copy = c.socket.duplicate();
+        } catch (IOException e) {
             // Out of descriptors, most likely, and for a moment: not the worker's fault, so it stays; the
             // connection comes back as if the worker refused it, in the next turn.
             LOG.log(System.Logger.Level.WARNING, "jcluster: cannot copy " + c + " to hand it to worker "
-                    + worker.id() + ": " + Syscalls.describe(-copy) + "; it goes back to the scheduling policy");
+                    + worker.id() + " (" + e.getMessage() + "); it goes back to the scheduling policy");
             turns.execute(() -> answerInTurn(worker, c, false));
             return true;
         }
@@ -224,7 +226,7 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
     @Override
     void close() {
         open = false;
-        Syscalls.shutdown(fd, Syscalls.SHUT_RDWR); // ends the accept thread's accept; it then closes the fd
+        socket.shutdown(); // ends the accept thread's accept; it then closes the socket
         removeSocketFile();
         timer.execute(() -> turns.execute(this::closeInTurn));
     }

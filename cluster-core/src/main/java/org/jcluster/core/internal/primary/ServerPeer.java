@@ -2,6 +2,7 @@ package org.jcluster.core.internal.primary;
 
 import org.jcluster.api.Worker;
 import org.jcluster.core.internal.protocol.InternalMessage;
+import org.jcluster.core.internal.transport.Descriptor;
 
 /** The primary's side of one worker, as its shared servers need it. */
 public interface ServerPeer {
@@ -10,6 +11,6 @@ public interface ServerPeer {
     /** True while the worker's channel is open. */
     boolean isConnected();
 
-    /** Sends an internal message with {@code fd} (-1 for none), whose ownership passes to the call. */
-    void sendInternal(InternalMessage message, int fd);
+    /** Sends an internal message with {@code handle} (null for none), which the call spends. */
+    void sendInternal(InternalMessage message, Descriptor handle);
 }

@@ -4,20 +4,20 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 import org.jcluster.api.ListenAddress;
-import org.jcluster.core.internal.nativeio.Posix;
+import org.jcluster.core.internal.transport.Descriptor;
 
 /** "none", and UDP under any policy: the primary binds; every worker gets a copy of the socket. */
 final class SharedHandle extends Handle {
-    final int fd;
+    final Descriptor socket;
 
-    SharedHandle(int id, String key, int fd, ListenAddress address, Optional<Path> unixPath) {
+    SharedHandle(int id, String key, Descriptor socket, ListenAddress address, Optional<Path> unixPath) {
         super(id, key, address, unixPath);
-        this.fd = fd;
+        this.socket = socket;
     }
 
     @Override
     void close() {
-        Posix.closeQuietly(fd);
+        socket.close();
         removeSocketFile();
     }
 }

@@ -1,5 +1,6 @@
 package org.jcluster.core.internal.primary;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -16,12 +17,12 @@ import org.jcluster.api.ListenException;
 import org.jcluster.api.ProviderNotFoundException;
 import org.jcluster.api.Worker;
 import org.jcluster.api.spi.SchedulingPolicy;
-import org.jcluster.core.internal.nativeio.NativeSockets;
-import org.jcluster.core.internal.nativeio.Syscalls;
 import org.jcluster.core.internal.protocol.InternalMessage.QueryServer;
 import org.jcluster.core.internal.protocol.InternalMessage.ServerReply;
 import org.jcluster.core.internal.protocol.InternalMessage;
 import org.jcluster.core.internal.servers.Addresses;
+import org.jcluster.core.internal.transport.Descriptor;
+import org.jcluster.core.internal.transport.NativeSockets;
 
 /**
  * The primary's shared servers (Node's SharedHandle and RoundRobinHandle; {@link Handle}): one per
@@ -53,7 +54,7 @@ public final class SharedHandles {
     /** Reader thread: a worker wants to listen. Always answered, with the handle or the bind's error. */
     public void onQuery(ServerPeer peer, QueryServer query) {
         ServerReply reply;
-        int fd = -1;
+        Descriptor copy = null;
         synchronized (this) {
             Handle handle = byKey.get(query.key());
             if (handle == null) {
@@ -61,14 +62,14 @@ public final class SharedHandles {
                     handle = open(query);
                 } catch (ListenException e) {
                     // Nothing is kept of a failed bind, so the next query binds afresh (Node rule 33).
-                    peer.sendInternal(new ServerReply(query.seq(), 0, e.code(), e.getMessage(), "", 0, ""), -1);
+                    peer.sendInternal(new ServerReply(query.seq(), 0, e.code(), e.getMessage(), "", 0, ""), null);
                     return;
                 } catch (ProviderNotFoundException e) {
-                    peer.sendInternal(new ServerReply(query.seq(), 0, "EINVAL", e.getMessage(), "", 0, ""), -1);
+                    peer.sendInternal(new ServerReply(query.seq(), 0, "EINVAL", e.getMessage(), "", 0, ""), null);
                     return;
                 } catch (RuntimeException e) {
                     LOG.log(System.Logger.Level.ERROR, "jcluster: the primary failed to listen for " + query, e);
-                    peer.sendInternal(new ServerReply(query.seq(), 0, "EIO", "the primary failed to listen: " + e, "", 0, ""), -1);
+                    peer.sendInternal(new ServerReply(query.seq(), 0, "EIO", "the primary failed to listen: " + e, "", 0, ""), null);
                     return;
                 }
                 byKey.put(query.key(), handle);
@@ -84,10 +85,11 @@ public final class SharedHandles {
             }
             handle.members.put(peer.worker(), peer);
             if (handle instanceof SharedHandle shared) {
-                fd = Syscalls.dupCloexec(shared.fd);
-                if (fd < 0) {
+                try {
+                    copy = shared.socket.duplicate();
+                } catch (IOException e) {
                     peer.sendInternal(new ServerReply(query.seq(), 0, "EMFILE", "the primary cannot copy the listening"
-                            + " socket: " + Syscalls.describe(-fd), "", 0, ""), -1);
+                            + " socket: " + e.getMessage(), "", 0, ""), null);
                     handle.members.remove(peer.worker());
                     closeIfUnused(handle);
                     return;
@@ -96,7 +98,7 @@ public final class SharedHandles {
             ListenAddress a = handle.address;
             reply = new ServerReply(query.seq(), handle.id, "", "", a.address(), a.port(), a.addressType().name());
         }
-        peer.sendInternal(reply, fd);
+        peer.sendInternal(reply, copy);
     }
 
     private Handle open(QueryServer q) throws ListenException {
@@ -105,7 +107,7 @@ public final class SharedHandles {
         return switch (q.kind()) {
             case "udp4", "udp6" -> {
                 NativeSockets.BoundSocket s = NativeSockets.bindUdp(q.kind().equals("udp6"), host, q.port(), q.ipv6Only());
-                yield new SharedHandle(id, q.key(), s.fd(), Addresses.listenAddress(s.localAddress(), true), Optional.empty());
+                yield new SharedHandle(id, q.key(), s.socket(), Addresses.listenAddress(s.localAddress(), true), Optional.empty());
             }
             case "tcp", "unix" -> {
                 SchedulingPolicy p = policy.get(); // before binding: a bad policy name must not leak a socket
@@ -116,12 +118,12 @@ public final class SharedHandles {
                 ListenAddress address = Addresses.listenAddress(s.localAddress(), false);
                 Optional<Path> path = unix ? Optional.of(Path.of(q.path())) : Optional.empty();
                 if (!p.primaryAccepts()) {
-                    yield new SharedHandle(id, q.key(), s.fd(), address, path);
+                    yield new SharedHandle(id, q.key(), s.socket(), address, path);
                 }
                 try {
-                    yield new RoundRobinHandle(id, q.key(), s.fd(), address, path, p, inFlight, connectionIds, timer);
+                    yield new RoundRobinHandle(id, q.key(), s.socket(), address, path, p, inFlight, connectionIds, timer);
                 } catch (RuntimeException e) {
-                    Syscalls.close(s.fd()); // the policy failed to make its dispatcher: nothing may stay bound
+                    s.socket().close(); // the policy failed to make its dispatcher: nothing may stay bound
                     path.ifPresent(f -> f.toFile().delete());
                     throw e;
                 }

@@ -14,9 +14,9 @@ import java.util.Locale;
 
 import org.jcluster.api.AddressType;
 import org.jcluster.api.ListenAddress;
-import org.jcluster.core.internal.nativeio.NativeSockets;
 import org.jcluster.api.ListenException;
 import org.jcluster.api.ServerOptions;
+import org.jcluster.core.internal.transport.NativeSockets;
 
 /** Addresses as Node prints them, and bind errors as Node names them. */
 public final class Addresses {

@@ -14,8 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.jcluster.api.ConnectionHandler;
 import org.jcluster.api.ListenAddress;
-import org.jcluster.core.internal.nativeio.JdkChannels;
-import org.jcluster.core.internal.nativeio.Posix;
+import org.jcluster.core.internal.transport.Descriptor;
 
 /**
  * A worker's server under round-robin: the primary accepts, and each connection arrives over the IPC
@@ -72,23 +71,23 @@ final class HandOffServer extends AcceptingServer implements WorkerServers.Share
     }
 
     /** Reader thread: a connection from the primary. */
-    void deliver(long connectionId, int fd) {
+    void deliver(long connectionId, Descriptor connection) {
         if (delivery == null) {
-            handle(connectionId, fd); // once closed, admits() refuses it, as the shut-down executor does
+            handle(connectionId, connection); // once closed, admits() refuses it, as the shut-down executor does
             return;
         }
         try {
-            delivery.execute(() -> handle(connectionId, fd));
+            delivery.execute(() -> handle(connectionId, connection));
         } catch (RejectedExecutionException e) {
-            Posix.closeQuietly(fd);
+            connection.close();
             servers.acknowledge(connectionId, false);
         }
     }
 
-    private void handle(long connectionId, int fd) {
+    private void handle(long connectionId, Descriptor received) {
         SocketChannel connection;
         try {
-            connection = JdkChannels.socketChannel(fd);
+            connection = received.toChannel(SocketChannel.class);
         } catch (RuntimeException e) {
             reportError(new IOException("cannot take a connection of the server on " + Addresses.describe(address())
                     + ": " + e.getMessage(), e));

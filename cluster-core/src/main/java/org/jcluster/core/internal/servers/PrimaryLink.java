@@ -1,6 +1,7 @@
 package org.jcluster.core.internal.servers;
 
 import org.jcluster.core.internal.protocol.InternalMessage;
+import org.jcluster.core.internal.transport.Descriptor;
 
 /** What a worker's servers need of the worker's channel to its primary. */
 public interface PrimaryLink {
@@ -10,8 +11,8 @@ public interface PrimaryLink {
     /** Runs {@code then} (on a reader thread) when the primary acknowledges {@code seq}. */
     void onAck(int seq, Runnable then);
 
-    /** Sends an internal message, with {@code fd} (-1 for none) whose ownership passes to the call. */
-    void sendInternal(InternalMessage message, int fd);
+    /** Sends an internal message with {@code handle} (null for none), which the call spends. */
+    void sendInternal(InternalMessage message, Descriptor handle);
 
     /**
      * Called before the calling thread waits for the primary's answer: when it is the channel's reader

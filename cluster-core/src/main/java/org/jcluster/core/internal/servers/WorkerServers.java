@@ -2,6 +2,7 @@ package org.jcluster.core.internal.servers;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.nio.channels.DatagramChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,11 +23,10 @@ import org.jcluster.api.DatagramOptions;
 import org.jcluster.api.ListenAddress;
 import org.jcluster.api.ListenException;
 import org.jcluster.api.ServerOptions;
-import org.jcluster.core.internal.nativeio.JdkChannels;
-import org.jcluster.core.internal.nativeio.Posix;
 import org.jcluster.core.internal.protocol.InternalMessage.QueryServer;
 import org.jcluster.core.internal.protocol.InternalMessage.ServerReply;
 import org.jcluster.core.internal.protocol.InternalMessage;
+import org.jcluster.core.internal.transport.Descriptor;
 
 /**
  * A worker's servers: each listen asks the primary for a handle (Node's queryServer), and gets either
@@ -46,7 +46,8 @@ public final class WorkerServers {
     /** Per listen address, the indexes its open servers use (Node rule 31); guarded by itself. */
     private final Map<String, TreeSet<Integer>> indexes = new HashMap<>();
 
-    private record Reply(ServerReply reply, int fd) { }
+    /** @param socket the shared socket, or null under round-robin */
+    private record Reply(ServerReply reply, Descriptor socket) { }
 
     /** A worker's part in a shared handle, whatever its kind. */
     interface Share {
@@ -69,9 +70,9 @@ public final class WorkerServers {
         }
         // <Share>: without it javac infers AcceptingServer & Share, and the lambda fails to link at run time.
         return (ClusterServer) this.<Share>join(options.isUnix() ? "unix" : "tcp", options.host().orElse(""),
-                options.port(), path, options.backlog(), options.ipv6Only(), (handleId, address, fd, releaseIndex) -> {
-                    if (fd >= 0) {
-                        ServerSocketChannel listening = JdkChannels.serverSocketChannel(fd);
+                options.port(), path, options.backlog(), options.ipv6Only(), (handleId, address, socket, releaseIndex) -> {
+                    if (socket != null) {
+                        ServerSocketChannel listening = socket.toChannel(ServerSocketChannel.class);
                         SharedServer server = new SharedServer(this, handleId, address, listening, handler,
                                 options.maxConnections(), releaseIndex);
                         server.startAccepting();
@@ -87,20 +88,21 @@ public final class WorkerServers {
     public ClusterDatagramSocket bindDatagram(DatagramOptions options) throws IOException {
         String kind = options.type() == AddressType.UDP4 ? "udp4" : "udp6";
         return join(kind, options.host().orElse(""), options.port(), "", 0, options.ipv6Only(),
-                (handleId, address, fd, releaseIndex) -> {
-                    if (fd < 0) {
+                (handleId, address, socket, releaseIndex) -> {
+                    if (socket == null) {
                         throw new IOException("the primary answered a UDP bind without a socket (a primary of another"
                                 + " jcluster version?)");
                     }
-                    return new SharedDatagram(this, handleId, address, JdkChannels.datagramChannel(fd), releaseIndex);
+                    return new SharedDatagram(this, handleId, address, socket.toChannel(DatagramChannel.class),
+                            releaseIndex);
                 });
     }
 
     /** Makes this worker's part in a handle from the primary's answer. */
     @FunctionalInterface
     private interface ShareFactory<S extends Share> {
-        /** @param fd the shared socket, or -1 under round-robin; owned by the call */
-        S make(int handleId, ListenAddress address, int fd, Runnable releaseIndex) throws IOException;
+        /** @param socket the shared socket, or null under round-robin; the call owns it */
+        S make(int handleId, ListenAddress address, Descriptor socket, Runnable releaseIndex) throws IOException;
     }
 
     /**
@@ -113,19 +115,23 @@ public final class WorkerServers {
         String indexKey = kind + "|" + host + "|" + port + "|" + path;
         int index = takeIndex(indexKey);
         boolean done = false;
+        Reply r = null;
         try {
-            Reply r = query(new QueryServer(primary.nextSeq(), index, kind, host, port, path, backlog, ipv6Only));
+            r = query(new QueryServer(primary.nextSeq(), index, kind, host, port, path, backlog, ipv6Only));
             ServerReply reply = r.reply();
             ListenAddress address = new ListenAddress(reply.address(), reply.port(), AddressType.valueOf(reply.addressType()));
-            S share = factory.make(reply.handleId(), address, r.fd(), () -> releaseIndex(indexKey, index));
+            S share = factory.make(reply.handleId(), address, r.socket(), () -> releaseIndex(indexKey, index));
             open.put(share, share);
             primary.sendInternal(new InternalMessage.Listening(reply.handleId(), address.address(), address.port(),
-                    address.addressType().name()), -1);
+                    address.addressType().name()), null);
             done = true;
             return share;
         } finally {
             if (!done) {
                 releaseIndex(indexKey, index);
+                if (r != null && r.socket() != null) {
+                    r.socket().close(); // unless the share took it already
+                }
             }
         }
     }
@@ -158,7 +164,7 @@ public final class WorkerServers {
         primary.beforeAwaitingAnswer(query.kind().startsWith("udp") ? "bindDatagram()" : "listen()");
         CompletableFuture<Reply> answer = new CompletableFuture<>();
         awaitingReply.put(query.seq(), answer);
-        primary.sendInternal(query, -1);
+        primary.sendInternal(query, null);
         Reply r;
         try {
             r = answer.get();
@@ -170,7 +176,9 @@ public final class WorkerServers {
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         }
         if (r.reply().failed()) {
-            Posix.closeQuietly(r.fd());
+            if (r.socket() != null) {
+                r.socket().close();
+            }
             throw new ListenException(r.reply().errorCode(), r.reply().errorMessage());
         }
         return r;
@@ -178,22 +186,24 @@ public final class WorkerServers {
 
     // ---- reader thread ----
 
-    public void onReply(ServerReply reply, int fd) {
+    public void onReply(ServerReply reply, Descriptor socket) {
         CompletableFuture<Reply> waiting = awaitingReply.remove(reply.seq());
-        if (waiting == null || !waiting.complete(new Reply(reply, fd))) {
-            Posix.closeQuietly(fd); // nobody waits for it any more (interrupted)
+        if ((waiting == null || !waiting.complete(new Reply(reply, socket))) && socket != null) {
+            socket.close(); // nobody waits for it any more (interrupted)
         }
     }
 
-    public void onNewConnection(InternalMessage.NewConnection message, int fd) {
+    public void onNewConnection(InternalMessage.NewConnection message, Descriptor connection) {
         HandOffServer share = roundRobin.get(message.handleId());
-        if (share == null || fd < 0) {
+        if (share == null || connection == null) {
             // Closed meanwhile: the primary still holds the connection and gives it to another worker.
-            Posix.closeQuietly(fd);
-            primary.sendInternal(new InternalMessage.ConnectionAck(message.connectionId(), false), -1);
+            if (connection != null) {
+                connection.close();
+            }
+            primary.sendInternal(new InternalMessage.ConnectionAck(message.connectionId(), false), null);
             return;
         }
-        share.deliver(message.connectionId(), fd);
+        share.deliver(message.connectionId(), connection);
     }
 
     /** The channel closed: nobody will answer the queries still waiting. */
@@ -233,11 +243,11 @@ public final class WorkerServers {
         }
         int seq = primary.nextSeq();
         primary.onAck(seq, () -> acked.complete(null));
-        primary.sendInternal(new InternalMessage.CloseServer(seq, share.handleId()), -1);
+        primary.sendInternal(new InternalMessage.CloseServer(seq, share.handleId()), null);
         return acked;
     }
 
     void acknowledge(long connectionId, boolean accepted) {
-        primary.sendInternal(new InternalMessage.ConnectionAck(connectionId, accepted), -1);
+        primary.sendInternal(new InternalMessage.ConnectionAck(connectionId, accepted), null);
     }
 }

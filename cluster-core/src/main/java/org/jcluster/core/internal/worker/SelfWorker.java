@@ -17,17 +17,18 @@ import org.jcluster.api.WorkerState;
 import org.jcluster.api.spi.Serialization;
 import org.jcluster.core.internal.AbstractWorker;
 import org.jcluster.core.internal.events.EventLoop;
-import org.jcluster.core.internal.ipc.FrameHandler;
-import org.jcluster.core.internal.ipc.IpcChannel;
-import org.jcluster.core.internal.ipc.WriteCallback;
-import org.jcluster.core.internal.nativeio.Posix;
-import org.jcluster.core.internal.nativeio.Syscalls;
 import org.jcluster.core.internal.protocol.FrameKind;
 import org.jcluster.core.internal.protocol.InternalMessage;
 import org.jcluster.core.internal.protocol.ProtocolException;
 import org.jcluster.core.internal.servers.ConnectionsTaken;
 import org.jcluster.core.internal.servers.PrimaryLink;
 import org.jcluster.core.internal.servers.WorkerServers;
+import org.jcluster.core.internal.transport.Descriptor;
+import org.jcluster.core.internal.transport.FrameHandler;
+import org.jcluster.core.internal.transport.IpcChannel;
+import org.jcluster.core.internal.transport.Posix;
+import org.jcluster.core.internal.transport.ProcessWatch;
+import org.jcluster.core.internal.transport.WriteCallback;
 
 /**
  * A worker's view of itself: its channel to the primary, and the disconnect and kill handshakes.
@@ -102,8 +103,8 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
     }
 
     @Override
-    protected boolean transmit(int kind, byte[] payload, int fd, WriteCallback callback) {
-        return channel.send(kind, payload, fd, callback);
+    protected boolean transmit(int kind, byte[] payload, Descriptor handle, WriteCallback callback) {
+        return channel.send(kind, payload, handle, callback);
     }
 
     // ---- PrimaryLink, for this worker's servers ----
@@ -127,22 +128,22 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
     }
 
     @Override
-    public void sendInternal(InternalMessage message, int fd) {
-        channel.send(FrameKind.INTERNAL, InternalMessage.encode(message), fd, null);
+    public void sendInternal(InternalMessage message, Descriptor handle) {
+        channel.send(FrameKind.INTERNAL, InternalMessage.encode(message), handle, null);
     }
 
     private final AtomicBoolean readySignalled = new AtomicBoolean();
 
     void signalReady() {
         if (readySignalled.compareAndSet(false, true) && connected) {
-            sendInternal(new InternalMessage.Ready(), -1);
+            sendInternal(new InternalMessage.Ready(), null);
         }
     }
 
     /** Event thread: the answer to a ping, which waited behind every event queued before it. */
     private void answerPing(int pingSeq) {
         if (connected) {
-            sendInternal(new InternalMessage.Health(pingSeq, Vitals.heapUsedAfterGc(), ConnectionsTaken.total()), -1);
+            sendInternal(new InternalMessage.Health(pingSeq, Vitals.heapUsedAfterGc(), ConnectionsTaken.total()), null);
         }
     }
 
@@ -197,7 +198,7 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
         }
         int n = seq.incrementAndGet();
         awaitingAck.put(n, closeChannelAction);
-        channel.send(FrameKind.INTERNAL, InternalMessage.encode(new InternalMessage.ExitedAfterDisconnect(n)), -1,
+        channel.send(FrameKind.INTERNAL, InternalMessage.encode(new InternalMessage.ExitedAfterDisconnect(n)), null,
                 error -> {
                     if (error != null) {
                         channel.close();
@@ -208,8 +209,8 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
     FrameHandler frameHandler() {
         return new FrameHandler() {
             @Override
-            public void onFrame(IpcChannel ch, int kind, ByteBuffer payload, int fd) {
-                receive(kind, payload, fd);
+            public void onFrame(IpcChannel ch, int kind, ByteBuffer payload, Descriptor handle) {
+                receive(kind, payload, handle);
             }
 
             @Override
@@ -244,19 +245,23 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
 
     void watchThePrimary() {
         OptionalLong primaryPid = WorkerEnvironment.primaryPid();
-        int pidfd = primaryPid.isPresent() ? Syscalls.pidfdOpen((int) primaryPid.getAsLong()) : -1;
-        if (pidfd < 0) {
+        ProcessWatch primary;
+        try {
+            if (primaryPid.isEmpty()) {
+                throw new IOException("no pid");
+            }
+            primary = ProcessWatch.of(primaryPid.getAsLong());
+        } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "jcluster worker " + id + ": cannot watch the primary's process ("
-                    + (pidfd == -1 ? "no pid" : Syscalls.describe(-pidfd)) + "); its channel's end will tell");
+                    + e.getMessage() + "); its channel's end will tell");
             return;
         }
         Thread watch = new Thread(() -> {
-            // In short polls, not one endless one: at exit HotSpot waits up to 300 ms for threads still in
-            // native code, which a thread blocked in poll is; one that comes back every 50 ms is not counted.
-            while (Syscalls.awaitReadable(pidfd, WATCH_POLL_MILLIS) == 0) {
-                // the primary is alive; look again
+            try (primary) {
+                while (!primary.awaitExit(WATCH_POLL_MILLIS)) {
+                    // the primary is alive; look again
+                }
             }
-            Posix.closeQuietly(pidfd);
             if (exitedAfterDisconnect == null) {
                 exitSoonAsAnOrphan("the primary's process ended");
             }
@@ -299,17 +304,17 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
     }
 
     @Override
-    protected void onInternal(InternalMessage message, int fd) {
+    protected void onInternal(InternalMessage message, Descriptor handle) {
         if (message instanceof InternalMessage.NewConnection m) {
-            servers.onNewConnection(m, fd);
+            servers.onNewConnection(m, handle);
             return;
         }
         if (message instanceof InternalMessage.ServerReply m) {
-            servers.onReply(m, fd);
+            servers.onReply(m, handle);
             return;
         }
-        if (fd >= 0) {
-            Posix.closeQuietly(fd);
+        if (handle != null) {
+            handle.close();
             protocolError("the primary sent a descriptor with " + message + ", which carries none");
             return;
         }

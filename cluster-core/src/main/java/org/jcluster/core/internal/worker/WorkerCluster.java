@@ -24,11 +24,11 @@ import org.jcluster.api.spi.Serialization;
 import org.jcluster.api.spi.SerializationOptions;
 import org.jcluster.api.spi.ServiceLookup;
 import org.jcluster.core.internal.events.EventLoop;
-import org.jcluster.core.internal.ipc.ChannelConfig;
-import org.jcluster.core.internal.ipc.IpcChannel;
-import org.jcluster.core.internal.nativeio.Posix;
 import org.jcluster.core.internal.protocol.FrameKind;
 import org.jcluster.core.internal.protocol.InternalMessage;
+import org.jcluster.core.internal.transport.ChannelConfig;
+import org.jcluster.core.internal.transport.IpcChannel;
+import org.jcluster.core.internal.transport.Posix;
 
 /** The cluster as seen from inside a worker JVM: no workers of its own, one Worker for itself. */
 public final class WorkerCluster implements Cluster {
@@ -68,7 +68,7 @@ public final class WorkerCluster implements Cluster {
         cluster.self.watchThePrimary();
         channel.start(cluster.self.frameHandler());
         channel.send(FrameKind.INTERNAL, InternalMessage.encode(new InternalMessage.Hello(env.workerId(), env.secret())),
-                -1, null);
+                null, null);
         Runtime.getRuntime().addShutdownHook(new Thread(cluster::tellPrimaryWeAreExiting, "jcluster-worker-exit"));
         return cluster;
     }
@@ -102,7 +102,7 @@ public final class WorkerCluster implements Cluster {
                 break;
             }
         }
-        channel.send(FrameKind.INTERNAL, InternalMessage.encode(new InternalMessage.Exiting(signal)), -1, null);
+        channel.send(FrameKind.INTERNAL, InternalMessage.encode(new InternalMessage.Exiting(signal)), null, null);
         channel.flush(Duration.ofMillis(500));
     }
 

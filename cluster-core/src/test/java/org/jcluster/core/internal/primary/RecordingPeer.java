@@ -7,8 +7,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import org.jcluster.api.Worker;
-import org.jcluster.core.internal.nativeio.Syscalls;
 import org.jcluster.core.internal.protocol.InternalMessage;
+import org.jcluster.core.internal.transport.Descriptor;
 
 /**
  * A worker's channel as the primary's shared servers see it: records every message sent to it, and
@@ -41,9 +41,9 @@ final class RecordingPeer implements ServerPeer {
     }
 
     @Override
-    public void sendInternal(InternalMessage message, int fd) {
-        if (fd >= 0) {
-            Syscalls.close(fd);
+    public void sendInternal(InternalMessage message, Descriptor handle) {
+        if (handle != null) {
+            handle.close();
         }
         sent.add(message);
     }

@@ -31,9 +31,9 @@ import org.jcluster.api.spi.ConnectionDispatcher;
 import org.jcluster.api.spi.DispatchContext;
 import org.jcluster.api.spi.PendingConnection;
 import org.jcluster.api.spi.SchedulingPolicy;
-import org.jcluster.core.internal.nativeio.NativeSockets;
 import org.jcluster.core.internal.protocol.InternalMessage;
 import org.jcluster.core.internal.servers.Addresses;
+import org.jcluster.core.internal.transport.NativeSockets;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -147,7 +147,7 @@ class RoundRobinHandleTest {
         Map<Long, HeldConnection> inFlight = new ConcurrentHashMap<>();
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
         ProbedDispatcher[] made = new ProbedDispatcher[1];
-        RoundRobinHandle handle = new RoundRobinHandle(1, "test", socket.fd(),
+        RoundRobinHandle handle = new RoundRobinHandle(1, "test", socket.socket(),
                 Addresses.listenAddress(socket.localAddress(), false), Optional.empty(), probed(made), inFlight,
                 new AtomicLong(), timer);
         ProbedDispatcher dispatcher = made[0];
@@ -221,7 +221,7 @@ class RoundRobinHandleTest {
         NativeSockets.BoundSocket socket = NativeSockets.listenTcp("127.0.0.1", 0, 16, false);
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
         ProbedDispatcher[] made = new ProbedDispatcher[1];
-        RoundRobinHandle handle = new RoundRobinHandle(1, "test", socket.fd(),
+        RoundRobinHandle handle = new RoundRobinHandle(1, "test", socket.socket(),
                 Addresses.listenAddress(socket.localAddress(), false), Optional.empty(), probed(made),
                 new ConcurrentHashMap<>(), new AtomicLong(), timer);
         try {

@@ -9,9 +9,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 import org.jcluster.api.spi.SchedulingPolicy;
-import org.jcluster.core.internal.protocol.InternalMessage;
 import org.jcluster.core.internal.protocol.InternalMessage.QueryServer;
 import org.jcluster.core.internal.protocol.InternalMessage.ServerReply;
+import org.jcluster.core.internal.protocol.InternalMessage;
 import org.junit.jupiter.api.Test;
 
 /** The primary's shared servers, driven as workers' channels drive them, over a real socket. */

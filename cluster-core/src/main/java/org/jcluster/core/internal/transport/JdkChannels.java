@@ -1,4 +1,4 @@
-package org.jcluster.core.internal.nativeio;
+package org.jcluster.core.internal.transport;
 
 import java.io.FileDescriptor;
 import java.io.IOException;
@@ -63,7 +63,7 @@ import java.nio.channels.spi.SelectorProvider;
  *
  * <p>Thread-safety: stateless apart from the method handles, which are looked up once and immutable.
  */
-public final class JdkChannels {
+final class JdkChannels {
     /** The message for a JVM without the flag: what is missing, that jcluster adds it to workers, and the fix. */
     public static final String FLAG_MISSING = "jcluster needs --add-opens java.base/sun.nio.ch=jcluster.core"
             + " (ALL-UNNAMED on the class path) to turn a passed socket into a JDK channel; jcluster adds it to"

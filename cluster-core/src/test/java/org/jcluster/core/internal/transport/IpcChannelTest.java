@@ -1,15 +1,13 @@
-package org.jcluster.core.internal.ipc;
+package org.jcluster.core.internal.transport;
 
 import jnr.constants.platform.Fcntl;
 import jnr.constants.platform.OpenFlags;
 import jnr.posix.POSIX;
 import jnr.unixsocket.UnixSocketChannel;
-import org.jcluster.core.internal.ipc.IpcTesting.Frame;
-import org.jcluster.core.internal.ipc.IpcTesting.Pair;
-import org.jcluster.core.internal.ipc.IpcTesting.Recorder;
-import org.jcluster.core.internal.nativeio.MessageHeader;
-import org.jcluster.core.internal.nativeio.Posix;
-import org.jcluster.core.internal.nativeio.Syscalls;
+
+import org.jcluster.core.internal.transport.IpcTesting.Frame;
+import org.jcluster.core.internal.transport.IpcTesting.Pair;
+import org.jcluster.core.internal.transport.IpcTesting.Recorder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,8 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.jcluster.core.internal.ipc.IpcTesting.DEADLINE;
-import static org.jcluster.core.internal.ipc.IpcTesting.assertClosedOnce;
+import static org.jcluster.core.internal.transport.IpcTesting.DEADLINE;
+import static org.jcluster.core.internal.transport.IpcTesting.assertClosedOnce;
 
 class IpcChannelTest {
     private static final POSIX POSIX = Posix.posix();
@@ -67,8 +65,8 @@ class IpcChannelTest {
                     byte[] down = randomBytes(random, size);
                     toPrimary.add(up);
                     toWorker.add(down);
-                    pair.worker.send(toPrimary.size() % 128, up, -1, null);
-                    pair.primary.send(toWorker.size() % 128, down, -1, null);
+                    pair.worker.send(toPrimary.size() % 128, up, null, null);
+                    pair.primary.send(toWorker.size() % 128, down, null, null);
                 }
             }
             for (int i = 0; i < toPrimary.size(); i++) {
@@ -96,7 +94,7 @@ class IpcChannelTest {
             CountDownLatch all = new CountDownLatch(threads * perThread);
             pair.primary.start(new Recorder() {
                 @Override
-                public void onFrame(IpcChannel channel, int kind, ByteBuffer payload, int fd) {
+                public void onFrame(IpcChannel channel, int kind, ByteBuffer payload, Descriptor handle) {
                     int thread = payload.getInt();
                     int seq = payload.getInt();
                     if (kind != thread + 10 || nextSeq[thread] != seq) {
@@ -128,7 +126,7 @@ class IpcChannelTest {
                     }
                     for (int seq = 0; seq < perThread; seq++) {
                         byte[] payload = ByteBuffer.allocate(12).putInt(thread).putInt(seq).putInt(~seq).array();
-                        pair.worker.send(thread + 10, payload, -1, callback);
+                        pair.worker.send(thread + 10, payload, null, callback);
                     }
                 }, "sender-" + t);
                 sender.start();
@@ -166,10 +164,10 @@ class IpcChannelTest {
             pair.primary.start(atPrimary);
             pair.worker.start(atWorker);
             byte[] atLimit = randomBytes(new Random(1), limit);
-            pair.worker.send(7, atLimit, -1, null);
+            pair.worker.send(7, atLimit, null, null);
             assertThat(atPrimary.next().payload()).isEqualTo(atLimit);
 
-            pair.worker.send(7, new byte[limit + 1], -1, null);
+            pair.worker.send(7, new byte[limit + 1], null, null);
             Throwable cause = atPrimary.awaitClose();
             assertThat(cause).isInstanceOf(IpcProtocolException.class)
                     .hasMessage("frame of 200001 bytes exceeds the limit of 200000 bytes (ClusterSettings.maxFrameBytes)");
@@ -187,8 +185,8 @@ class IpcChannelTest {
             java.util.concurrent.CountDownLatch holdReader = new java.util.concurrent.CountDownLatch(1);
             Recorder recorder = new Recorder() {
                 @Override
-                public void onFrame(IpcChannel channel, int kind, ByteBuffer payload, int fd) {
-                    super.onFrame(channel, kind, payload, fd);
+                public void onFrame(IpcChannel channel, int kind, ByteBuffer payload, Descriptor handle) {
+                    super.onFrame(channel, kind, payload, handle);
                     try {
                         holdReader.await(); // keeps "last words" unread while the write fails
                     } catch (InterruptedException e) {
@@ -197,15 +195,15 @@ class IpcChannelTest {
                 }
             };
             pair.primary.start(recorder);
-            pair.worker.send(1, "first".getBytes(StandardCharsets.UTF_8), -1, null);
-            pair.worker.send(1, "last words".getBytes(StandardCharsets.UTF_8), -1, null);
+            pair.worker.send(1, "first".getBytes(StandardCharsets.UTF_8), null, null);
+            pair.worker.send(1, "last words".getBytes(StandardCharsets.UTF_8), null, null);
             assertThat(pair.worker.flush(DEADLINE)).isTrue();
             assertThat(new String(recorder.next().payload(), StandardCharsets.UTF_8)).isEqualTo("first");
             pair.worker.close(); // the peer is gone, its last frame unread on our side
 
             CompletableFuture<Throwable> failedWrite = new CompletableFuture<>();
             for (int i = 0; i < 10_000 && !failedWrite.isDone(); i++) {
-                pair.primary.send(1, new byte[1024], -1, error -> {
+                pair.primary.send(1, new byte[1024], null, error -> {
                     if (error != null) {
                         failedWrite.complete(error);
                     }
@@ -224,7 +222,7 @@ class IpcChannelTest {
             pair.primary.start(new Recorder());
             AtomicReference<Thread> writtenBy = new AtomicReference<>();
             AtomicReference<Throwable> outcome = new AtomicReference<>(new AssertionError("no callback"));
-            assertThat(pair.worker.send(0, new byte[16], -1, error -> {
+            assertThat(pair.worker.send(0, new byte[16], null, error -> {
                 writtenBy.set(Thread.currentThread());
                 outcome.set(error);
             })).isTrue();
@@ -239,7 +237,7 @@ class IpcChannelTest {
         try (Pair pair = Pair.open()) {
             int[] pipe = new int[2];
             assertThat(POSIX.pipe(pipe)).isZero();
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> pair.worker.send(128, new byte[1], pipe[1], null))
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> pair.worker.send(128, new byte[1], Descriptor.own(pipe[1]), null))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("128");
             assertThat(CompletableFuture.supplyAsync(() -> readToEnd(pipe[0])).get(DEADLINE.toSeconds(), TimeUnit.SECONDS))
                     .isEmpty();
@@ -255,11 +253,11 @@ class IpcChannelTest {
             pair.primary.start(atPrimary);
             pair.worker.start(new Recorder());
             CompletableFuture<Throwable> result = new CompletableFuture<>();
-            assertThat(pair.worker.send(1, new byte[101], -1, result::complete)).isFalse();
+            assertThat(pair.worker.send(1, new byte[101], null, result::complete)).isFalse();
             assertThat(result.get(1, TimeUnit.SECONDS)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("frame of 101 bytes exceeds the limit of 100 bytes (ClusterSettings.maxFrameBytes)");
             assertThat(pair.worker.isOpen()).isTrue();
-            pair.worker.send(2, new byte[100], -1, null);
+            pair.worker.send(2, new byte[100], null, null);
             assertThat(atPrimary.next().kind()).isEqualTo(2);
         }
     }
@@ -351,7 +349,7 @@ class IpcChannelTest {
             int[] pipe = new int[2];
             assertThat(POSIX.pipe(pipe)).isZero();
             CompletableFuture<Throwable> sent = new CompletableFuture<>();
-            pair.worker.send(3, utf8("take this"), pipe[1], sent::complete);
+            pair.worker.send(3, utf8("take this"), Descriptor.own(pipe[1]), sent::complete);
             assertThat(sent.get(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isNull();
 
             Frame frame = atPrimary.next();
@@ -392,7 +390,7 @@ class IpcChannelTest {
             Recorder atWorker = new Recorder();
             pair.worker.start(atWorker);
             pair.primary.start(new Recorder());
-            pair.primary.send(9, utf8("log here"), fileFd, null);
+            pair.primary.send(9, utf8("log here"), Descriptor.own(fileFd), null);
             Frame frame = atWorker.next();
             byte[] line = utf8("written by the receiver");
             assertThat(POSIX.write(frame.fd(), line, line.length)).isEqualTo(line.length);
@@ -412,9 +410,9 @@ class IpcChannelTest {
             for (int i = 0; i < pairs; i++) {
                 assertThat(POSIX.pipe(pipes[i])).isZero();
                 // plain frames before and after each fd frame, so they coalesce around it
-                pair.worker.send(1, utf8("plain " + i), -1, null);
-                pair.worker.send(2, utf8("fd " + i), pipes[i][1], null);
-                pair.worker.send(1, new byte[i * 37], -1, null);
+                pair.worker.send(1, utf8("plain " + i), null, null);
+                pair.worker.send(2, utf8("fd " + i), Descriptor.own(pipes[i][1]), null);
+                pair.worker.send(1, new byte[i * 37], null, null);
             }
             for (int i = 0; i < pairs; i++) {
                 assertThat(new String(atPrimary.next().payload(), StandardCharsets.UTF_8)).isEqualTo("plain " + i);
@@ -482,7 +480,7 @@ class IpcChannelTest {
             Recorder atWorker = new Recorder();
             pair.primary.start(atPrimary);
             pair.worker.start(atWorker);
-            pair.worker.send(1, utf8("x"), -1, null);
+            pair.worker.send(1, utf8("x"), null, null);
             atPrimary.next(); // the reader is now back in recvmsg with nothing to read
 
             pair.primary.close();
@@ -506,7 +504,7 @@ class IpcChannelTest {
             CompletableFuture<Throwable> result = new CompletableFuture<>();
             int[] pipe = new int[2];
             assertThat(POSIX.pipe(pipe)).isZero();
-            assertThat(pair.worker.send(1, utf8("late"), pipe[1], result::complete)).isFalse();
+            assertThat(pair.worker.send(1, utf8("late"), Descriptor.own(pipe[1]), result::complete)).isFalse();
             assertThat(result.get(1, TimeUnit.SECONDS)).isInstanceOf(ClosedChannelException.class);
             assertThat(pair.worker.isOpen()).isFalse();
             // the fd handed over was closed although never sent
@@ -526,7 +524,7 @@ class IpcChannelTest {
             AtomicInteger calls = new AtomicInteger();
             int frames = 200;
             for (int i = 0; i < frames; i++) {
-                pair.worker.send(1, new byte[32 * 1024], -1, error -> {
+                pair.worker.send(1, new byte[32 * 1024], null, error -> {
                     calls.incrementAndGet();
                     if (error != null) {
                         outcomes.add(error);
@@ -548,13 +546,13 @@ class IpcChannelTest {
             RuntimeException boom = new IllegalStateException("handler bug");
             Recorder atPrimary = new Recorder() {
                 @Override
-                public void onFrame(IpcChannel channel, int kind, ByteBuffer payload, int fd) {
+                public void onFrame(IpcChannel channel, int kind, ByteBuffer payload, Descriptor handle) {
                     throw boom;
                 }
             };
             pair.primary.start(atPrimary);
             pair.worker.start(new Recorder());
-            pair.worker.send(1, utf8("x"), -1, null);
+            pair.worker.send(1, utf8("x"), null, null);
             assertThat(atPrimary.awaitClose()).isSameAs(boom);
             assertClosedOnce(pair.primary, atPrimary);
         }
@@ -573,14 +571,14 @@ class IpcChannelTest {
             boolean belowMark = true;
             while (belowMark && sent < 1000) {
                 chunk[0] = (byte) sent;
-                belowMark = pair.worker.send(5, chunk.clone(), -1, null);
+                belowMark = pair.worker.send(5, chunk.clone(), null, null);
                 sent++;
             }
             assertThat(belowMark).as("send answered false at some point").isFalse();
             assertThat(pair.worker.backlogBytes()).isGreaterThanOrEqualTo(highWaterMark);
             assertThat(pair.worker.isOpen()).isTrue();
             // still accepted above the mark: the answer is advice
-            pair.worker.send(5, new byte[] {42}, -1, null);
+            pair.worker.send(5, new byte[] {42}, null, null);
             assertThat(pair.worker.flush(Duration.ofMillis(50))).as("cannot flush while nobody reads").isFalse();
 
             Recorder atPrimary = new Recorder();
@@ -603,7 +601,7 @@ class IpcChannelTest {
             Recorder atPrimary = new Recorder();
             int frames = 100;
             for (int i = 0; i < frames; i++) {
-                pair.worker.send(1, new byte[20_000], -1, null);
+                pair.worker.send(1, new byte[20_000], null, null);
             }
             pair.primary.start(atPrimary);
             assertThat(pair.worker.flush(DEADLINE)).isTrue();
@@ -624,7 +622,7 @@ class IpcChannelTest {
             for (int i = 0; i < frames; i++) {
                 byte[] payload = new byte[64 * 1024];
                 payload[100] = (byte) i;
-                pair.worker.send(1, payload, -1, error -> {
+                pair.worker.send(1, payload, null, error -> {
                     if (error == null) {
                         written.incrementAndGet();
                     }
@@ -633,7 +631,7 @@ class IpcChannelTest {
             pair.worker.closeAfterFlush();
             assertThat(pair.worker.isOpen()).isFalse();
             CompletableFuture<Throwable> refused = new CompletableFuture<>();
-            assertThat(pair.worker.send(1, new byte[1], -1, refused::complete)).isFalse();
+            assertThat(pair.worker.send(1, new byte[1], null, refused::complete)).isFalse();
             assertThat(refused.get(1, TimeUnit.SECONDS)).isInstanceOf(ClosedChannelException.class);
 
             Recorder atPrimary = new Recorder();
@@ -661,24 +659,24 @@ class IpcChannelTest {
             CountDownLatch done = new CountDownLatch(1);
             pair.worker.start(new Recorder() {
                 @Override
-                public void onFrame(IpcChannel channel, int kind, ByteBuffer payload, int fd) {
-                    channel.send(kind, ping, -1, null); // echo
+                public void onFrame(IpcChannel channel, int kind, ByteBuffer payload, Descriptor handle) {
+                    channel.send(kind, ping, null, null); // echo
                 }
             });
             long[] started = new long[1];
             pair.primary.start(new Recorder() {
                 @Override
-                public void onFrame(IpcChannel channel, int kind, ByteBuffer payload, int fd) {
+                public void onFrame(IpcChannel channel, int kind, ByteBuffer payload, Descriptor handle) {
                     roundTrips.incrementAndGet();
                     if (System.nanoTime() < deadline) {
-                        channel.send(kind, ping, -1, null);
+                        channel.send(kind, ping, null, null);
                     } else {
                         done.countDown();
                     }
                 }
             });
             started[0] = System.nanoTime();
-            pair.primary.send(1, ping, -1, null);
+            pair.primary.send(1, ping, null, null);
             assertThat(done.await(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isTrue();
             double seconds = (System.nanoTime() - started[0]) / 1e9;
             System.out.printf("ping-pong: %d round trips of 16-byte frames in %.2f s = %.0f round trips/s (%.1f us each) on Java %s%n",

@@ -1,8 +1,7 @@
-package org.jcluster.core.internal.nativeio;
+package org.jcluster.core.internal.transport;
 
-import static org.jcluster.core.internal.nativeio.Libc.*;
+import static org.jcluster.core.internal.transport.Libc.*;
 
-import com.kenai.jffi.Invoker;
 import com.kenai.jffi.MemoryIO;
 import jnr.constants.platform.Errno;
 
@@ -22,7 +21,7 @@ import java.nio.ByteOrder;
  *
  * <p>Linux, 64-bit only: the constants and the struct layouts in {@link MessageHeader} are Linux LP64's.
  */
-public final class Syscalls {
+final class Syscalls {
     public static final int MSG_CTRUNC = 0x8;
     public static final int MSG_DONTWAIT = 0x40;
     public static final int MSG_NOSIGNAL = 0x4000;

@@ -1,4 +1,4 @@
-package org.jcluster.core.internal.ipc;
+package org.jcluster.core.internal.transport;
 
 import java.io.IOException;
 

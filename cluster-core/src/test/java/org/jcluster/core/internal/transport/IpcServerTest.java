@@ -1,7 +1,7 @@
-package org.jcluster.core.internal.ipc;
+package org.jcluster.core.internal.transport;
 
-import org.jcluster.core.internal.ipc.IpcTesting.Pair;
-import org.jcluster.core.internal.ipc.IpcTesting.Recorder;
+import org.jcluster.core.internal.transport.IpcTesting.Pair;
+import org.jcluster.core.internal.transport.IpcTesting.Recorder;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.jcluster.core.internal.ipc.IpcTesting.DEADLINE;
+import static org.jcluster.core.internal.transport.IpcTesting.DEADLINE;
 
 class IpcServerTest {
     @Test
@@ -69,7 +69,7 @@ class IpcServerTest {
             pair.worker.start(new Recorder());
             pair.server.close();
             assertThat(pair.server.socketPath()).doesNotExist();
-            pair.worker.send(1, "still here".getBytes(StandardCharsets.UTF_8), -1, null);
+            pair.worker.send(1, "still here".getBytes(StandardCharsets.UTF_8), null, null);
             assertThat(new String(atPrimary.next().payload(), StandardCharsets.UTF_8)).isEqualTo("still here");
             assertThat(pair.primary.isOpen()).isTrue();
         } finally {

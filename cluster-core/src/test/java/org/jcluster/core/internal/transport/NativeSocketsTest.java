@@ -1,4 +1,4 @@
-package org.jcluster.core.internal.nativeio;
+package org.jcluster.core.internal.transport;
 
 import org.jcluster.api.AddressType;
 import org.jcluster.api.ListenException;
@@ -24,9 +24,9 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
-import static org.jcluster.core.internal.nativeio.SocketTestSupport.connect;
-import static org.jcluster.core.internal.nativeio.SocketTestSupport.hasIpv6;
-import static org.jcluster.core.internal.nativeio.SocketTestSupport.openFds;
+import static org.jcluster.core.internal.transport.SocketTestSupport.connect;
+import static org.jcluster.core.internal.transport.SocketTestSupport.hasIpv6;
+import static org.jcluster.core.internal.transport.SocketTestSupport.openFds;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -42,22 +42,22 @@ class NativeSocketsTest {
                 InetSocketAddress local = (InetSocketAddress) server.localAddress();
                 assertThat(local.getAddress().isAnyLocalAddress()).isTrue();
                 assertThat(server.addressType()).isIn(AddressType.TCP6, AddressType.TCP4);
-                assertThat(NativeSockets.isListening(server.fd())).isTrue();
-                assertThat(NativeSockets.socketType(server.fd())).isEqualTo(NativeSockets.SOCK_STREAM);
-                assertThat(NativeSockets.socketDomain(server.fd()))
+                assertThat(NativeSockets.isListening(server.socket().number())).isTrue();
+                assertThat(NativeSockets.socketType(server.socket().number())).isEqualTo(NativeSockets.SOCK_STREAM);
+                assertThat(NativeSockets.socketDomain(server.socket().number()))
                         .isEqualTo(server.addressType() == AddressType.TCP6 ? NativeSockets.AF_INET6 : NativeSockets.AF_INET);
-                assertThat(NativeSockets.localAddress(server.fd())).isEqualTo(local);
+                assertThat(NativeSockets.localAddress(server.socket().number())).isEqualTo(local);
 
                 try (SocketChannel client = connect("127.0.0.1", server.port())) {
-                    NativeSockets.AcceptedConnection accepted = NativeSockets.accept(server.fd());
+                    NativeSockets.AcceptedConnection accepted = NativeSockets.accept(server.socket());
                     // an IPv4 client of a dual-stack listener shows as IPv4, as the JDK shows it
                     assertThat(accepted.remoteAddress()).isEqualTo(client.getLocalAddress());
                     assertThat(((InetSocketAddress) accepted.remoteAddress()).getAddress()).isInstanceOf(Inet4Address.class);
-                    assertThat(NativeSockets.remoteAddress(accepted.fd())).isEqualTo(client.getLocalAddress());
-                    assertThat(NativeSockets.localAddress(accepted.fd())).isEqualTo(client.getRemoteAddress());
-                    assertThat(NativeSockets.isListening(accepted.fd())).isFalse();
+                    assertThat(NativeSockets.remoteAddress(accepted.socket().number())).isEqualTo(client.getLocalAddress());
+                    assertThat(NativeSockets.localAddress(accepted.socket().number())).isEqualTo(client.getRemoteAddress());
+                    assertThat(NativeSockets.isListening(accepted.socket().number())).isFalse();
                     client.write(ByteBuffer.wrap("hi".getBytes(StandardCharsets.UTF_8)));
-                    try (SocketChannel mine = JdkChannels.socketChannel(accepted.fd())) { // owns the fd now
+                    try (SocketChannel mine = JdkChannels.socketChannel(accepted.socket().number())) { // owns the fd now
                         ByteBuffer in = ByteBuffer.allocate(2);
                         while (in.hasRemaining() && mine.read(in) >= 0) {
                             // blocking reads until both bytes arrive
@@ -66,7 +66,7 @@ class NativeSocketsTest {
                     }
                 }
             } finally {
-                Syscalls.close(server.fd());
+                Syscalls.close(server.socket().number());
             }
         });
     }
@@ -77,9 +77,9 @@ class NativeSocketsTest {
         try {
             assertThat(s.addressType()).isEqualTo(AddressType.TCP4);
             assertThat(s.localAddress()).isEqualTo(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), s.port()));
-            assertThat(NativeSockets.socketDomain(s.fd())).isEqualTo(NativeSockets.AF_INET);
+            assertThat(NativeSockets.socketDomain(s.socket().number())).isEqualTo(NativeSockets.AF_INET);
         } finally {
-            Syscalls.close(s.fd());
+            Syscalls.close(s.socket().number());
         }
         assumeTrue(hasIpv6(), "no IPv6 on this machine");
         NativeSockets.BoundSocket v6 = NativeSockets.listenTcp("::1", 0, 4, false);
@@ -87,7 +87,7 @@ class NativeSocketsTest {
             assertThat(v6.addressType()).isEqualTo(AddressType.TCP6);
             assertThat(((InetSocketAddress) v6.localAddress()).getAddress()).isEqualTo(InetAddress.getByName("::1"));
         } finally {
-            Syscalls.close(v6.fd());
+            Syscalls.close(v6.socket().number());
         }
     }
 
@@ -100,25 +100,25 @@ class NativeSocketsTest {
                 assertThat(only6.addressType()).isEqualTo(AddressType.TCP6);
                 assertThatThrownBy(() -> connect("127.0.0.1", only6.port()).close()).isInstanceOf(ConnectException.class);
                 try (SocketChannel client = connect("::1", only6.port())) {
-                    NativeSockets.AcceptedConnection a = NativeSockets.accept(only6.fd());
-                    Syscalls.close(a.fd());
+                    NativeSockets.AcceptedConnection a = NativeSockets.accept(only6.socket());
+                    Syscalls.close(a.socket().number());
                     assertThat(a.remoteAddress()).isEqualTo(client.getLocalAddress());
                 }
             } finally {
-                Syscalls.close(only6.fd());
+                Syscalls.close(only6.socket().number());
             }
 
             NativeSockets.BoundSocket dual = NativeSockets.listenTcp(null, 0, 4, false);
             try {
                 for (String host : new String[]{"127.0.0.1", "::1"}) {
                     try (SocketChannel client = connect(host, dual.port())) {
-                        NativeSockets.AcceptedConnection a = NativeSockets.accept(dual.fd());
-                        Syscalls.close(a.fd());
+                        NativeSockets.AcceptedConnection a = NativeSockets.accept(dual.socket());
+                        Syscalls.close(a.socket().number());
                         assertThat(a.remoteAddress()).isEqualTo(client.getLocalAddress());
                     }
                 }
             } finally {
-                Syscalls.close(dual.fd());
+                Syscalls.close(dual.socket().number());
             }
         });
     }
@@ -159,7 +159,7 @@ class NativeSocketsTest {
             e = SocketTestSupport.asUnprivilegedThread(() -> {
                 try {
                     NativeSockets.BoundSocket s = NativeSockets.listenTcp(null, 80, 4, false);
-                    Syscalls.close(s.fd());
+                    Syscalls.close(s.socket().number());
                     return null;
                 } catch (ListenException x) {
                     return x;
@@ -215,12 +215,12 @@ class NativeSocketsTest {
                 assertThat(server.addressType()).isEqualTo(AddressType.UNIX);
                 assertThat(server.localAddress()).isEqualTo(UnixDomainSocketAddress.of(path));
                 assertThat(server.port()).isEqualTo(-1);
-                assertThat(NativeSockets.socketDomain(server.fd())).isEqualTo(NativeSockets.AF_UNIX);
+                assertThat(NativeSockets.socketDomain(server.socket().number())).isEqualTo(NativeSockets.AF_UNIX);
                 try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
-                    NativeSockets.AcceptedConnection a = NativeSockets.accept(server.fd());
+                    NativeSockets.AcceptedConnection a = NativeSockets.accept(server.socket());
                     assertThat(a.remoteAddress()).isEqualTo(UnixDomainSocketAddress.of(""));
                     client.write(ByteBuffer.wrap(new byte[]{42}));
-                    try (SocketChannel mine = JdkChannels.socketChannel(a.fd())) {
+                    try (SocketChannel mine = JdkChannels.socketChannel(a.socket().number())) {
                         ByteBuffer in = ByteBuffer.allocate(1);
                         assertThat(mine.read(in)).isEqualTo(1);
                         assertThat(in.get(0)).isEqualTo((byte) 42);
@@ -233,7 +233,7 @@ class NativeSocketsTest {
                         .contains("delete the file, or pick another path");
                 assertThat(path).exists(); // the failed listen must not delete another server's socket
             } finally {
-                Syscalls.close(server.fd());
+                Syscalls.close(server.socket().number());
             }
         });
         ListenException missingDir = catchThrowableOfType(
@@ -249,11 +249,11 @@ class NativeSocketsTest {
             assertThat(udp4.addressType()).isEqualTo(AddressType.UDP4);
             assertThat(udp4.port()).isPositive();
             assertThat(((InetSocketAddress) udp4.localAddress()).getAddress().isAnyLocalAddress()).isTrue();
-            assertThat(NativeSockets.socketType(udp4.fd())).isEqualTo(NativeSockets.SOCK_DGRAM);
-            assertThat(NativeSockets.socketDomain(udp4.fd())).isEqualTo(NativeSockets.AF_INET);
-            assertThat(NativeSockets.isListening(udp4.fd())).isFalse();
+            assertThat(NativeSockets.socketType(udp4.socket().number())).isEqualTo(NativeSockets.SOCK_DGRAM);
+            assertThat(NativeSockets.socketDomain(udp4.socket().number())).isEqualTo(NativeSockets.AF_INET);
+            assertThat(NativeSockets.isListening(udp4.socket().number())).isFalse();
         } finally {
-            Syscalls.close(udp4.fd());
+            Syscalls.close(udp4.socket().number());
         }
         try (DatagramChannel other = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
             int port = ((InetSocketAddress) other.getLocalAddress()).getPort();
@@ -266,9 +266,9 @@ class NativeSocketsTest {
         NativeSockets.BoundSocket udp6 = NativeSockets.bindUdp(true, null, 0, false);
         try {
             assertThat(udp6.addressType()).isEqualTo(AddressType.UDP6);
-            assertThat(NativeSockets.socketDomain(udp6.fd())).isEqualTo(NativeSockets.AF_INET6);
+            assertThat(NativeSockets.socketDomain(udp6.socket().number())).isEqualTo(NativeSockets.AF_INET6);
         } finally {
-            Syscalls.close(udp6.fd());
+            Syscalls.close(udp6.socket().number());
         }
     }
 
@@ -280,7 +280,7 @@ class NativeSocketsTest {
             CompletableFuture<Object> result = new CompletableFuture<>();
             Thread acceptor = new Thread(() -> {
                 try {
-                    result.complete(java.util.Optional.ofNullable(NativeSockets.accept(server.fd())));
+                    result.complete(java.util.Optional.ofNullable(NativeSockets.accept(server.socket())));
                 } catch (Throwable e) {
                     result.completeExceptionally(e);
                 }
@@ -288,20 +288,20 @@ class NativeSocketsTest {
             acceptor.setDaemon(true);
             acceptor.start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (!SocketTestSupport.someThreadBlockedInAccept(server.fd())) {
+            while (!SocketTestSupport.someThreadBlockedInAccept(server.socket().number())) {
                 assertThat(System.nanoTime()).as("the accept thread reaches accept4").isLessThan(deadline);
                 assertThat(result).as("accept returned early").isNotDone();
                 Thread.onSpinWait();
             }
-            assertThat(Syscalls.shutdown(server.fd(), Syscalls.SHUT_RDWR)).isZero();
+            assertThat(Syscalls.shutdown(server.socket().number(), Syscalls.SHUT_RDWR)).isZero();
             acceptor.join(20_000);
             assertThat(acceptor.isAlive()).as("accept woke up").isFalse();
             assertThat(result.get()).as("null: shut down, stop accepting").isEqualTo(java.util.Optional.empty());
-            assertThat(NativeSockets.accept(server.fd())).as("and stays so").isNull();
+            assertThat(NativeSockets.accept(server.socket())).as("and stays so").isNull();
         } finally {
-            Syscalls.close(server.fd());
+            Syscalls.close(server.socket().number());
         }
-        assertThat(NativeSockets.accept(server.fd())).as("a closed fd also says stop").isNull();
+        assertThat(NativeSockets.accept(server.socket())).as("a closed fd also says stop").isNull();
     }
 
     @Test
@@ -329,7 +329,7 @@ class NativeSocketsTest {
                 }
                 assertThat(openFds()).isEqualTo(before);
             } finally {
-                Syscalls.close(unix.fd());
+                Syscalls.close(unix.socket().number());
             }
         }
     }

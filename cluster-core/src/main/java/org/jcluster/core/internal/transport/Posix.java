@@ -1,4 +1,4 @@
-package org.jcluster.core.internal.nativeio;
+package org.jcluster.core.internal.transport;
 
 import jnr.constants.platform.Errno;
 import jnr.constants.platform.Signal;
@@ -57,7 +57,7 @@ public final class Posix {
     }
 
     /** The native POSIX instance; fails (IllegalStateException) rather than fall back to jnr-posix's Java emulation. */
-    public static POSIX posix() {
+    static POSIX posix() {
         return Holder.INSTANCE;
     }
 
@@ -84,13 +84,6 @@ public final class Posix {
     /** The real uid of this process (compared with a connecting peer's SO_PEERCRED uid). */
     public static int currentUid() {
         return Syscalls.getuid(); // not jnr-posix: the primary asks at its first worker's connection
-    }
-
-    /** Closes an fd this process owns, ignoring errors; -1 (no fd) is fine. */
-    public static void closeQuietly(int fd) {
-        if (fd >= 0) {
-            Syscalls.close(fd);
-        }
     }
 
     /**

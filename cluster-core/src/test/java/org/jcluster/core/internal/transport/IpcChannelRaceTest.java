@@ -1,10 +1,10 @@
-package org.jcluster.core.internal.ipc;
+package org.jcluster.core.internal.transport;
 
 import jnr.posix.POSIX;
-import org.jcluster.core.internal.ipc.IpcTesting.Frame;
-import org.jcluster.core.internal.ipc.IpcTesting.Pair;
-import org.jcluster.core.internal.ipc.IpcTesting.Recorder;
-import org.jcluster.core.internal.nativeio.Posix;
+
+import org.jcluster.core.internal.transport.IpcTesting.Frame;
+import org.jcluster.core.internal.transport.IpcTesting.Pair;
+import org.jcluster.core.internal.transport.IpcTesting.Recorder;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
@@ -23,8 +23,8 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.jcluster.core.internal.ipc.IpcTesting.DEADLINE;
-import static org.jcluster.core.internal.ipc.IpcTesting.assertClosedOnce;
+import static org.jcluster.core.internal.transport.IpcTesting.DEADLINE;
+import static org.jcluster.core.internal.transport.IpcTesting.assertClosedOnce;
 
 /** Closing while other threads send: every callback exactly once, nothing stranded, nothing leaked. */
 class IpcChannelRaceTest {
@@ -47,7 +47,7 @@ class IpcChannelRaceTest {
                 for (int seq = 0; seq < PER_THREAD; seq++) {
                     int id = thread * PER_THREAD + seq;
                     byte[] payload = ByteBuffer.allocate(8 + (seq % 50) * 40).putInt(thread).putInt(seq).array();
-                    channel.send(1, payload, -1, error -> {
+                    channel.send(1, payload, null, error -> {
                         calls.incrementAndGet(id);
                         if (error == null) {
                             succeeded.incrementAndGet();
@@ -73,7 +73,7 @@ class IpcChannelRaceTest {
             CountDownLatch someArrived = new CountDownLatch(5_000);
             pair.primary.start(new Recorder() {
                 @Override
-                public void onFrame(IpcChannel channel, int kind, ByteBuffer payload, int fd) {
+                public void onFrame(IpcChannel channel, int kind, ByteBuffer payload, Descriptor handle) {
                     someArrived.countDown();
                 }
             });
@@ -105,7 +105,7 @@ class IpcChannelRaceTest {
             CountDownLatch someArrived = new CountDownLatch(5_000);
             Recorder atPrimary = new Recorder() {
                 @Override
-                public void onFrame(IpcChannel channel, int kind, ByteBuffer payload, int fd) {
+                public void onFrame(IpcChannel channel, int kind, ByteBuffer payload, Descriptor handle) {
                     received.incrementAndGet();
                     someArrived.countDown();
                 }
@@ -141,8 +141,8 @@ class IpcChannelRaceTest {
             int[][] pipes = new int[pairs][2];
             for (int i = 0; i < pairs; i++) {
                 assertThat(POSIX.pipe(pipes[i])).isZero();
-                pair.worker.send(1, new byte[5_000 + i], -1, null);
-                pair.worker.send(2, ("fd " + i).getBytes(StandardCharsets.UTF_8), pipes[i][1], null);
+                pair.worker.send(1, new byte[5_000 + i], null, null);
+                pair.worker.send(2, ("fd " + i).getBytes(StandardCharsets.UTF_8), Descriptor.own(pipes[i][1]), null);
             }
             assertThat(pair.worker.backlogBytes()).as("the socket is full, frames wait").isPositive();
             Recorder atPrimary = new Recorder();
@@ -185,12 +185,12 @@ class IpcChannelRaceTest {
             pair.worker.start(atWorker);
             int[] pipe = new int[2];
             assertThat(POSIX.pipe(pipe)).isZero();
-            pair.worker.send(1, new byte[10], pipe[1], null);
+            pair.worker.send(1, new byte[10], Descriptor.own(pipe[1]), null);
             POSIX.close(atPrimary.next().fd());
             POSIX.close(pipe[0]);
             // leave the socket full on one side, so close meets queued frames and the writer thread
             for (int i = 0; i < 40; i++) {
-                pair.primary.send(2, new byte[32 * 1024], -1, null);
+                pair.primary.send(2, new byte[32 * 1024], null, null);
             }
         } finally {
             pair.close();

@@ -1,4 +1,4 @@
-package org.jcluster.core.internal.ipc;
+package org.jcluster.core.internal.transport;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -14,7 +14,6 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.jcluster.core.internal.nativeio.Posix;
 
 /**
  * Removes the IPC directories that primaries which died without cleaning up (SIGKILL, a crash) left

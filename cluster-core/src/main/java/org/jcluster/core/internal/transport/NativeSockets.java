@@ -1,6 +1,6 @@
-package org.jcluster.core.internal.nativeio;
+package org.jcluster.core.internal.transport;
 
-import static org.jcluster.core.internal.nativeio.Libc.*;
+import static org.jcluster.core.internal.transport.Libc.*;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,12 +39,12 @@ import org.jcluster.api.ListenException;
  * <p>Linux, 64-bit only: the constants and the {@code sockaddr} layouts here are Linux LP64's.
  */
 public final class NativeSockets {
-    public static final int AF_UNIX = 1;
-    public static final int AF_INET = 2;
-    public static final int AF_INET6 = 10;
+    static final int AF_UNIX = 1;
+    static final int AF_INET = 2;
+    static final int AF_INET6 = 10;
 
-    public static final int SOCK_STREAM = 1;
-    public static final int SOCK_DGRAM = 2;
+    static final int SOCK_STREAM = 1;
+    static final int SOCK_DGRAM = 2;
 
     /** {@code sun_path} holds 108 bytes, one of which the terminating NUL takes. */
     public static final int MAX_UNIX_PATH_BYTES = 107;
@@ -121,12 +121,13 @@ public final class NativeSockets {
     /**
      * A socket the primary bound (and, for a stream socket, listens on).
      *
-     * @param fd           owned by the holder, who closes it
+     * @param socket       owned by the holder, who closes it
      * @param localAddress what getsockname reports: the real port when 0 was asked for
      * @param addressType  the family, as Node reports it to 'listening' handlers
      */
-    public record BoundSocket(int fd, SocketAddress localAddress, AddressType addressType) {
+    public record BoundSocket(Descriptor socket, SocketAddress localAddress, AddressType addressType) {
         public BoundSocket {
+            Objects.requireNonNull(socket, "socket");
             Objects.requireNonNull(localAddress, "localAddress");
             Objects.requireNonNull(addressType, "addressType");
         }
@@ -140,12 +141,12 @@ public final class NativeSockets {
     /**
      * One accepted connection.
      *
-     * @param fd            owned by the caller (blocking mode, close-on-exec)
+     * @param socket        owned by the caller (blocking mode, close-on-exec)
      * @param remoteAddress the peer: an {@link InetSocketAddress} (an IPv4 peer of a dual-stack listener
      *                      shows as its IPv4 address, as the JDK shows it), or for a Unix-domain listener
      *                      {@code UnixDomainSocketAddress.of("")} when the peer did not bind a name
      */
-    public record AcceptedConnection(int fd, SocketAddress remoteAddress) {
+    public record AcceptedConnection(Descriptor socket, SocketAddress remoteAddress) {
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -225,7 +226,7 @@ public final class NativeSockets {
             }
             SocketAddress local = localAddressOrFail(fd, name);
             done = true;
-            return new BoundSocket(fd, local, AddressType.UNIX);
+            return new BoundSocket(Descriptor.own(fd), local, AddressType.UNIX);
         } finally {
             if (!done) {
                 Syscalls.close(fd);
@@ -315,7 +316,7 @@ public final class NativeSockets {
                     ? (v6 ? AddressType.TCP6 : AddressType.TCP4)
                     : (v6 ? AddressType.UDP6 : AddressType.UDP4);
             done = true;
-            return new BoundSocket(fd, local, kind);
+            return new BoundSocket(Descriptor.own(fd), local, kind);
         } finally {
             if (!done) {
                 Syscalls.close(fd);
@@ -334,10 +335,10 @@ public final class NativeSockets {
      *
      * <p><b>Stopping an accept thread.</b> A thread blocked here sits in native code: interrupting it does
      * nothing, and closing the fd from another thread does not wake it on Linux (and would free the number
-     * for reuse while the call still uses it). Instead another thread calls
-     * {@code Syscalls.shutdown(listenFd, Syscalls.SHUT_RDWR)}: on Linux the blocked accept then fails with
-     * EINVAL, and so does every later one. This method answers null for that (and for EBADF, an fd already
-     * closed): the accept thread's signal to stop. The owner closes the fd after the thread has ended.
+     * for reuse while the call still uses it). Instead another thread calls {@link Descriptor#shutdown()}:
+     * on Linux the blocked accept then fails with EINVAL, and so does every later one. This method answers
+     * null for that (and for EBADF, an fd already closed): the accept thread's signal to stop. The owner
+     * closes the descriptor after the thread has ended.
      * Shutting down a listening socket that was passed to workers stops their accepts too: it acts on the
      * socket, not on one descriptor of it.
      *
@@ -345,7 +346,8 @@ public final class NativeSockets {
      * @throws IOException any other failure, e.g. EMFILE (out of descriptors: the connection stays queued,
      *                     so retrying at once spins) or EAGAIN for a non-blocking listener, naming the errno
      */
-    public static AcceptedConnection accept(int listenFd) throws IOException {
+    public static AcceptedConnection accept(Descriptor listening) throws IOException {
+        int listenFd = listening.number();
         Scratch scratch = SCRATCH.get();
         ByteBuffer b = scratch.buffer;
         while (true) {
@@ -354,7 +356,8 @@ public final class NativeSockets {
                     scratch.address + SCRATCH_LEN, SOCK_CLOEXEC);
             if (fd >= 0) {
                 try {
-                    return new AcceptedConnection(fd, decode(b, b.getInt(SCRATCH_LEN)));
+                    SocketAddress remote = decode(b, b.getInt(SCRATCH_LEN));
+                    return new AcceptedConnection(Descriptor.own(fd), remote);
                 } catch (IOException | RuntimeException e) {
                     Syscalls.close(fd);
                     throw e;
@@ -378,17 +381,17 @@ public final class NativeSockets {
     // Asking a socket what it is
 
     /** The address family ({@link #AF_INET}, {@link #AF_INET6}, {@link #AF_UNIX}...): getsockopt(SO_DOMAIN). */
-    public static int socketDomain(int fd) throws IOException {
+    static int socketDomain(int fd) throws IOException {
         return intOption(fd, SO_DOMAIN, "SO_DOMAIN");
     }
 
     /** {@link #SOCK_STREAM}, {@link #SOCK_DGRAM}...: getsockopt(SO_TYPE). */
-    public static int socketType(int fd) throws IOException {
+    static int socketType(int fd) throws IOException {
         return intOption(fd, SO_TYPE, "SO_TYPE");
     }
 
     /** Whether listen() was called on the socket (and it was not shut down): getsockopt(SO_ACCEPTCONN). */
-    public static boolean isListening(int fd) throws IOException {
+    static boolean isListening(int fd) throws IOException {
         return intOption(fd, SO_ACCEPTCONN, "SO_ACCEPTCONN") != 0;
     }
 
@@ -397,7 +400,7 @@ public final class NativeSockets {
      * {@link UnixDomainSocketAddress} ({@code ""} when unnamed, or for a Linux abstract-namespace name,
      * which a Path cannot hold).
      */
-    public static SocketAddress localAddress(int fd) throws IOException {
+    static SocketAddress localAddress(int fd) throws IOException {
         Scratch scratch = SCRATCH.get();
         scratch.buffer.putInt(SCRATCH_LEN, SOCKADDR_MAX);
         int r = (int) INVOKER.invokeN3(INT_OF_INT_PTR_PTR, GETSOCKNAME, fd, scratch.address, scratch.address + SCRATCH_LEN);
@@ -411,7 +414,7 @@ public final class NativeSockets {
      * The peer of a connected socket (getpeername), in the same forms as {@link #localAddress}; null when
      * it is not connected (ENOTCONN), e.g. a connection the client reset after it was accepted.
      */
-    public static SocketAddress remoteAddress(int fd) throws IOException {
+    static SocketAddress remoteAddress(int fd) throws IOException {
         Scratch scratch = SCRATCH.get();
         scratch.buffer.putInt(SCRATCH_LEN, SOCKADDR_MAX);
         int r = (int) INVOKER.invokeN3(INT_OF_INT_PTR_PTR, GETPEERNAME, fd, scratch.address, scratch.address + SCRATCH_LEN);

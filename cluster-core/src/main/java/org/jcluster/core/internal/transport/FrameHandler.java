@@ -1,4 +1,4 @@
-package org.jcluster.core.internal.ipc;
+package org.jcluster.core.internal.transport;
 
 import java.nio.ByteBuffer;
 
@@ -10,9 +10,10 @@ public interface FrameHandler {
      * @param kind    the frame's kind, 0..127
      * @param payload the payload between position and limit; valid only during this call (the channel
      *                reuses the memory), so decode it here
-     * @param fd      -1, or a file descriptor received with this frame, which the handler now owns and must close
+     * @param handle  null, or the descriptor received with this frame, which the handler now owns: it closes
+     *                it or hands it on (if onFrame throws, the channel closes it)
      */
-    void onFrame(IpcChannel channel, int kind, ByteBuffer payload, int fd);
+    void onFrame(IpcChannel channel, int kind, ByteBuffer payload, Descriptor handle);
 
     /**
      * The frames of one read have all been delivered and the reader is about to wait for more: a good

@@ -1,4 +1,4 @@
-package org.jcluster.core.internal.nativeio;
+package org.jcluster.core.internal.transport;
 
 import com.kenai.jffi.CallContext;
 import com.kenai.jffi.CallingConvention;

@@ -1,4 +1,4 @@
-package org.jcluster.core.internal.nativeio;
+package org.jcluster.core.internal.transport;
 
 import java.nio.ByteBuffer;
 import java.util.function.IntConsumer;
@@ -15,7 +15,7 @@ import java.util.function.IntConsumer;
  * struct cmsghdr { size_t len; int level; int type; unsigned char data[]; }  16 bytes + data
  * </pre>
  */
-public final class MessageHeader {
+final class MessageHeader {
     private static final int MSG_IOV = 16;
     private static final int MSG_IOVLEN = 24;
     private static final int MSG_CONTROL = 32;

@@ -1,4 +1,4 @@
-package org.jcluster.core.internal.ipc;
+package org.jcluster.core.internal.transport;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -23,9 +23,6 @@ import jnr.unixsocket.Credentials;
 import jnr.unixsocket.UnixSocketAddress;
 import jnr.unixsocket.UnixSocketChannel;
 import jnr.unixsocket.UnixSocketOptions;
-import org.jcluster.core.internal.nativeio.MessageHeader;
-import org.jcluster.core.internal.nativeio.Posix;
-import org.jcluster.core.internal.nativeio.Syscalls;
 import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
 
 /**
@@ -219,20 +216,21 @@ public final class IpcChannel implements AutoCloseable {
      *
      * @param kind     0..127
      * @param payload  the bytes to send (null for none); not copied, so do not change them afterwards
-     * @param fd       -1, or a descriptor whose ownership passes to the channel: it is closed once sent, or
-     *                 on failure (including when this method throws)
+     * @param handle   null, or a descriptor to pass, spent by this call: it is closed once sent, or on
+     *                 failure (including when this method throws)
      * @param callback nullable; called once with null when written, else with the error
      * @return true while the backlog stays below the high-water mark; false when above it (the frame is
      *         still queued), or when the frame was refused (channel closed or closing, frame too large:
      *         the callback says why)
-     * @throws IllegalArgumentException for a kind outside 0..127 or an fd below -1
+     * @throws IllegalArgumentException for a kind outside 0..127
+     * @throws IllegalStateException    for a handle spent already
      */
-    public boolean send(int kind, byte[] payload, int fd, WriteCallback callback) {
-        return send(kind, payload, fd, callback, true);
+    public boolean send(int kind, byte[] payload, Descriptor handle, WriteCallback callback) {
+        return send(kind, payload, handle == null ? -1 : handle.take(), callback, true);
     }
 
     /**
-     * As {@link #send(int, byte[], int, WriteCallback)}, but only queues the frame: the caller promises
+     * As {@link #send(int, byte[], Descriptor, WriteCallback)}, but only queues the frame: the caller promises
      * a {@link #flushQueued()} soon, so that many frames sent in a row go out in one sendmsg.
      */
     public boolean sendDeferred(int kind, byte[] payload, WriteCallback callback) {
@@ -245,10 +243,9 @@ public final class IpcChannel implements AutoCloseable {
     }
 
     private boolean send(int kind, byte[] payload, int fd, WriteCallback callback, boolean writeNow) {
-        if ((kind & ~KIND_MASK) != 0 || fd < -1) {
+        if ((kind & ~KIND_MASK) != 0) {
             closeFd(fd);
-            throw new IllegalArgumentException("frame kind must be 0..127 and fd -1 or a descriptor, was kind "
-                    + kind + ", fd " + fd);
+            throw new IllegalArgumentException("frame kind must be 0..127, was " + kind);
         }
         byte[] bytes = payload == null ? EMPTY : payload;
         if (bytes.length > config.maxFrameBytes()) {
@@ -979,7 +976,15 @@ public final class IpcChannel implements AutoCloseable {
                 closeFd(frameFd);
                 return;
             }
-            handler.onFrame(IpcChannel.this, kind, payload, frameFd);
+            Descriptor handle = frameFd < 0 ? null : Descriptor.own(frameFd);
+            try {
+                handler.onFrame(IpcChannel.this, kind, payload, handle);
+            } catch (RuntimeException | Error e) {
+                if (handle != null) {
+                    handle.close(); // the channel closes for this: nobody else will
+                }
+                throw e;
+            }
         }
 
         void closeUnclaimedFds() {

@@ -1,4 +1,39 @@
 /**
+ * The transport: everything that touches a file descriptor or a syscall, behind a small face.
+ *
+ * <h2>The face (the public classes; everything else here is package-private)</h2>
+ * <ul>
+ * <li>{@link IpcChannel} sends and receives frames {@code (kind, bytes, optional Descriptor)};
+ *     {@link IpcServer} is the primary's socket that workers connect to; {@link FrameHandler},
+ *     {@link WriteCallback}, {@link ChannelConfig}, {@link PeerCredentials}.</li>
+ * <li>{@link Descriptor}: an owned descriptor. It is closed exactly once, whichever path it takes (sent in
+ *     a frame, turned into a JDK channel, closed by its holder); it turns into a JDK channel one way, and
+ *     duplicates itself.</li>
+ * <li>{@link NativeSockets}: the primary's listening sockets and its accepts, as Descriptors;
+ *     {@link Posix}: signals, the uid, the process group; {@link ProcessWatch}: waiting for another process
+ *     to end (a pidfd).</li>
+ * </ul>
+ * Nothing above this package holds an {@code int} descriptor or calls a syscall. One package, not a module
+ * of its own: the compiler keeps the internals private just as well, and a module would add a jar to every
+ * worker's module path (module resolution is a measured part of a worker's start, docs/worker-startup.md)
+ * and a second target for {@code --add-opens java.base/sun.nio.ch}.
+ *
+ * <h2>The native calls</h2>
+ * Native calls: the shared jnr-posix instance and signals ({@link Posix}),
+ * and the socket calls jnr-posix lacks or makes allocate, bound straight through jffi
+ * ({@link Syscalls}, {@link MessageHeader});
+ * the primary's listener for shared servers, int fds with no JVM flag
+ * ({@link NativeSockets}); and the one place jcluster touches the JDK's
+ * private {@code sun.nio.ch} classes, to make a passed fd a real JDK channel and back
+ * ({@link JdkChannels}, which needs
+ * {@code --add-opens java.base/sun.nio.ch=jcluster.core}: workers get it from jcluster).
+ *
+ * <p>Why not a jnr-ffi interface binding: jnr-ffi defines the implementing class in a fresh class loader,
+ * whose unnamed module cannot access an interface in a package this module does not export
+ * ("superinterface check failed"). Raw jffi calls need no generated class, and cost no allocation per call.
+ * Linux LP64 only, like SO_PEERCRED and MSG_CMSG_CLOEXEC.
+ *
+ * <h2>The IPC channel</h2>
  * The IPC transport between the primary and its workers: frames over a Unix-domain stream socket,
  * with file descriptors passed alongside (SCM_RIGHTS).
  *
@@ -8,14 +43,14 @@
  * sender attaches the descriptor to the sendmsg whose first byte is the frame's first byte, and the
  * kernel hands it to the recvmsg that reads that byte, so by the time the reader parses a header with
  * 0x80 the descriptor is in its queue: frames claim queued descriptors in order. N &lt; 1 or N - 1 above
- * {@link org.jcluster.core.internal.ipc.ChannelConfig#maxFrameBytes()} is a protocol error that closes the
- * channel with an {@link org.jcluster.core.internal.ipc.IpcProtocolException}.
+ * {@link ChannelConfig#maxFrameBytes()} is a protocol error that closes the
+ * channel with an {@link IpcProtocolException}.
  *
- * <h2>Threads of an {@link org.jcluster.core.internal.ipc.IpcChannel}</h2>
+ * <h2>Threads of an {@link IpcChannel}</h2>
  * <ul>
  * <li><b>The reader</b> ("jcluster-ipc-reader-&lt;label&gt;", daemon, started by {@code start}) owns the
  *     read buffer, the queue of received descriptors and a partly gathered large frame. It alone calls the
- *     {@link org.jcluster.core.internal.ipc.FrameHandler}, so frames arrive in order and onClose comes
+ *     {@link FrameHandler}, so frames arrive in order and onClose comes
  *     after the last onFrame. It always uses recvmsg with a control buffer and MSG_CMSG_CLOEXEC: read(2)
  *     would silently drop passed descriptors, and a descriptor must not leak into a forked child.</li>
  * <li><b>The writer role</b> is held by at most one thread at a time: whoever wins the CAS on
@@ -65,8 +100,8 @@
  * </ul>
  *
  * <h2>Callbacks</h2>
- * {@link org.jcluster.core.internal.ipc.WriteCallback}s run with the writer role held, on whichever thread
+ * {@link WriteCallback}s run with the writer role held, on whichever thread
  * wrote: keep them cheap, never block, and never call flush() from one. Calling send() or close() from one
  * is fine (the frame joins the current writing; close fails the rest).
  */
-package org.jcluster.core.internal.ipc;
+package org.jcluster.core.internal.transport;

@@ -1,4 +1,4 @@
-package org.jcluster.core.internal.nativeio;
+package org.jcluster.core.internal.transport;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,9 +27,9 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.jcluster.core.internal.nativeio.SocketTestSupport.connect;
-import static org.jcluster.core.internal.nativeio.SocketTestSupport.hasIpv6;
-import static org.jcluster.core.internal.nativeio.SocketTestSupport.openFds;
+import static org.jcluster.core.internal.transport.SocketTestSupport.connect;
+import static org.jcluster.core.internal.transport.SocketTestSupport.hasIpv6;
+import static org.jcluster.core.internal.transport.SocketTestSupport.openFds;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -46,7 +46,7 @@ class JdkChannelsTest {
     void anIpv4ListenerBecomesAServerSocketChannelThatWorksWithASelector() throws Exception {
         assertTimeoutPreemptively(DEADLINE, () -> {
             NativeSockets.BoundSocket bound = NativeSockets.listenTcp("127.0.0.1", 0, 8, false);
-            try (ServerSocketChannel server = (ServerSocketChannel) JdkChannels.adopt(bound.fd())) {
+            try (ServerSocketChannel server = (ServerSocketChannel) JdkChannels.adopt(bound.socket().number())) {
                 assertThat(server.isBlocking()).isTrue();
                 assertThat(server.getLocalAddress()).isEqualTo(bound.localAddress());
                 assertThat(NativeSockets.socketDomain(JdkChannels.fdOf(server))).isEqualTo(NativeSockets.AF_INET);
@@ -67,8 +67,8 @@ class JdkChannelsTest {
         assumeTrue(hasIpv6(), "no IPv6 on this machine");
         assertTimeoutPreemptively(DEADLINE, () -> {
             NativeSockets.BoundSocket bound = NativeSockets.listenTcp(null, 0, 8, false);
-            try (ServerSocketChannel server = JdkChannels.serverSocketChannel(bound.fd())) {
-                assertThat(JdkChannels.fdOf(server)).isEqualTo(bound.fd());
+            try (ServerSocketChannel server = JdkChannels.serverSocketChannel(bound.socket().number())) {
+                assertThat(JdkChannels.fdOf(server)).isEqualTo(bound.socket().number());
                 assertThat(server.getLocalAddress()).isEqualTo(bound.localAddress());
                 for (String host : new String[]{"127.0.0.1", "::1"}) {
                     try (SocketChannel client = connect(host, bound.port());
@@ -87,7 +87,7 @@ class JdkChannelsTest {
         Path path = dir.resolve("adopted.sock");
         assertTimeoutPreemptively(DEADLINE, () -> {
             NativeSockets.BoundSocket bound = NativeSockets.listenUnix(path, 8);
-            try (ServerSocketChannel server = (ServerSocketChannel) JdkChannels.adopt(bound.fd())) {
+            try (ServerSocketChannel server = (ServerSocketChannel) JdkChannels.adopt(bound.socket().number())) {
                 assertThat(server.getLocalAddress()).isEqualTo(UnixDomainSocketAddress.of(path));
                 try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(path));
                      SocketChannel accepted = acceptThroughSelector(server)) {
@@ -103,8 +103,8 @@ class JdkChannelsTest {
         assertTimeoutPreemptively(DEADLINE, () -> {
             NativeSockets.BoundSocket bound = NativeSockets.listenTcp(null, 0, 8, false);
             try (SocketChannel client = connect("127.0.0.1", bound.port())) {
-                NativeSockets.AcceptedConnection a = NativeSockets.accept(bound.fd());
-                try (SocketChannel channel = (SocketChannel) JdkChannels.adopt(a.fd())) {
+                NativeSockets.AcceptedConnection a = NativeSockets.accept(bound.socket());
+                try (SocketChannel channel = (SocketChannel) JdkChannels.adopt(a.socket().number())) {
                     assertThat(channel.isBlocking()).isTrue();
                     assertThat(channel.isConnected()).isTrue();
                     assertThat(channel.getRemoteAddress()).isEqualTo(client.getLocalAddress());
@@ -127,7 +127,7 @@ class JdkChannelsTest {
                 // the channel owned the fd: closing it closed the connection
                 assertThat(client.read(ByteBuffer.allocate(1))).isEqualTo(-1);
             } finally {
-                Syscalls.close(bound.fd());
+                Syscalls.close(bound.socket().number());
             }
         });
     }
@@ -136,7 +136,7 @@ class JdkChannelsTest {
     void anIpv4UdpSocketBecomesADatagramChannelThatSendsAndReceives() throws Exception {
         assertTimeoutPreemptively(DEADLINE, () -> {
             NativeSockets.BoundSocket bound = NativeSockets.bindUdp(false, "127.0.0.1", 0, false);
-            try (DatagramChannel udp = (DatagramChannel) JdkChannels.adopt(bound.fd());
+            try (DatagramChannel udp = (DatagramChannel) JdkChannels.adopt(bound.socket().number());
                  DatagramChannel peer = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
                 assertThat(udp.getLocalAddress()).isEqualTo(bound.localAddress());
                 assertThat(NativeSockets.socketDomain(JdkChannels.fdOf(udp))).isEqualTo(NativeSockets.AF_INET);
@@ -151,7 +151,7 @@ class JdkChannelsTest {
         assumeTrue(hasIpv6(), "no IPv6 on this machine");
         assertTimeoutPreemptively(DEADLINE, () -> {
             NativeSockets.BoundSocket bound = NativeSockets.bindUdp(true, null, 0, false);
-            try (DatagramChannel udp = JdkChannels.datagramChannel(bound.fd());
+            try (DatagramChannel udp = JdkChannels.datagramChannel(bound.socket().number());
                  DatagramChannel peer4 = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
                  DatagramChannel peer6 = DatagramChannel.open().bind(new InetSocketAddress("::1", 0))) {
                 assertThat(NativeSockets.socketDomain(JdkChannels.fdOf(udp))).isEqualTo(NativeSockets.AF_INET6);
@@ -227,21 +227,21 @@ class JdkChannelsTest {
         assertTimeoutPreemptively(DEADLINE, () -> {
             NativeSockets.BoundSocket listening = NativeSockets.listenTcp("127.0.0.1", 0, 8, false);
             try (SocketChannel client = connect("127.0.0.1", listening.port())) {
-                int connected = NativeSockets.accept(listening.fd()).fd();
+                int connected = NativeSockets.accept(listening.socket()).socket().number();
                 assertThatThrownBy(() -> JdkChannels.serverSocketChannel(connected))
                         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a listening socket");
                 assertThat(client.read(ByteBuffer.allocate(1))).as("the refused fd was closed").isEqualTo(-1);
 
-                assertThatThrownBy(() -> JdkChannels.socketChannel(listening.fd()))
+                assertThatThrownBy(() -> JdkChannels.socketChannel(listening.socket().number()))
                         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is a listening socket");
                 assertThatThrownBy(() -> connect("127.0.0.1", listening.port()).close())
                         .as("the refused listener was closed").isInstanceOf(java.net.ConnectException.class);
             }
             NativeSockets.BoundSocket stream = NativeSockets.listenTcp("127.0.0.1", 0, 8, false);
-            assertThatThrownBy(() -> JdkChannels.datagramChannel(stream.fd()))
+            assertThatThrownBy(() -> JdkChannels.datagramChannel(stream.socket().number()))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("stream socket");
             NativeSockets.BoundSocket udp = NativeSockets.bindUdp(false, "127.0.0.1", 0, false);
-            assertThatThrownBy(() -> JdkChannels.serverSocketChannel(udp.fd()))
+            assertThatThrownBy(() -> JdkChannels.serverSocketChannel(udp.socket().number()))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("datagram socket");
         });
     }
@@ -251,18 +251,18 @@ class JdkChannelsTest {
         Runnable failures = () -> {
             try {
                 NativeSockets.BoundSocket listening = NativeSockets.listenTcp("127.0.0.1", 0, 8, false);
-                assertThatThrownBy(() -> JdkChannels.socketChannel(listening.fd())).isInstanceOf(IllegalArgumentException.class);
+                assertThatThrownBy(() -> JdkChannels.socketChannel(listening.socket().number())).isInstanceOf(IllegalArgumentException.class);
                 NativeSockets.BoundSocket udp = NativeSockets.bindUdp(false, "127.0.0.1", 0, false);
-                assertThatThrownBy(() -> JdkChannels.serverSocketChannel(udp.fd())).isInstanceOf(IllegalArgumentException.class);
+                assertThatThrownBy(() -> JdkChannels.serverSocketChannel(udp.socket().number())).isInstanceOf(IllegalArgumentException.class);
                 NativeSockets.BoundSocket stream = NativeSockets.listenTcp(null, 0, 8, false);
-                assertThatThrownBy(() -> JdkChannels.datagramChannel(stream.fd())).isInstanceOf(IllegalArgumentException.class);
+                assertThatThrownBy(() -> JdkChannels.datagramChannel(stream.socket().number())).isInstanceOf(IllegalArgumentException.class);
                 assertThatThrownBy(() -> JdkChannels.adopt(1_000_000)).isInstanceOf(UncheckedIOException.class)
                         .hasMessageContaining("EBADF");
                 // and the successful paths give everything back when the channel closes
                 NativeSockets.BoundSocket ok4 = NativeSockets.listenTcp("127.0.0.1", 0, 8, false);
-                JdkChannels.adopt(ok4.fd()).close();
+                JdkChannels.adopt(ok4.socket().number()).close();
                 NativeSockets.BoundSocket udp4 = NativeSockets.bindUdp(false, "127.0.0.1", 0, false);
-                JdkChannels.adopt(udp4.fd()).close();
+                JdkChannels.adopt(udp4.socket().number()).close();
             } catch (java.io.IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -279,25 +279,26 @@ class JdkChannelsTest {
 
     @Test
     void withoutTheFlagTheErrorNamesItAndTheFdIsClosed(@TempDir Path dir) throws Exception {
-        String program = "import org.jcluster.core.internal.nativeio.*;\n"
+        // Through the transport's public face: the child's class is in another package.
+        String program = "import org.jcluster.core.internal.transport.*;\n"
                 + "public class Adopt { public static void main(String[] args) throws Exception {\n"
                 + "  NativeSockets.BoundSocket s = NativeSockets.listenTcp(\"127.0.0.1\", 0, 1, false);\n"
-                + "  System.out.println(\"available \" + JdkChannels.available());\n"
-                + "  try (var ch = (java.nio.channels.ServerSocketChannel) JdkChannels.adopt(s.fd())) {\n"
+                + "  String fd = s.socket().toString().replace(\"descriptor \", \"\");\n"
+                + "  try (var ch = s.socket().toChannel(java.nio.channels.ServerSocketChannel.class)) {\n"
                 + "    System.out.println(\"adopted \" + ch.getLocalAddress().equals(s.localAddress()));\n"
                 + "  } catch (IllegalStateException e) {\n"
                 + "    System.out.println(\"message \" + e.getMessage());\n"
                 + "  }\n"
-                + "  System.out.println(\"open \" + java.nio.file.Files.exists(java.nio.file.Path.of(\"/proc/self/fd/\" + s.fd())));\n"
+                + "  System.out.println(\"open \" + java.nio.file.Files.exists(java.nio.file.Path.of(\"/proc/self/fd/\" + fd)));\n"
                 + "} }\n";
         Path source = dir.resolve("Adopt.java");
         Files.writeString(source, program);
 
         List<String> without = runOnClassPath(source, List.of());
-        assertThat(without).contains("available false", "message " + JdkChannels.FLAG_MISSING, "open false");
+        assertThat(without).contains("message " + JdkChannels.FLAG_MISSING, "open false");
 
         List<String> with = runOnClassPath(source, List.of("--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED"));
-        assertThat(with).contains("available true", "adopted true", "open false");
+        assertThat(with).contains("adopted true", "open false");
     }
 
     // ------------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-package org.jcluster.core.internal.ipc;
+package org.jcluster.core.internal.transport;
 
 /** Told once whether a frame reached the socket. */
 @FunctionalInterface

@@ -1,4 +1,4 @@
-package org.jcluster.core.internal.ipc;
+package org.jcluster.core.internal.transport;
 
 import jnr.unixsocket.UnixSocketAddress;
 import jnr.unixsocket.UnixSocketChannel;
@@ -70,10 +70,10 @@ final class IpcTesting {
         final List<String> threads = new ArrayList<>();
 
         @Override
-        public void onFrame(IpcChannel channel, int kind, ByteBuffer payload, int fd) {
+        public void onFrame(IpcChannel channel, int kind, ByteBuffer payload, Descriptor handle) {
             byte[] bytes = new byte[payload.remaining()];
             payload.get(bytes);
-            frames.add(new Frame(kind, bytes, fd));
+            frames.add(new Frame(kind, bytes, handle == null ? -1 : handle.take())); // the test closes it
         }
 
         @Override

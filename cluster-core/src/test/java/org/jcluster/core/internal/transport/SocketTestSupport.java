@@ -1,4 +1,4 @@
-package org.jcluster.core.internal.nativeio;
+package org.jcluster.core.internal.transport;
 
 import com.kenai.jffi.CallContext;
 import com.kenai.jffi.CallingConvention;
@@ -42,7 +42,7 @@ final class SocketTestSupport {
     static boolean hasIpv6() {
         try {
             NativeSockets.BoundSocket s = NativeSockets.listenTcp("::1", 0, 1, true);
-            Syscalls.close(s.fd());
+            Syscalls.close(s.socket().number());
             return true;
         } catch (IOException | RuntimeException e) {
             return false;

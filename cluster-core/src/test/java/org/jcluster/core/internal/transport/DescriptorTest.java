@@ -1,0 +1,182 @@
+package org.jcluster.core.internal.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.jcluster.core.internal.transport.IpcTesting.DEADLINE;
+import static org.jcluster.core.internal.transport.SocketTestSupport.connect;
+import static org.jcluster.core.internal.transport.SocketTestSupport.isOpen;
+import static org.jcluster.core.internal.transport.SocketTestSupport.openFds;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.Pipe;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import org.jcluster.core.internal.transport.IpcTesting.Frame;
+import org.jcluster.core.internal.transport.IpcTesting.Pair;
+import org.jcluster.core.internal.transport.IpcTesting.Recorder;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A descriptor is closed exactly once, whatever path it takes. Each path runs many rounds with the
+ * process's open descriptors counted around them: a path that leaked would add one per round.
+ */
+class DescriptorTest {
+    private static final int ROUNDS = 50;
+
+    /** A fresh pipe end (the other end closed): a descriptor nobody else knows of. */
+    private static Descriptor pipeEnd() {
+        int[] pipe = new int[2];
+        assertThat(Posix.posix().pipe(pipe)).isZero();
+        assertThat(Syscalls.close(pipe[0])).isZero();
+        return Descriptor.own(pipe[1]);
+    }
+
+    @Test
+    void aSecondCloseDoesNotCloseTheNumberSomethingElseGotMeanwhile() {
+        Descriptor first = pipeEnd();
+        int number = first.number();
+        first.close();
+        assertThat(first.isOpen()).isFalse();
+        assertThat(isOpen(number)).isFalse();
+
+        Descriptor reuser = pipeEnd(); // the kernel hands out the lowest free number: most likely the same one
+        try {
+            first.close();
+            assertThat(isOpen(reuser.number())).as("the later descriptor, whatever its number").isTrue();
+        } finally {
+            reuser.close();
+        }
+    }
+
+    @Test
+    void aSpentDescriptorRefusesEveryUseButClose() throws Exception {
+        Descriptor spent = pipeEnd();
+        spent.close();
+        assertThatThrownBy(spent::duplicate).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed or handed on already");
+        assertThatThrownBy(spent::shutdown).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> spent.toChannel(SocketChannel.class)).isInstanceOf(IllegalStateException.class);
+        try (Pair pair = Pair.open()) {
+            pair.worker.start(new Recorder());
+            assertThatThrownBy(() -> pair.worker.send(1, new byte[1], spent, null))
+                    .isInstanceOf(IllegalStateException.class);
+        }
+        assertThat(spent).hasToString("descriptor (spent)");
+    }
+
+    @Test
+    void framesCarryItToTheReceiverWhoOwnsIt_andRefusedFramesCloseIt() throws Exception {
+        try (Pair pair = Pair.open()) {
+            Recorder atPrimary = new Recorder();
+            pair.primary.start(atPrimary);
+            pair.worker.start(new Recorder());
+            leaksNothing(ROUNDS, () -> {
+                Descriptor sent = pipeEnd();
+                CompletableFuture<Throwable> written = new CompletableFuture<>();
+                pair.worker.send(2, new byte[] {1}, sent, written::complete);
+                assertThat(sent.isOpen()).as("spent by the send").isFalse();
+                assertThat(written.get(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isNull();
+                Frame frame = atPrimary.next();
+                assertThat(Syscalls.close(frame.fd())).as("the receiver's copy, open until it closes it").isZero();
+
+                Descriptor badKind = pipeEnd();
+                assertThatThrownBy(() -> pair.worker.send(128, new byte[1], badKind, null))
+                        .isInstanceOf(IllegalArgumentException.class);
+                assertThat(badKind.isOpen()).isFalse();
+            });
+
+            pair.worker.close();
+            leaksNothing(ROUNDS, () -> {
+                CompletableFuture<Throwable> refused = new CompletableFuture<>();
+                assertThat(pair.worker.send(2, new byte[] {1}, pipeEnd(), refused::complete)).isFalse();
+                assertThat(refused.get(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isInstanceOf(ClosedChannelException.class);
+            });
+        }
+    }
+
+    /**
+     * Runs {@code round} once to warm up (classes, threads and jars load lazily), then many times with the
+     * open descriptors counted around them: at most as many after (another test's cluster may still be
+     * closing some meanwhile), where a leak would add one per round and never go back.
+     */
+    private static void leaksNothing(int rounds, Round round) throws Exception {
+        round.run();
+        int before = openFds();
+        for (int i = 0; i < rounds; i++) {
+            round.run();
+        }
+        // A closed channel's socket is released by its reader thread as it ends, a moment later.
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (openFds() > before && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(1_000_000L); // a condition polled against a deadline, not a guessed sleep
+        }
+        assertThat(openFds()).as("descriptors open after " + rounds + " rounds").isLessThanOrEqualTo(before);
+    }
+
+    private interface Round {
+        void run() throws Exception;
+    }
+
+    @Test
+    void aHandlerThatThrowsLeavesItToTheChannel() throws Exception {
+        leaksNothing(ROUNDS / 5, () -> {
+            try (Pair pair = Pair.open()) {
+                Recorder atPrimary = new Recorder() {
+                    @Override
+                    public void onFrame(IpcChannel channel, int kind, ByteBuffer payload, Descriptor handle) {
+                        throw new IllegalStateException("a handler's bug");
+                    }
+                };
+                pair.primary.start(atPrimary);
+                pair.worker.start(new Recorder());
+                pair.worker.send(2, new byte[] {1}, pipeEnd(), null);
+                assertThat(atPrimary.closed.get(DEADLINE.toSeconds(), TimeUnit.SECONDS))
+                        .hasMessage("a handler's bug");
+            }
+        });
+    }
+
+    @Test
+    void aChannelMadeOfItOwnsIt_andAFailedConversionClosesIt() throws Exception {
+        NativeSockets.BoundSocket listening = NativeSockets.listenTcp("127.0.0.1", 0, ROUNDS, false);
+        try {
+            leaksNothing(ROUNDS, () -> {
+                try (SocketChannel client = connect("127.0.0.1", listening.port())) {
+                    Descriptor accepted = NativeSockets.accept(listening.socket()).socket();
+                    Descriptor copy = accepted.duplicate();
+                    try (SocketChannel channel = accepted.toChannel(SocketChannel.class)) {
+                        assertThat(accepted.isOpen()).as("the channel owns it now").isFalse();
+                        assertThat(channel.getRemoteAddress()).isEqualTo(client.getLocalAddress());
+                        accepted.close(); // does nothing: the channel's descriptor stays open
+                        assertThat(channel.isOpen()).isTrue();
+                    }
+                    assertThatThrownBy(() -> copy.toChannel(ServerSocketChannel.class))
+                            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a listening socket");
+                    assertThat(copy.isOpen()).isFalse();
+                    assertThatThrownBy(() -> pipeEnd().toChannel(DatagramChannel.class))
+                            .isInstanceOf(RuntimeException.class);
+                }
+            });
+        } finally {
+            listening.socket().close();
+        }
+    }
+
+    @Test
+    void onlyTheJdksSocketChannelKindsAreMadeOfIt() {
+        Descriptor end = pipeEnd();
+        try {
+            assertThatThrownBy(() -> end.toChannel(Pipe.SinkChannel.class))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ask for SocketChannel");
+            assertThat(end.isOpen()).as("a wrong kind asked for spends nothing").isTrue();
+        } finally {
+            end.close();
+        }
+    }
+}
