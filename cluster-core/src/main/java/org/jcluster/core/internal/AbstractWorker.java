@@ -230,7 +230,7 @@ public abstract class AbstractWorker implements Worker {
         try {
             copy = Descriptor.duplicateOf(handle); // refuses kinds of channel that cannot travel
         } catch (IOException e) {
-            throw new IllegalStateException(e.getMessage(), e);
+            throw new IllegalStateException("cannot duplicate the channel's descriptor: " + e.getMessage(), e);
         }
         WriteCallback userCallback = callbackOnEventThread(callback);
         WriteCallback then = keepOpen ? userCallback : error -> {

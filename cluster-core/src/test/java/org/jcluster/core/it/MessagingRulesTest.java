@@ -5,6 +5,10 @@ import static org.jcluster.core.it.TestCluster.await;
 import static org.jcluster.core.it.TestCluster.nextMessage;
 import static org.jcluster.core.it.TestCluster.roundTrip;
 
+import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,6 +69,24 @@ class MessagingRulesTest {
             CompletableFuture<Object> echo = nextMessage(w);
             w.send("before online");
             assertThat(await(echo)).isEqualTo("before online");
+        }
+    }
+
+    @Test
+    void aChannelSentToAWorkerThatNeverConnectsIsClosed_everyCopy() throws Exception {
+        // No such main class: the worker's JVM exits before it connects, with the message still queued.
+        try (TestCluster t = new TestCluster(TestCluster.settings("echo").exec("org.jcluster.NoSuchMain").build());
+             ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+             SocketChannel client = SocketChannel.open(server.getLocalAddress());
+             SocketChannel accepted = server.accept()) {
+            Worker w = t.fork();
+            CompletableFuture<Throwable> sent = new CompletableFuture<>();
+            w.send("with a connection", accepted, false, sent::complete);
+            assertThat(await(sent)).isInstanceOf(ClosedChannelException.class);
+            assertThat(accepted.isOpen()).as("the sender's copy, closed as keepOpen=false asks").isFalse();
+            // The client reads the end only once the copy that waited for the worker is closed too.
+            client.socket().setSoTimeout((int) TestCluster.DEADLINE.toMillis());
+            assertThat(client.socket().getInputStream().read()).isEqualTo(-1);
         }
     }
 

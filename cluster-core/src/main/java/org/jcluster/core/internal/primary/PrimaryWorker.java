@@ -177,6 +177,10 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
     /** The worker proved who it is: queued frames go first, then the channel is live for everyone. */
     void attach(IpcChannel c) {
         synchronized (this) {
+            if (pendingFailed) {
+                c.close(); // it exited meanwhile, and its 'disconnect' was emitted: too late to come online
+                return;
+            }
             for (Pending p : pending) {
                 c.send(p.kind(), p.payload(), p.handle(), p.callback());
             }

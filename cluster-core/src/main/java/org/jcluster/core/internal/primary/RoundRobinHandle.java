@@ -79,8 +79,8 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
 
     private void acceptLoop() {
         try {
-            // Until the shutdown in close() ends accept: the socket stays open until then, so close() never
-            // shuts down a descriptor this thread already closed.
+            // Until the shutdown in close() ends accept (close() shuts down before it clears "open"): the
+            // socket stays open until then, so close() never shuts down a descriptor this thread closed.
             for (;;) {
                 NativeSockets.AcceptedConnection a;
                 try {
@@ -160,7 +160,7 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
             throw new IllegalArgumentException(connection + " is not a connection of the server on "
                     + Addresses.describe(address));
         }
-        if (!c.socket.isOpen()) {
+        if (c.socket.isSpent()) {
             throw new IllegalArgumentException(c + " was already closed; a closed connection cannot be handed off");
         }
         ServerPeer peer = members.get(worker);
@@ -176,7 +176,7 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
             // Out of descriptors, most likely, and for a moment: not the worker's fault, so it stays; the
             // connection comes back as if the worker refused it, in the next turn.
             LOG.log(System.Logger.Level.WARNING, "jcluster: cannot copy " + c + " to hand it to worker "
-                    + worker.id() + " (" + e.getMessage() + "); it goes back to the scheduling policy");
+                    + worker.id() + ": " + e.getMessage() + "; it goes back to the scheduling policy");
             turns.execute(() -> answerInTurn(worker, c, false));
             return true;
         }
@@ -225,8 +225,8 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
      */
     @Override
     void close() {
-        open = false;
         socket.shutdown(); // ends the accept thread's accept; it then closes the socket
+        open = false;
         removeSocketFile();
         timer.execute(() -> turns.execute(this::closeInTurn));
     }

@@ -170,6 +170,9 @@ public final class WorkerServers {
             r = answer.get();
         } catch (InterruptedException e) {
             awaitingReply.remove(query.seq());
+            if (!answer.cancel(false) && answer.join().socket() != null) {
+                answer.join().socket().close(); // the answer came meanwhile: nobody will take its socket
+            }
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while the primary was binding " + query.key());
         } catch (ExecutionException e) {

@@ -59,18 +59,22 @@ public final class Descriptor implements Closeable {
      * @throws IOException              dup failed, e.g. EMFILE
      */
     public static Descriptor duplicateOf(Channel channel) throws IOException {
-        return dup(JdkChannels.fdOf(channel), "the descriptor of " + channel);
+        return dup(JdkChannels.fdOf(channel));
     }
 
-    /** Another descriptor of the same socket (close-on-exec), owned by the caller; this one stays open. */
+    /**
+     * Another descriptor of the same socket (close-on-exec), owned by the caller; this one stays open.
+     *
+     * @throws IOException dup failed: the message is the errno's name and text, e.g. EMFILE (out of descriptors)
+     */
     public Descriptor duplicate() throws IOException {
-        return dup(number(), this.toString());
+        return dup(number());
     }
 
-    private static Descriptor dup(int fd, String what) throws IOException {
+    private static Descriptor dup(int fd) throws IOException {
         int copy = Syscalls.dupCloexec(fd);
         if (copy < 0) {
-            throw new IOException("cannot duplicate " + what + ": " + Syscalls.describe(-copy));
+            throw new IOException(Syscalls.describe(-copy));
         }
         return new Descriptor(copy);
     }
@@ -86,14 +90,15 @@ public final class Descriptor implements Closeable {
 
     /**
      * Turns the descriptor into a JDK channel of the kind given, which owns it from here on (closing the
-     * channel closes the socket); on failure the descriptor is closed. {@code SelectableChannel.class}
+     * channel closes the socket). Once the kind is accepted the descriptor is spent, so any later failure
+     * closes it; a kind no JDK channel is made of spends nothing. {@code SelectableChannel.class}
      * takes whichever kind fits: a ServerSocketChannel for a listening stream socket, a SocketChannel for
      * another stream socket, a DatagramChannel for a datagram socket.
      *
      * @param kind {@code SocketChannel}, {@code ServerSocketChannel}, {@code DatagramChannel} or
      *             {@code SelectableChannel}
      * @throws IllegalStateException    spent already, or the JVM lacks the --add-opens flag
-     * @throws IllegalArgumentException the socket is not of that kind
+     * @throws IllegalArgumentException the socket is not of that kind, or the kind is none of the four
      * @throws java.io.UncheckedIOException the OS failed
      */
     public <C extends SelectableChannel> C toChannel(Class<C> kind) {
@@ -125,9 +130,9 @@ public final class Descriptor implements Closeable {
         }
     }
 
-    /** Whether this object still owns an open descriptor. */
-    public boolean isOpen() {
-        return (int) FD.getVolatile(this) != SPENT;
+    /** Whether this object gave up its descriptor: closed it, sent it, or made a channel of it. */
+    public boolean isSpent() {
+        return (int) FD.getVolatile(this) == SPENT;
     }
 
     /** Spends the descriptor, handing its number to the caller, who must close it. */
@@ -149,7 +154,7 @@ public final class Descriptor implements Closeable {
     }
 
     private static IllegalStateException spent() {
-        return new IllegalStateException("this descriptor was closed or handed on already");
+        return new IllegalStateException("this descriptor was closed or handed on already (a bug in its holder)");
     }
 
     @Override

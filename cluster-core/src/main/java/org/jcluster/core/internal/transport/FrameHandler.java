@@ -11,7 +11,8 @@ public interface FrameHandler {
      * @param payload the payload between position and limit; valid only during this call (the channel
      *                reuses the memory), so decode it here
      * @param handle  null, or the descriptor received with this frame, which the handler now owns: it closes
-     *                it or hands it on (if onFrame throws, the channel closes it)
+     *                it or hands it on. If onFrame throws, the channel closes it unless it is spent already,
+     *                so a handler that hands it on unspent (to another thread) must not throw afterwards
      */
     void onFrame(IpcChannel channel, int kind, ByteBuffer payload, Descriptor handle);
 

@@ -981,7 +981,7 @@ public final class IpcChannel implements AutoCloseable {
                 handler.onFrame(IpcChannel.this, kind, payload, handle);
             } catch (RuntimeException | Error e) {
                 if (handle != null) {
-                    handle.close(); // the channel closes for this: nobody else will
+                    handle.close(); // the channel closes for this: nobody else will (a no-op once spent)
                 }
                 throw e;
             }

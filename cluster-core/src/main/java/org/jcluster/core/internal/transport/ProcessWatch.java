@@ -20,7 +20,10 @@ public final class ProcessWatch implements Closeable {
      * @throws IOException the kernel has no pidfds (before 5.3), or no such process: the message names the errno
      */
     public static ProcessWatch of(long pid) throws IOException {
-        int fd = Syscalls.pidfdOpen(Math.toIntExact(pid));
+        if (pid <= 0 || pid > Integer.MAX_VALUE) {
+            throw new IOException("cannot watch process " + pid + ": not a process id");
+        }
+        int fd = Syscalls.pidfdOpen((int) pid);
         if (fd < 0) {
             throw new IOException("cannot watch process " + pid + ": pidfd_open failed: " + Syscalls.describe(-fd));
         }
@@ -28,7 +31,8 @@ public final class ProcessWatch implements Closeable {
     }
 
     /**
-     * Whether the process ended within {@code timeoutMillis}. Callers wait in short slices, not one endless
+     * Whether the process ended within {@code timeoutMillis}; true also when the wait itself failed (no
+     * one can tell then, and a watcher had better act as if it ended than watch forever). Callers wait in short slices, not one endless
      * one: at exit HotSpot waits up to 300 ms for threads still in native code, which a thread blocked in
      * poll is; one that comes back every few tens of milliseconds is not counted.
      */

@@ -19,14 +19,12 @@
  * and a second target for {@code --add-opens java.base/sun.nio.ch}.
  *
  * <h2>The native calls</h2>
- * Native calls: the shared jnr-posix instance and signals ({@link Posix}),
- * and the socket calls jnr-posix lacks or makes allocate, bound straight through jffi
- * ({@link Syscalls}, {@link MessageHeader});
- * the primary's listener for shared servers, int fds with no JVM flag
- * ({@link NativeSockets}); and the one place jcluster touches the JDK's
- * private {@code sun.nio.ch} classes, to make a passed fd a real JDK channel and back
- * ({@link JdkChannels}, which needs
- * {@code --add-opens java.base/sun.nio.ch=jcluster.core}: workers get it from jcluster).
+ * {@link Libc} is the one jffi binding table (every symbol and call shape); {@link Syscalls} and
+ * {@link MessageHeader} are the socket calls jnr-posix lacks or makes allocate; {@link NativeSockets}
+ * binds and accepts with no JVM flag (the user starts the primary's JVM); {@link Posix} holds the jnr-posix
+ * instance and the signal table. {@link JdkChannels} is the one place jcluster touches the JDK's private
+ * {@code sun.nio.ch} classes, to make a passed descriptor a real JDK channel and back; it needs
+ * {@code --add-opens java.base/sun.nio.ch=jcluster.core}, which workers get from jcluster.
  *
  * <p>Why not a jnr-ffi interface binding: jnr-ffi defines the implementing class in a fresh class loader,
  * whose unnamed module cannot access an interface in a package this module does not export
@@ -34,8 +32,10 @@
  * Linux LP64 only, like SO_PEERCRED and MSG_CMSG_CLOEXEC.
  *
  * <h2>The IPC channel</h2>
- * The IPC transport between the primary and its workers: frames over a Unix-domain stream socket,
- * with file descriptors passed alongside (SCM_RIGHTS).
+ * Between the primary and each worker: frames over a Unix-domain stream socket, with descriptors passed
+ * alongside (SCM_RIGHTS). Inside the channel a descriptor is a plain {@code int} again (the queue, the
+ * sendmsg that carries it, the reader's queue of received ones): a {@link Descriptor} is spent by
+ * {@code send} and made afresh for the handler, so the hot path keeps its shape.
  *
  * <h2>Wire format</h2>
  * One frame is {@code [int32 big-endian N][byte header][N-1 payload bytes]}. The header's low 7 bits are
