@@ -5,22 +5,24 @@
  * <ul>
  * <li>{@link IpcChannel} sends and receives frames {@code (kind, bytes, optional Descriptor)};
  *     {@link IpcServer} is the primary's socket that workers connect to; {@link FrameHandler},
- *     {@link WriteCallback}, {@link ChannelConfig}, {@link PeerCredentials}.</li>
+ *     {@link WriteCallback}, {@link ChannelConfig}, {@link PeerCredentials}, {@link IpcProtocolException}.</li>
  * <li>{@link Descriptor}: an owned descriptor. It is closed exactly once, whichever path it takes (sent in
- *     a frame, turned into a JDK channel, closed by its holder); it turns into a JDK channel one way, and
- *     duplicates itself.</li>
+ *     a frame, turned into a JDK channel, closed by its holder); {@code toChannel} is the one way to a JDK
+ *     channel, and {@code duplicate} makes a copy to send while keeping one's own.</li>
  * <li>{@link NativeSockets}: the primary's listening sockets and its accepts, as Descriptors;
  *     {@link Posix}: signals, the uid, the process group; {@link ProcessWatch}: waiting for another process
  *     to end (a pidfd).</li>
  * </ul>
- * Nothing above this package holds an {@code int} descriptor or calls a syscall. One package, not a module
+ * Nothing above this package holds an {@code int} descriptor or calls a syscall but through these
+ * classes (signals and the uid through {@link Posix}, a pidfd through {@link ProcessWatch}). One package, not a module
  * of its own: the compiler keeps the internals private just as well, and a module would add a jar to every
  * worker's module path (module resolution is a measured part of a worker's start, docs/worker-startup.md)
  * and a second target for {@code --add-opens java.base/sun.nio.ch}.
  *
  * <h2>The native calls</h2>
- * {@link Libc} is the one jffi binding table (every symbol and call shape); {@link Syscalls} and
- * {@link MessageHeader} are the socket calls jnr-posix lacks or makes allocate; {@link NativeSockets}
+ * {@link Libc} is the one jffi binding table (every symbol and call shape); {@link Syscalls} (sendmsg,
+ * recvmsg, poll, dup, pidfd_open, kill...) and {@link MessageHeader} are the calls jnr-posix lacks or
+ * makes allocate; {@link NativeSockets}
  * binds and accepts with no JVM flag (the user starts the primary's JVM); {@link Posix} holds the jnr-posix
  * instance and the signal table. {@link JdkChannels} is the one place jcluster touches the JDK's private
  * {@code sun.nio.ch} classes, to make a passed descriptor a real JDK channel and back; it needs
@@ -81,7 +83,7 @@
  * <li><b>Hand-off versus the writer thread ending.</b> The writer thread exits only when it has read
  *     "closed" and then found no hand-off; a giver sets the hand-off flag and then checks "closed", and if
  *     set takes the hand-off back by CAS. Exactly one of the two runs it.</li>
- * <li><b>Descriptor reuse.</b> The socket fd is reference counted ({@code fdUsers}: the channel itself,
+ * <li><b>The channel's own socket, and number reuse.</b> The socket fd is reference counted ({@code fdUsers}: the channel itself,
  *     the running reader, the writer-role holder); close() only drops the channel's own reference, after
  *     shutdown(2), and the last user closes the fd. So no thread can ever call recvmsg, sendmsg or poll on
  *     a number the process has since reused for something else. shutdown(2), not close(2), is what wakes
