@@ -57,7 +57,7 @@ public sealed interface InternalMessage {
     /**
      * Primary to worker, the answer to {@link QueryServer}: an error ({@code errorCode} not empty), or
      * the handle's id and real address. For a shared handle ("none", or UDP) the frame carries the
-     * listening socket's fd; under round-robin it carries none.
+     * listening socket; under round-robin it carries none.
      */
     record ServerReply(int seq, int handleId, String errorCode, String errorMessage, String address, int port,
             String addressType) implements InternalMessage {
@@ -72,7 +72,7 @@ public sealed interface InternalMessage {
     /** Worker to primary: this worker's server on {@code handleId} closed; answered with {@link Ack}. */
     record CloseServer(int seq, int handleId) implements InternalMessage { }
 
-    /** Primary to worker, carrying the connection's fd: a connection for the server on {@code handleId}. */
+    /** Primary to worker, carrying the connection's socket: a connection for the server on {@code handleId}. */
     record NewConnection(int handleId, long connectionId) implements InternalMessage { }
 
     /** Worker to primary: whether it took connection {@code connectionId} (Node's {accepted} ack). */
