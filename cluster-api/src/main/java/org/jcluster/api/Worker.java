@@ -53,6 +53,9 @@ public interface Worker {
      * <p>In the primary this needs the JVM flag {@code --add-opens java.base/sun.nio.ch=jcluster.core}
      * ({@code ALL-UNNAMED} on the class path); jcluster adds it to workers itself.
      *
+     * <p>The channel's socket is copied during this call: do not close the channel from another thread
+     * while the call runs (its descriptor number could meanwhile name another file of this process).
+     *
      * @param keepOpen false closes the sender's copy of the channel once it is written (Node's default);
      *     true leaves it open
      * @return as {@link #send(Object)}

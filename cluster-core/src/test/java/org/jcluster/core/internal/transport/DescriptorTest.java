@@ -9,6 +9,7 @@ import static org.jcluster.core.internal.transport.SocketTestSupport.isOpen;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
@@ -187,6 +188,28 @@ class DescriptorTest {
             });
         } finally {
             listening.socket().close();
+        }
+    }
+
+    @Test
+    void aCopyOfAJdkChannelsSocketOutlivesTheChannel() throws Exception {
+        try (ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+             SocketChannel client = SocketChannel.open(server.getLocalAddress())) {
+            Descriptor copy;
+            try (SocketChannel accepted = server.accept()) {
+                copy = Descriptor.duplicateOf(accepted);
+            }
+            try (SocketChannel again = copy.toChannel(SocketChannel.class)) {
+                again.write(ByteBuffer.wrap(new byte[] {7}));
+                ByteBuffer read = ByteBuffer.allocate(1);
+                assertThat(client.read(read)).isEqualTo(1);
+                assertThat(read.get(0)).isEqualTo((byte) 7);
+            }
+            Pipe pipe = Pipe.open(); // not a socket: nothing to pass
+            try (Pipe.SinkChannel sink = pipe.sink(); Pipe.SourceChannel source = pipe.source()) {
+                assertThatThrownBy(() -> Descriptor.duplicateOf(sink)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("no socket descriptor to pass");
+            }
         }
     }
 
