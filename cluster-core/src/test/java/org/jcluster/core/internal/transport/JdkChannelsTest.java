@@ -127,7 +127,7 @@ class JdkChannelsTest {
                 // the channel owned the fd: closing it closed the connection
                 assertThat(client.read(ByteBuffer.allocate(1))).isEqualTo(-1);
             } finally {
-                Syscalls.close(bound.socket().number());
+                bound.socket().close();
             }
         });
     }

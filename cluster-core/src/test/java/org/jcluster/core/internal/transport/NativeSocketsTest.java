@@ -66,7 +66,7 @@ class NativeSocketsTest {
                     }
                 }
             } finally {
-                Syscalls.close(server.socket().number());
+                server.socket().close();
             }
         });
     }
@@ -79,7 +79,7 @@ class NativeSocketsTest {
             assertThat(s.localAddress()).isEqualTo(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), s.port()));
             assertThat(NativeSockets.socketDomain(s.socket().number())).isEqualTo(NativeSockets.AF_INET);
         } finally {
-            Syscalls.close(s.socket().number());
+            s.socket().close();
         }
         assumeTrue(hasIpv6(), "no IPv6 on this machine");
         NativeSockets.BoundSocket v6 = NativeSockets.listenTcp("::1", 0, 4, false);
@@ -87,7 +87,7 @@ class NativeSocketsTest {
             assertThat(v6.addressType()).isEqualTo(AddressType.TCP6);
             assertThat(((InetSocketAddress) v6.localAddress()).getAddress()).isEqualTo(InetAddress.getByName("::1"));
         } finally {
-            Syscalls.close(v6.socket().number());
+            v6.socket().close();
         }
     }
 
@@ -101,11 +101,11 @@ class NativeSocketsTest {
                 assertThatThrownBy(() -> connect("127.0.0.1", only6.port()).close()).isInstanceOf(ConnectException.class);
                 try (SocketChannel client = connect("::1", only6.port())) {
                     NativeSockets.AcceptedConnection a = NativeSockets.accept(only6.socket());
-                    Syscalls.close(a.socket().number());
+                    a.socket().close();
                     assertThat(a.remoteAddress()).isEqualTo(client.getLocalAddress());
                 }
             } finally {
-                Syscalls.close(only6.socket().number());
+                only6.socket().close();
             }
 
             NativeSockets.BoundSocket dual = NativeSockets.listenTcp(null, 0, 4, false);
@@ -113,12 +113,12 @@ class NativeSocketsTest {
                 for (String host : new String[]{"127.0.0.1", "::1"}) {
                     try (SocketChannel client = connect(host, dual.port())) {
                         NativeSockets.AcceptedConnection a = NativeSockets.accept(dual.socket());
-                        Syscalls.close(a.socket().number());
+                        a.socket().close();
                         assertThat(a.remoteAddress()).isEqualTo(client.getLocalAddress());
                     }
                 }
             } finally {
-                Syscalls.close(dual.socket().number());
+                dual.socket().close();
             }
         });
     }
@@ -159,7 +159,7 @@ class NativeSocketsTest {
             e = SocketTestSupport.asUnprivilegedThread(() -> {
                 try {
                     NativeSockets.BoundSocket s = NativeSockets.listenTcp(null, 80, 4, false);
-                    Syscalls.close(s.socket().number());
+                    s.socket().close();
                     return null;
                 } catch (ListenException x) {
                     return x;
@@ -233,7 +233,7 @@ class NativeSocketsTest {
                         .contains("delete the file, or pick another path");
                 assertThat(path).exists(); // the failed listen must not delete another server's socket
             } finally {
-                Syscalls.close(server.socket().number());
+                server.socket().close();
             }
         });
         ListenException missingDir = catchThrowableOfType(
@@ -253,7 +253,7 @@ class NativeSocketsTest {
             assertThat(NativeSockets.socketDomain(udp4.socket().number())).isEqualTo(NativeSockets.AF_INET);
             assertThat(NativeSockets.isListening(udp4.socket().number())).isFalse();
         } finally {
-            Syscalls.close(udp4.socket().number());
+            udp4.socket().close();
         }
         try (DatagramChannel other = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
             int port = ((InetSocketAddress) other.getLocalAddress()).getPort();
@@ -268,7 +268,7 @@ class NativeSocketsTest {
             assertThat(udp6.addressType()).isEqualTo(AddressType.UDP6);
             assertThat(NativeSockets.socketDomain(udp6.socket().number())).isEqualTo(NativeSockets.AF_INET6);
         } finally {
-            Syscalls.close(udp6.socket().number());
+            udp6.socket().close();
         }
     }
 
@@ -299,7 +299,7 @@ class NativeSocketsTest {
             assertThat(result.get()).as("null: shut down, stop accepting").isEqualTo(java.util.Optional.empty());
             assertThat(NativeSockets.accept(server.socket())).as("and stays so").isNull();
         } finally {
-            Syscalls.close(server.socket().number());
+            Syscalls.close(server.socket().number()); // behind the Descriptor's back: accept must meet EBADF
         }
         assertThat(NativeSockets.accept(server.socket())).as("a closed fd also says stop").isNull();
     }
@@ -329,7 +329,7 @@ class NativeSocketsTest {
                 }
                 assertThat(openFds()).isEqualTo(before);
             } finally {
-                Syscalls.close(unix.socket().number());
+                unix.socket().close();
             }
         }
     }

@@ -42,7 +42,7 @@ final class SocketTestSupport {
     static boolean hasIpv6() {
         try {
             NativeSockets.BoundSocket s = NativeSockets.listenTcp("::1", 0, 1, true);
-            Syscalls.close(s.socket().number());
+            s.socket().close();
             return true;
         } catch (IOException | RuntimeException e) {
             return false;
