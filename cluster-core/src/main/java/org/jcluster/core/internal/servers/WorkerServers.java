@@ -170,7 +170,7 @@ public final class WorkerServers {
             r = answer.get();
         } catch (InterruptedException e) {
             awaitingReply.remove(query.seq());
-            if (!answer.cancel(false) && answer.join().socket() != null) {
+            if (!answer.cancel(false) && !answer.isCompletedExceptionally() && answer.join().socket() != null) {
                 answer.join().socket().close(); // the answer came meanwhile: nobody will take its socket
             }
             Thread.currentThread().interrupt();
