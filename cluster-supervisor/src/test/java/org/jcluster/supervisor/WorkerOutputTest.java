@@ -1,0 +1,110 @@
+package org.jcluster.supervisor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.jcluster.supervisor.TestJvms.await;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.jcluster.api.Cluster;
+import org.jcluster.api.ClusterEvent;
+import org.jcluster.api.ClusterSettings;
+import org.jcluster.api.Registration;
+import org.jcluster.api.Worker;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Two real workers writing long lines at once: the primary's copy has every line whole, prefixed, in order. */
+class WorkerOutputTest {
+    private static final Cluster cluster = Cluster.get();
+
+    @AfterEach
+    void outputInheritedAgain() {
+        // Settings accumulate (Node's rule): the other tests' workers must not write into pipes nobody reads.
+        cluster.setupPrimary(ClusterSettings.builder().silent(false).build());
+    }
+
+    @Test
+    void everyLineOfEveryWorkerArrivesWholeAndPrefixed() {
+        cluster.setupPrimary(ClusterSettings.builder()
+                .exec(PrintingWorkerMain.class.getName())
+                .classPath(TestJvms.classPath())
+                .modulePath("")
+                .execArgv(TestJvms.FAST_JVM)
+                .args(List.of())
+                .silent(true)
+                .build());
+        ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+        ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(outBytes, false, StandardCharsets.UTF_8);
+        PrintStream err = new PrintStream(errBytes, false, StandardCharsets.UTF_8);
+        List<CompletableFuture<Void>> copied = new CopyOnWriteArrayList<>();
+        List<Worker> workers;
+        // As docs/supervisor.md shows it: forwarded from the fork event, before the worker writes much.
+        try (Registration forwarding = cluster.on(ClusterEvent.FORK, w -> copied.add(WorkerOutput.forward(w, out, err)))) {
+            workers = List.of(cluster.fork(), cluster.fork());
+            CompletableFuture<Void> bothForwarded = new CompletableFuture<>();
+            cluster.schedule(Duration.ZERO, () -> bothForwarded.complete(null)); // after the fork events
+            await(bothForwarded, "the fork events");
+        }
+        assertThat(copied).hasSize(2);
+        await(CompletableFuture.allOf(copied.toArray(CompletableFuture[]::new)), "both workers' output, to its end");
+
+        List<String> outLines = outBytes.toString(StandardCharsets.UTF_8).lines().toList();
+        List<String> errLines = errBytes.toString(StandardCharsets.UTF_8).lines().toList();
+        for (Worker w : workers) {
+            String prefix = "[w" + w.id() + "] ";
+            List<String> mine = outLines.stream().filter(l -> l.startsWith(prefix)).map(l -> l.substring(prefix.length())).toList();
+            List<String> expected = new ArrayList<>();
+            for (String t : List.of("t0", "t1")) {
+                for (int i = 0; i < PrintingWorkerMain.LINES; i++) {
+                    expected.add("out " + t + " " + i + " " + PrintingWorkerMain.PAYLOAD);
+                }
+            }
+            int printed = 2 * PrintingWorkerMain.LINES;
+            assertThat(mine).as(prefix + "stdout lines: the printed ones, two pieces of the long one, the last").hasSize(printed + 3);
+            assertThat(mine.subList(0, printed)).as(prefix + "stdout lines, whole").containsExactlyInAnyOrderElementsOf(expected);
+            for (String t : List.of("t0", "t1")) { // each printing thread's lines in the order it printed them
+                List<String> ofThread = mine.subList(0, printed).stream().filter(l -> l.startsWith("out " + t + " ")).toList();
+                assertThat(ofThread).isEqualTo(expected.stream().filter(l -> l.startsWith("out " + t + " ")).toList());
+            }
+            assertThat(mine.subList(printed, mine.size())).as(prefix + "a long line in pieces, then the unterminated last")
+                    .containsExactly("x".repeat(WorkerOutput.MAX_LINE_BYTES), "x".repeat(1000), "end of worker " + w.id());
+            List<String> myErrors = errLines.stream().filter(l -> l.startsWith(prefix)).map(l -> l.substring(prefix.length())).toList();
+            assertThat(myErrors).hasSize(printed).allMatch(l -> l.startsWith("err ") && l.endsWith(PrintingWorkerMain.PAYLOAD));
+        }
+        assertThat(outLines).as("nothing but the two workers' lines").allMatch(l -> l.startsWith("[w" + workers.get(0).id() + "] ")
+                || l.startsWith("[w" + workers.get(1).id() + "] "));
+        assertThat(errLines).allMatch(l -> l.startsWith("[w" + workers.get(0).id() + "] ")
+                || l.startsWith("[w" + workers.get(1).id() + "] "));
+    }
+
+    @Test
+    void anOutputThatIsNotPipedIsRefusedWithTheFix() {
+        cluster.setupPrimary(ClusterSettings.builder()
+                .exec(TestWorkerMain.class.getName())
+                .classPath(TestJvms.classPath())
+                .modulePath("")
+                .execArgv(TestJvms.FAST_JVM)
+                .args(List.of())
+                .silent(false)
+                .build());
+        Worker w = cluster.fork();
+        try {
+            assertThatThrownBy(() -> WorkerOutput.forward(w)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("silent(true)");
+        } finally {
+            CompletableFuture<Void> gone = new CompletableFuture<>();
+            w.on(org.jcluster.api.WorkerEvent.EXIT, status -> gone.complete(null));
+            w.kill();
+            await(gone, "the worker's exit");
+        }
+    }
+}
