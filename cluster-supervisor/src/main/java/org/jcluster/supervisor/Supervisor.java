@@ -30,6 +30,7 @@ import java.util.stream.Collectors;
 
 import org.jcluster.api.Cluster;
 import org.jcluster.api.ClusterEvent;
+import org.jcluster.api.ClusterSettings;
 import org.jcluster.api.ExitStatus;
 import org.jcluster.api.ListenAddress;
 import org.jcluster.api.Registration;
@@ -332,6 +333,9 @@ public final class Supervisor {
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException("This supervisor was already started");
         }
+        if (settings.prefixOutput()) {
+            cluster.setupPrimary(ClusterSettings.builder().silent(true).build()); // before the first fork
+        }
         if (settings.handleSignals()) {
             Thread t = new Thread(this::onJvmShutdown, "jcluster-supervisor-shutdown");
             try {
@@ -450,6 +454,10 @@ public final class Supervisor {
         clusterListeners.add(cluster.on(ClusterEvent.LISTENING, this::onListening));
         clusterListeners.add(cluster.on(ClusterEvent.READY, this::onReady));
         clusterListeners.add(cluster.on(ClusterEvent.EXIT, this::onExit));
+        if (settings.prefixOutput()) {
+            // Every fork, the program's own too: with silent(true) an unread pipe would block its worker.
+            clusterListeners.add(cluster.on(ClusterEvent.FORK, WorkerOutput::forward));
+        }
         armPings();
         LOG.log(Level.INFO, () -> "jcluster supervisor: keeping " + settings.workers()
                 + (settings.workers() == 1 ? " worker" : " workers") + "; respawn after "

@@ -100,6 +100,12 @@ public final class SupervisorSettings {
      * Default false.
      */
     public static final String READY_SIGNAL = "jcluster.supervisor.ready.signal";
+    /**
+     * Whether the workers' stdout and stderr go into the primary's, each line whole and prefixed with the
+     * worker's id ({@link WorkerOutput}); the supervisor then sets {@code silent(true)} on the cluster so
+     * that their output comes through pipes. Default false: the workers write to the terminal directly.
+     */
+    public static final String OUTPUT_PREFIX = "jcluster.supervisor.output.prefix";
     /** How long a replaced worker may drain its connections before SIGTERM (then SIGKILL). Default 25s. */
     public static final String DRAIN_TIMEOUT = "jcluster.supervisor.drain.timeout";
     /** How often each worker is pinged (hang check, recycling limits); 0: never. Default 5s. */
@@ -228,6 +234,11 @@ public final class SupervisorSettings {
         return (Boolean) values.get(READY_SIGNAL);
     }
 
+    /** Whether the workers' output goes into the primary's, line by line, prefixed ({@link WorkerOutput}). */
+    public boolean prefixOutput() {
+        return (Boolean) values.get(OUTPUT_PREFIX);
+    }
+
     /** How long a replaced worker may drain before SIGTERM. */
     public Duration drainTimeout() {
         return (Duration) values.get(DRAIN_TIMEOUT);
@@ -335,7 +346,7 @@ public final class SupervisorSettings {
             STABLE_AFTER, CRASH_LOOP_EXITS, CRASH_LOOP_WINDOW, CRASH_LOOP_SHUTDOWN, SHUTDOWN_TIMEOUT, SIGNALS,
             SHUTDOWN_EXIT, RELOAD_SIGNAL, RELOAD_BATCH, RELOAD_SURGE, READY_TIMEOUT, READY_SIGNAL, DRAIN_TIMEOUT,
             PING_INTERVAL, PING_TIMEOUT, UNRESPONSIVE_REPLACE, RECYCLE_CONNECTIONS, RECYCLE_JITTER, RECYCLE_MEMORY,
-            RECYCLE_HEAP);
+            RECYCLE_HEAP, OUTPUT_PREFIX);
     private static final List<String> BYTE_SETTINGS = List.of(RECYCLE_MEMORY, RECYCLE_HEAP);
 
     /** Builds {@link SupervisorSettings}; each setter checks its value at once and says what is wrong with it. */
@@ -425,6 +436,11 @@ public final class SupervisorSettings {
         /** Whether replacements count as ready only once they call {@code cluster.signalReady()}. */
         public Builder readySignal(boolean wait) {
             return put(READY_SIGNAL, wait);
+        }
+
+        /** Whether the workers' output goes into the primary's, each line whole and prefixed with the worker's id. */
+        public Builder prefixOutput(boolean prefix) {
+            return put(OUTPUT_PREFIX, prefix);
         }
 
         /** How long a replaced worker may drain before SIGTERM, then SIGKILL. */
@@ -542,7 +558,7 @@ public final class SupervisorSettings {
             case CRASH_LOOP_EXITS -> 5;
             case CRASH_LOOP_WINDOW -> Duration.ofSeconds(10);
             case CRASH_LOOP_SHUTDOWN, SIGNALS, SHUTDOWN_EXIT, RELOAD_SIGNAL, UNRESPONSIVE_REPLACE -> true;
-            case READY_SIGNAL -> false;
+            case READY_SIGNAL, OUTPUT_PREFIX -> false;
             case SHUTDOWN_TIMEOUT, DRAIN_TIMEOUT -> Duration.ofSeconds(25);
             case RELOAD_BATCH, RELOAD_SURGE -> 1;
             case READY_TIMEOUT -> Duration.ofSeconds(60);
@@ -598,7 +614,8 @@ public final class SupervisorSettings {
                     throw new IllegalArgumentException(name + " = " + where + ": write a fraction from 0 to 1, e.g. 0.1");
                 }
             }
-            case CRASH_LOOP_SHUTDOWN, SIGNALS, SHUTDOWN_EXIT, RELOAD_SIGNAL, READY_SIGNAL, UNRESPONSIVE_REPLACE -> {
+            case CRASH_LOOP_SHUTDOWN, SIGNALS, SHUTDOWN_EXIT, RELOAD_SIGNAL, READY_SIGNAL, UNRESPONSIVE_REPLACE,
+                    OUTPUT_PREFIX -> {
                 if (text.equalsIgnoreCase("true")) {
                     return true;
                 }

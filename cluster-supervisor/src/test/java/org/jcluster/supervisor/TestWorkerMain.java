@@ -6,7 +6,8 @@ import org.jcluster.api.WorkerEvent;
 
 /**
  * The worker program of the tests whose primary is the test JVM: it says "ready", and on the message
- * {@code "exit N"} calls {@code System.exit(N)} (a crash, as far as any supervisor can tell). It stays
+ * {@code "exit N"} calls {@code System.exit(N)} (a crash, as far as any supervisor can tell); with the
+ * argument {@code greet} it first prints a line to stdout. It stays
  * alive while its channel to the primary is open, and ends once disconnected.
  */
 public final class TestWorkerMain {
@@ -21,6 +22,9 @@ public final class TestWorkerMain {
                 System.exit(Integer.parseInt(s.substring("exit ".length())));
             }
         });
+        if (args.length > 0 && args[0].equals("greet")) {
+            System.out.println("hello from worker " + me.id());
+        }
         me.send("ready");
     }
 }

@@ -87,6 +87,43 @@ class WorkerOutputTest {
     }
 
     @Test
+    void theSupervisorForwardsEveryWorkersOutputWhenAsked() throws Exception {
+        cluster.setupPrimary(ClusterSettings.builder()
+                .exec(TestWorkerMain.class.getName())
+                .classPath(TestJvms.classPath())
+                .modulePath("")
+                .execArgv(TestJvms.FAST_JVM)
+                .args(List.of("greet"))
+                .silent(false) // the supervisor's setting turns it on
+                .build());
+        CompletableFuture<String> bothGreeted = new CompletableFuture<>();
+        StringBuilder seen = new StringBuilder();
+        PrintStream capture = new PrintStream(new java.io.OutputStream() {
+            @Override
+            public synchronized void write(int b) {
+                seen.append((char) b);
+                if (b == '\n' && seen.toString().lines().filter(l -> l.matches("\\[w\\d+] hello from worker \\d+")).count() == 2) {
+                    bothGreeted.complete(seen.toString());
+                }
+            }
+        }, true, StandardCharsets.US_ASCII);
+        PrintStream stdout = System.out;
+        System.setOut(capture); // WorkerOutput.forward(worker) writes to System.out as it is at the fork
+        Supervisor supervisor = Supervisor.create(cluster, TestJvms.inThisJvm().workers(2).prefixOutput(true).build());
+        try {
+            supervisor.start();
+            String greetings = await(bothGreeted, "a greeting from each worker, prefixed");
+            for (Worker w : cluster.workers().values()) {
+                assertThat(greetings).contains("[w" + w.id() + "] hello from worker " + w.id() + "\n");
+            }
+            assertThat(cluster.settings().silent()).hasValue(true);
+        } finally {
+            await(supervisor.shutdown(Duration.ofSeconds(20)), "the shutdown's report");
+            System.setOut(stdout);
+        }
+    }
+
+    @Test
     void anOutputThatIsNotPipedIsRefusedWithTheFix() {
         cluster.setupPrimary(ClusterSettings.builder()
                 .exec(TestWorkerMain.class.getName())
