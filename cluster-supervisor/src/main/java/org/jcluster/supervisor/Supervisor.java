@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -106,8 +107,10 @@ import sun.misc.Signal;
  * delivered on the event thread. Every public method may be called from any thread.
  *
  * <p>The supervisor manages the workers it forks itself; workers the program forks with
- * {@link Cluster#fork()} are left alone. It uses the cluster's settings as they are when it forks: call
- * {@link Cluster#setupPrimary} before {@link #start()}.
+ * {@link Cluster#fork()} are left alone (but for their output, forwarded with every other worker's under
+ * {@link SupervisorSettings#prefixOutput()}). It uses the cluster's settings as they are when it forks:
+ * call {@link Cluster#setupPrimary} before {@link #start()}. With {@code prefixOutput} it sets
+ * {@code silent(true)} itself; output forwarding then has two threads per worker ({@link WorkerOutput}).
  */
 public final class Supervisor {
     private static final System.Logger LOG = System.getLogger("org.jcluster.supervisor");
@@ -136,6 +139,13 @@ public final class Supervisor {
     /** Unexpected exits within the breaker's window, oldest first. */
     private final ArrayDeque<Crash> recentCrashes = new ArrayDeque<>();
     private final List<Registration> clusterListeners = new ArrayList<>();
+    /**
+     * With {@link SupervisorSettings#prefixOutput()}, each worker's forwarded output, until it ended: the
+     * primary's last line waits (a little) for them. Written on the event thread, read by the exit threads.
+     */
+    private final Map<Integer, CompletableFuture<Void>> forwardedOutput = new ConcurrentHashMap<>();
+    /** How long the primary's last line waits for the workers' forwarded output to end. */
+    private static final Duration OUTPUT_DRAIN_WAIT = Duration.ofSeconds(2);
     private CrashLoop crashLoop;
     private RuntimeException forkFailure;
     private Stopping stopping;
@@ -334,7 +344,10 @@ public final class Supervisor {
             throw new IllegalStateException("This supervisor was already started");
         }
         if (settings.prefixOutput()) {
-            cluster.setupPrimary(ClusterSettings.builder().silent(true).build()); // before the first fork
+            // The listener first, and for the cluster's life (not removed at shutdown): once output is piped,
+            // a fork nobody forwards (the program's own, or one after the shutdown) would block on a full pipe.
+            cluster.on(ClusterEvent.FORK, this::forwardOutput);
+            cluster.setupPrimary(ClusterSettings.builder().silent(true).build());
         }
         if (settings.handleSignals()) {
             Thread t = new Thread(this::onJvmShutdown, "jcluster-supervisor-shutdown");
@@ -454,10 +467,6 @@ public final class Supervisor {
         clusterListeners.add(cluster.on(ClusterEvent.LISTENING, this::onListening));
         clusterListeners.add(cluster.on(ClusterEvent.READY, this::onReady));
         clusterListeners.add(cluster.on(ClusterEvent.EXIT, this::onExit));
-        if (settings.prefixOutput()) {
-            // Every fork, the program's own too: with silent(true) an unread pipe would block its worker.
-            clusterListeners.add(cluster.on(ClusterEvent.FORK, WorkerOutput::forward));
-        }
         armPings();
         LOG.log(Level.INFO, () -> "jcluster supervisor: keeping " + settings.workers()
                 + (settings.workers() == 1 ? " worker" : " workers") + "; respawn after "
@@ -1415,7 +1424,7 @@ public final class Supervisor {
         // with the last worker gone the JVM would otherwise end by itself, with 0, before this thread's
         // exit (started from an event task, it exists before the event loop lets go of the JVM).
         Thread exit = new Thread(() -> {
-            printLastLine(report);
+            printLastLineAfterOutput(report);
             System.exit(report.exitStatus());
         }, "jcluster-supervisor-exit");
         exit.setDaemon(false);
@@ -1464,8 +1473,32 @@ public final class Supervisor {
             Runtime.getRuntime().halt(1);
             return;
         }
-        printLastLine(report);
+        printLastLineAfterOutput(report);
         Runtime.getRuntime().halt(report.exitStatus());
+    }
+
+    private void forwardOutput(Worker worker) {
+        try {
+            CompletableFuture<Void> ended = WorkerOutput.forward(worker);
+            forwardedOutput.put(worker.id(), ended);
+            ended.whenComplete((ok, error) -> forwardedOutput.remove(worker.id(), ended));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "jcluster supervisor: cannot forward worker " + worker.id() + "'s output (" + e.getMessage()
+                    + "); its lines go where its settings send them");
+        }
+    }
+
+    /** The workers' last lines first (bounded: a process a worker started may hold its pipe open), then ours. */
+    private void printLastLineAfterOutput(ShutdownReport report) {
+        try {
+            CompletableFuture.allOf(forwardedOutput.values().toArray(CompletableFuture[]::new))
+                    .get(OUTPUT_DRAIN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // what is still held comes after our last line, or not at all: the JVM is ending
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        printLastLine(report);
     }
 
     /** The primary's last words: on standard output when all went well, on standard error otherwise. */

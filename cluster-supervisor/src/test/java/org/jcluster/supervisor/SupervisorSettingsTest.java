@@ -50,6 +50,20 @@ class SupervisorSettingsTest {
         assertThat(s.recycleJitter()).isEqualTo(0.1);
         assertThat(s.recycleMemory()).isZero();
         assertThat(s.recycleHeap()).isZero();
+        assertThat(s.prefixOutput()).isFalse();
+    }
+
+    @Test
+    void theOutputPrefixIsOneFlagFromOutside() {
+        assertThat(isolated().build().prefixOutput()).isFalse();
+        assertThat(SupervisorSettings.builder().overridesFrom(new Properties(),
+                Map.of("JCLUSTER_SUPERVISOR_OUTPUT_PREFIX", "true")).build().prefixOutput()).isTrue();
+        assertThat(SupervisorSettings.builder().prefixOutput(true)
+                .overridesFrom(props("jcluster.supervisor.output.prefix", "false"), Map.of()).build().prefixOutput()).isFalse();
+        assertThatThrownBy(() -> SupervisorSettings.builder()
+                .overridesFrom(props("jcluster.supervisor.output.prefix", "on"), Map.of()).build())
+                .hasMessage("jcluster.supervisor.output.prefix = \"on\" (from the system property"
+                        + " -Djcluster.supervisor.output.prefix): write true or false");
     }
 
     @Test

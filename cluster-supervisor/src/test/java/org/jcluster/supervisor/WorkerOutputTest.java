@@ -21,7 +21,10 @@ import org.jcluster.api.Worker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Two real workers writing long lines at once: the primary's copy has every line whole, prefixed, in order. */
+/**
+ * Two real workers writing long lines at once: the primary's copy has every line whole, prefixed, in
+ * order; where lines are cut; a failing target; the supervisor's setting.
+ */
 class WorkerOutputTest {
     private static final Cluster cluster = Cluster.get();
 
@@ -78,7 +81,9 @@ class WorkerOutputTest {
             assertThat(mine.subList(printed, mine.size())).as(prefix + "a long line in pieces, then the unterminated last")
                     .containsExactly("x".repeat(WorkerOutput.MAX_LINE_BYTES), "x".repeat(1000), "end of worker " + w.id());
             List<String> myErrors = errLines.stream().filter(l -> l.startsWith(prefix)).map(l -> l.substring(prefix.length())).toList();
-            assertThat(myErrors).hasSize(printed).allMatch(l -> l.startsWith("err ") && l.endsWith(PrintingWorkerMain.PAYLOAD));
+            List<String> printedErrors = myErrors.stream().filter(l -> l.startsWith("err ")).toList();
+            assertThat(printedErrors).as(prefix + "stderr lines, whole; all of them: " + myErrors.size())
+                    .hasSize(printed).allMatch(l -> l.endsWith(" " + PrintingWorkerMain.PAYLOAD));
         }
         assertThat(outLines).as("nothing but the two workers' lines").allMatch(l -> l.startsWith("[w" + workers.get(0).id() + "] ")
                 || l.startsWith("[w" + workers.get(1).id() + "] "));
@@ -108,19 +113,55 @@ class WorkerOutputTest {
             }
         }, true, StandardCharsets.US_ASCII);
         PrintStream stdout = System.out;
-        System.setOut(capture); // WorkerOutput.forward(worker) writes to System.out as it is at the fork
+        List<Worker> forked = new CopyOnWriteArrayList<>();
         Supervisor supervisor = Supervisor.create(cluster, TestJvms.inThisJvm().workers(2).prefixOutput(true).build());
-        try {
+        try (Registration forks = cluster.on(ClusterEvent.FORK, forked::add)) {
+            System.setOut(capture); // WorkerOutput.forward(worker) writes to System.out as it is at the fork
             supervisor.start();
             String greetings = await(bothGreeted, "a greeting from each worker, prefixed");
-            for (Worker w : cluster.workers().values()) {
+            assertThat(forked).hasSize(2);
+            for (Worker w : forked) {
                 assertThat(greetings).contains("[w" + w.id() + "] hello from worker " + w.id() + "\n");
             }
             assertThat(cluster.settings().silent()).hasValue(true);
         } finally {
-            await(supervisor.shutdown(Duration.ofSeconds(20)), "the shutdown's report");
             System.setOut(stdout);
+            await(supervisor.shutdown(Duration.ofSeconds(20)), "the shutdown's report");
         }
+    }
+
+    @Test
+    void linesAreCutOnlyWhereTheyMustBe() {
+        int max = WorkerOutput.MAX_LINE_BYTES;
+        String exact = "a".repeat(max);
+        String crlfAtTheCut = "b".repeat(max - 1) + "\r\n";
+        String longer = "c".repeat(2 * max + 1);
+        String input = "\n" + exact + "\n" + crlfAtTheCut + longer + "\n" + "last";
+        assertThat(copied(input)).isEqualTo("[w9] \n" + "[w9] " + exact + "\n" + "[w9] " + crlfAtTheCut
+                + "[w9] " + "c".repeat(max) + "\n" + "[w9] " + "c".repeat(max) + "\n" + "[w9] c\n" + "[w9] last\n");
+        assertThat(copied("")).isEmpty();
+    }
+
+    @Test
+    void aTargetThatFailsEndsTheCopyWithItsErrorAndTheStreamIsStillRead() {
+        IllegalStateException broken = new IllegalStateException("disk full");
+        PrintStream failing = new PrintStream(new ByteArrayOutputStream()) {
+            @Override
+            public void write(byte[] buf, int off, int len) {
+                throw broken;
+            }
+        };
+        java.io.ByteArrayInputStream in = new java.io.ByteArrayInputStream("one\ntwo\nthree\n".getBytes(StandardCharsets.US_ASCII));
+        assertThat(WorkerOutput.copyLines(in, failing, "[w1] ".getBytes(StandardCharsets.US_ASCII))).isSameAs(broken);
+        assertThat(in.available()).as("read to its end, so that a worker would not block").isZero();
+    }
+
+    private static String copied(String input) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream target = new PrintStream(bytes, false, StandardCharsets.US_ASCII);
+        assertThat(WorkerOutput.copyLines(new java.io.ByteArrayInputStream(input.getBytes(StandardCharsets.US_ASCII)),
+                target, "[w9] ".getBytes(StandardCharsets.US_ASCII))).isNull();
+        return bytes.toString(StandardCharsets.US_ASCII);
     }
 
     @Test
