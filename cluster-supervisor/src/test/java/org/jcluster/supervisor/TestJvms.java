@@ -11,6 +11,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import org.jcluster.api.ClusterSettings;
+
 /** What every test here shares: the deadline, fast worker JVMs, the class path they run on. */
 final class TestJvms {
     /** The longest any one step may take; a failure, never a wait. */
@@ -45,6 +47,16 @@ final class TestJvms {
         }
         entries.removeIf(String::isEmpty);
         return String.join(File.pathSeparator, entries);
+    }
+
+    /** Settings whose workers run {@code main} of this test JVM's class path, started fast. */
+    static ClusterSettings.Builder workersRunning(Class<?> main, String... args) {
+        return ClusterSettings.builder()
+                .exec(main.getName())
+                .classPath(classPath())
+                .modulePath("")
+                .execArgv(FAST_JVM)
+                .args(List.of(args));
     }
 
     static <T> T await(CompletableFuture<T> future, String what) {

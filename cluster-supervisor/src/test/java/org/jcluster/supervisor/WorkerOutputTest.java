@@ -36,12 +36,7 @@ class WorkerOutputTest {
 
     @Test
     void everyLineOfEveryWorkerArrivesWholeAndPrefixed() {
-        cluster.setupPrimary(ClusterSettings.builder()
-                .exec(PrintingWorkerMain.class.getName())
-                .classPath(TestJvms.classPath())
-                .modulePath("")
-                .execArgv(TestJvms.FAST_JVM)
-                .args(List.of())
+        cluster.setupPrimary(TestJvms.workersRunning(PrintingWorkerMain.class)
                 .silent(true)
                 .build());
         ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
@@ -93,12 +88,7 @@ class WorkerOutputTest {
 
     @Test
     void theSupervisorForwardsEveryWorkersOutputWhenAsked() throws Exception {
-        cluster.setupPrimary(ClusterSettings.builder()
-                .exec(TestWorkerMain.class.getName())
-                .classPath(TestJvms.classPath())
-                .modulePath("")
-                .execArgv(TestJvms.FAST_JVM)
-                .args(List.of("greet"))
+        cluster.setupPrimary(TestJvms.workersRunning(TestWorkerMain.class, "greet")
                 .silent(false) // the supervisor's setting turns it on
                 .build());
         CompletableFuture<String> bothGreeted = new CompletableFuture<>();
@@ -166,12 +156,7 @@ class WorkerOutputTest {
 
     @Test
     void anOutputThatIsNotPipedIsRefusedWithTheFix() {
-        cluster.setupPrimary(ClusterSettings.builder()
-                .exec(TestWorkerMain.class.getName())
-                .classPath(TestJvms.classPath())
-                .modulePath("")
-                .execArgv(TestJvms.FAST_JVM)
-                .args(List.of())
+        cluster.setupPrimary(TestJvms.workersRunning(TestWorkerMain.class)
                 .silent(false)
                 .build());
         Worker w = cluster.fork();
