@@ -29,13 +29,7 @@ class SupervisorRespawnTest {
 
     @BeforeAll
     static void workersRunTestWorkerMain() {
-        cluster.setupPrimary(ClusterSettings.builder()
-                .exec(TestWorkerMain.class.getName())
-                .classPath(TestJvms.classPath())
-                .modulePath("")
-                .execArgv(TestJvms.FAST_JVM)
-                .args(List.of())
-                .build());
+        cluster.setupPrimary(TestJvms.workersRunning(TestWorkerMain.class).build());
     }
 
     @Test
