@@ -151,6 +151,22 @@ public interface Cluster {
     ClusterServer listen(ServerOptions options, ConnectionHandler handler) throws IOException;
 
     /**
+     * Listens without a handler, for a program that accepts on {@link ClusterServer#listeningChannel()}
+     * itself: a server framework with its own accept loop, or the launcher's agent, which puts the
+     * shared socket under an unmodified application's own channel. In a worker this needs a policy under
+     * which workers accept ("none"); in the primary, or outside a cluster, the server listens by itself.
+     * The channel is blocking, as a fresh one is; switching a shared socket's blocking mode switches it
+     * for every worker holding it.
+     *
+     * @throws ListenException as {@link #listen(ServerOptions, ConnectionHandler)} does, and with code
+     *     {@code ENOTSUP} under a policy where the primary accepts ("rr"): use the handler form there
+     * @throws java.io.IOException when the primary cannot be reached
+     */
+    default ClusterServer listen(ServerOptions options) throws IOException {
+        throw new UnsupportedOperationException("this Cluster implementation cannot listen without a handler");
+    }
+
+    /**
      * Binds a UDP socket. In a worker every worker binding equal options shares the one socket the
      * primary bound (UDP is never round-robin); elsewhere it binds by itself.
      *

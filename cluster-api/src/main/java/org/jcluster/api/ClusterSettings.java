@@ -69,8 +69,10 @@ public final class ClusterSettings {
     }
 
     /**
-     * The program the worker runs: a main class ({@code com.example.Main}) or a module and main class
-     * ({@code com.example/com.example.Main}). Default: the primary's own.
+     * The program the worker runs: a main class ({@code com.example.Main}), a module and main class
+     * ({@code com.example/com.example.Main}), or an executable jar ({@code /srv/app.jar}, any name
+     * ending in {@code .jar}: run with {@code java -jar}, so its manifest gives the main class and the
+     * class path, and the class path and module path settings are not used). Default: the primary's own.
      */
     public Optional<String> exec() {
         return get("exec", String.class);

@@ -220,6 +220,11 @@ public final class PrimaryCluster implements Cluster {
     }
 
     @Override
+    public ClusterServer listen(ServerOptions options) throws IOException {
+        return listen(options, (ConnectionHandler) null);
+    }
+
+    @Override
     public ClusterDatagramSocket bindDatagram(DatagramOptions options) throws IOException {
         return LocalDatagram.bind(options);
     }

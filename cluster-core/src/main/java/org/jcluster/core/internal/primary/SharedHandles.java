@@ -77,11 +77,18 @@ public final class SharedHandles {
                 if (query.port() == 0 && handle.address.port() > 0) {
                     // listen(0) then listen(thatPort) in another worker is the same server: share it too.
                     String alias = new QueryServer(0, query.index(), query.kind(), query.host(), handle.address.port(),
-                            query.path(), query.backlog(), query.ipv6Only()).key();
+                            query.path(), query.backlog(), query.ipv6Only(), false).key();
                     if (byKey.putIfAbsent(alias, handle) == null) {
                         handle.alias = alias;
                     }
                 }
+            }
+            if (query.acceptsItself() && handle instanceof RoundRobinHandle) {
+                peer.sendInternal(new ServerReply(query.seq(), 0, "ENOTSUP", "listen(options) without a handler needs"
+                        + " a scheduling policy under which workers accept (\"none\"); under \"" + policy.get().name()
+                        + "\" the primary accepts and hands connections to listen(options, handler)", "", 0, ""), null);
+                closeIfUnused(handle);
+                return;
             }
             handle.members.put(peer.worker(), peer);
             if (handle instanceof SharedHandle shared) {

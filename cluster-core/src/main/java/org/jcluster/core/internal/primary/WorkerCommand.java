@@ -20,7 +20,8 @@ final class WorkerCommand {
         String exec = settings.exec().orElseThrow(() -> new IllegalStateException(
                 "No program for the worker: the primary's main class could not be found from its command line."
                         + " Set it with ClusterSettings.builder().exec(\"com.example.Main\") in setupPrimary()."));
-        boolean moduleMode = exec.contains("/");
+        boolean jarMode = exec.endsWith(".jar");
+        boolean moduleMode = !jarMode && exec.contains("/");
         List<String> command = new ArrayList<>();
         command.add(settings.javaCommand().orElseThrow());
         List<String> flags = settings.execArgv().orElse(List.of());
@@ -31,16 +32,20 @@ final class WorkerCommand {
         // What the framework itself needs in a worker; the user never has to add these.
         addOnce(command, "--add-opens=java.base/sun.nio.ch=" + (moduleMode ? "jcluster.core" : "ALL-UNNAMED"));
         addOnce(command, "--enable-native-access=" + (moduleMode ? "org.jnrproject.jffi" : "ALL-UNNAMED"));
-        settings.modulePath().filter(p -> !p.isEmpty()).ifPresent(p -> {
-            command.add("--module-path");
-            command.add(p);
-        });
-        settings.classPath().filter(p -> !p.isEmpty()).ifPresent(p -> {
-            command.add("-cp");
-            command.add(p);
-        });
-        if (moduleMode) {
-            command.add("-m");
+        if (jarMode) {
+            command.add("-jar"); // the jar's manifest names the main class and the class path
+        } else {
+            settings.modulePath().filter(p -> !p.isEmpty()).ifPresent(p -> {
+                command.add("--module-path");
+                command.add(p);
+            });
+            settings.classPath().filter(p -> !p.isEmpty()).ifPresent(p -> {
+                command.add("-cp");
+                command.add(p);
+            });
+            if (moduleMode) {
+                command.add("-m");
+            }
         }
         command.add(exec);
         command.addAll(settings.args().orElse(List.of()));

@@ -47,7 +47,7 @@ public sealed interface InternalMessage {
      * @param path the absolute socket path for "unix", else ""
      */
     record QueryServer(int seq, int index, String kind, String host, int port, String path, int backlog,
-            boolean ipv6Only) implements InternalMessage {
+            boolean ipv6Only, boolean acceptsItself) implements InternalMessage {
         /** What makes two queries share a handle: everything but the sequence number and the backlog. */
         public String key() {
             return kind + "|" + host + "|" + port + "|" + path + "|" + ipv6Only + "|" + index;
@@ -139,6 +139,7 @@ public sealed interface InternalMessage {
                 out.writeUTF(m.path());
                 out.writeInt(m.backlog());
                 out.writeBoolean(m.ipv6Only());
+                out.writeBoolean(m.acceptsItself());
             } else if (message instanceof ServerReply m) {
                 out.writeByte(SERVER_REPLY);
                 out.writeInt(m.seq());
@@ -207,7 +208,7 @@ public sealed interface InternalMessage {
                 case ACK -> new Ack(in.readInt());
                 case EXITING -> new Exiting(in.readUTF());
                 case QUERY_SERVER -> new QueryServer(in.readInt(), in.readInt(), in.readUTF(), in.readUTF(), in.readInt(),
-                        in.readUTF(), in.readInt(), in.readBoolean());
+                        in.readUTF(), in.readInt(), in.readBoolean(), in.readBoolean());
                 case SERVER_REPLY -> new ServerReply(in.readInt(), in.readInt(), in.readUTF(), in.readUTF(), in.readUTF(),
                         in.readInt(), in.readUTF());
                 case LISTENING -> new Listening(in.readInt(), in.readUTF(), in.readInt(), in.readUTF());

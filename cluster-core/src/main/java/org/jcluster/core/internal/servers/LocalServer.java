@@ -37,9 +37,15 @@ public final class LocalServer extends AcceptingServer {
         super(address, handler, maxConnections, errors);
         this.channel = channel;
         this.unixPath = unixPath;
-        this.acceptThread = new Thread(() -> acceptLoop(channel), "jcluster-accept-" + Addresses.describe(address));
+        if (handler == null) {
+            acceptThread = null; // the program accepts on listeningChannel() itself
+            acceptLoopEnded.complete(null);
+        } else {
+            acceptThread = new Thread(() -> acceptLoop(channel), "jcluster-accept-" + Addresses.describe(address));
+        }
     }
 
+    /** @param handler null when the program accepts on the listening channel itself */
     public static LocalServer listen(ServerOptions options, ConnectionHandler handler, Consumer<Throwable> errors)
             throws IOException {
         if (options.ipv6Only()) {
@@ -66,7 +72,9 @@ public final class LocalServer extends AcceptingServer {
         }
         ListenAddress address = Addresses.listenAddress(channel.getLocalAddress(), false);
         LocalServer server = new LocalServer(channel, address, unixPath, handler, options.maxConnections(), errors);
-        server.acceptThread.start();
+        if (server.acceptThread != null) {
+            server.acceptThread.start();
+        }
         return server;
     }
 

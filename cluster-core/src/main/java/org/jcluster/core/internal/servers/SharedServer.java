@@ -12,7 +12,8 @@ import org.jcluster.api.ListenAddress;
  * A worker's server under "none": a copy of the primary's listening socket, on which this worker
  * accepts for itself and the kernel decides which worker gets each connection. Accepts on a blocking
  * thread: the design brief measured blocking accepts across workers as balanced, selector-driven ones
- * not. The thread is not a daemon: a listening server keeps the worker alive, as in Node.
+ * not. The thread is not a daemon: a listening server keeps the worker alive, as in Node. Without a
+ * handler there is no thread: the program accepts on the channel itself.
  */
 final class SharedServer extends AcceptingServer implements WorkerServers.Share {
     private final WorkerServers servers;
@@ -28,11 +29,18 @@ final class SharedServer extends AcceptingServer implements WorkerServers.Share 
         this.handleId = handleId;
         this.listening = listening;
         this.releaseIndex = releaseIndex;
-        this.acceptThread = new Thread(() -> acceptLoop(listening), "jcluster-accept-" + Addresses.describe(address));
+        if (handler == null) {
+            acceptThread = null; // the program accepts on listeningChannel() itself
+            acceptLoopEnded.complete(null);
+        } else {
+            acceptThread = new Thread(() -> acceptLoop(listening), "jcluster-accept-" + Addresses.describe(address));
+        }
     }
 
     void startAccepting() {
-        acceptThread.start();
+        if (acceptThread != null) {
+            acceptThread.start();
+        }
     }
 
     @Override

@@ -61,6 +61,7 @@ public final class WorkerServers {
         this.primary = primary;
     }
 
+    /** @param handler null when the program accepts on the listening channel itself ("none" only) */
     public ClusterServer listen(ServerOptions options, ConnectionHandler handler) throws IOException {
         String path = "";
         if (options.isUnix()) {
@@ -70,7 +71,8 @@ public final class WorkerServers {
         }
         // <Share>: without it javac infers AcceptingServer & Share, and the lambda fails to link at run time.
         return (ClusterServer) this.<Share>join(options.isUnix() ? "unix" : "tcp", options.host().orElse(""),
-                options.port(), path, options.backlog(), options.ipv6Only(), (handleId, address, socket, releaseIndex) -> {
+                options.port(), path, options.backlog(), options.ipv6Only(), handler == null,
+                (handleId, address, socket, releaseIndex) -> {
                     if (socket != null) {
                         ServerSocketChannel listening = socket.toChannel(ServerSocketChannel.class);
                         SharedServer server = new SharedServer(this, handleId, address, listening, handler,
@@ -87,7 +89,7 @@ public final class WorkerServers {
 
     public ClusterDatagramSocket bindDatagram(DatagramOptions options) throws IOException {
         String kind = options.type() == AddressType.UDP4 ? "udp4" : "udp6";
-        return join(kind, options.host().orElse(""), options.port(), "", 0, options.ipv6Only(),
+        return join(kind, options.host().orElse(""), options.port(), "", 0, options.ipv6Only(), false,
                 (handleId, address, socket, releaseIndex) -> {
                     if (socket == null) {
                         throw new IOException("the primary answered a UDP bind without a socket (a primary of another"
@@ -111,13 +113,14 @@ public final class WorkerServers {
      * fails, so that a failed listen leaves nothing behind.
      */
     private <S extends Share> S join(String kind, String host, int port, String path, int backlog, boolean ipv6Only,
-            ShareFactory<S> factory) throws IOException {
+            boolean acceptsItself, ShareFactory<S> factory) throws IOException {
         String indexKey = kind + "|" + host + "|" + port + "|" + path;
         int index = takeIndex(indexKey);
         boolean done = false;
         Reply r = null;
         try {
-            r = query(new QueryServer(primary.nextSeq(), index, kind, host, port, path, backlog, ipv6Only));
+            r = query(new QueryServer(primary.nextSeq(), index, kind, host, port, path, backlog, ipv6Only,
+                    acceptsItself));
             ServerReply reply = r.reply();
             ListenAddress address = new ListenAddress(reply.address(), reply.port(), AddressType.valueOf(reply.addressType()));
             S share = factory.make(reply.handleId(), address, r.socket(), () -> releaseIndex(indexKey, index));

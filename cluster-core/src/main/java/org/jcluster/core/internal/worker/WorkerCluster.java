@@ -123,6 +123,11 @@ public final class WorkerCluster implements Cluster {
     }
 
     @Override
+    public ClusterServer listen(ServerOptions options) throws IOException {
+        return self.servers().listen(options, null);
+    }
+
+    @Override
     public ClusterDatagramSocket bindDatagram(DatagramOptions options) throws IOException {
         return self.servers().bindDatagram(options);
     }

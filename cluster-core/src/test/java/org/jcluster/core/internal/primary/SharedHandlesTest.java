@@ -26,11 +26,11 @@ class SharedHandlesTest {
         RecordingPeer peer = new RecordingPeer(1); // never answers a hand-off
         RecordingPeer stays = new RecordingPeer(2); // keeps the handle open, never listens
         try {
-            QueryServer query = new QueryServer(1, 0, "tcp", "127.0.0.1", 0, "", 16, false);
+            QueryServer query = new QueryServer(1, 0, "tcp", "127.0.0.1", 0, "", 16, false, false);
             handles.onQuery(peer, query);
             ServerReply reply = peer.next(ServerReply.class, DEADLINE_MS);
             assertThat(reply.errorCode()).isEmpty();
-            handles.onQuery(stays, new QueryServer(1, 0, "tcp", "127.0.0.1", 0, "", 16, false));
+            handles.onQuery(stays, new QueryServer(1, 0, "tcp", "127.0.0.1", 0, "", 16, false, false));
             stays.next(ServerReply.class, DEADLINE_MS);
             handles.onListening(peer, reply.handleId());
 

@@ -33,4 +33,13 @@ class WorkerCommandTest {
         assertThat(WorkerCommand.build(module, 1)).containsExactly("java", "--enable-native-access=org.jnrproject.jffi",
                 "--add-opens=java.base/sun.nio.ch=jcluster.core", "--module-path", "mods", "-m", "app/com.example.Main");
     }
+
+    @Test
+    void anExecutableJarRunsWithDashJarAndNeitherPath() {
+        ClusterSettings jar = ClusterSettings.builder().javaCommand("java").exec("/srv/apps/shop.jar")
+                .classPath("ignored.jar").modulePath("mods").args(List.of("--port", "80")).build();
+        assertThat(WorkerCommand.build(jar, 1)).containsExactly("java",
+                "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
+                "-jar", "/srv/apps/shop.jar", "--port", "80");
+    }
 }

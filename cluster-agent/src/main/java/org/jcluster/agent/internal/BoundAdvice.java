@@ -1,0 +1,30 @@
+package org.jcluster.agent.internal;
+
+import java.util.function.Function;
+
+import net.bytebuddy.asm.Advice;
+
+/**
+ * Inlined at the end of {@code sun.nio.ch.ServerSocketChannelImpl.bind(SocketAddress, int)}: tells the
+ * agent which application channel a shared socket went under, so that a graceful disconnect can close
+ * it (the application then takes no more connections from the shared queue). JDK types only, as in
+ * {@link BindAdvice}.
+ */
+final class BoundAdvice {
+    private BoundAdvice() {
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class)
+    static void exit(@Advice.This Object channel, @Advice.Thrown Throwable thrown) throws Throwable {
+        if (thrown != null) {
+            return;
+        }
+        @SuppressWarnings("unchecked")
+        Function<Object[], Object> hook = (Function<Object[], Object>) Class
+                .forName("org.jcluster.agent.BindBridge", true, ClassLoader.getSystemClassLoader())
+                .getField("hook").get(null);
+        if (hook != null) {
+            hook.apply(new Object[] {"bound", channel});
+        }
+    }
+}

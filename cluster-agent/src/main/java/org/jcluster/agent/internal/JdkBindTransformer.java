@@ -1,0 +1,86 @@
+package org.jcluster.agent.internal;
+
+import static net.bytebuddy.matcher.ElementMatchers.isStatic;
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.not;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+import java.lang.instrument.ClassFileTransformer;
+import java.lang.instrument.Instrumentation;
+import java.lang.instrument.UnmodifiableClassException;
+import java.security.ProtectionDomain;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import net.bytebuddy.ByteBuddy;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.asm.AsmVisitorWrapper;
+import net.bytebuddy.dynamic.ClassFileLocator;
+import net.bytebuddy.pool.TypePool;
+
+/**
+ * Inlines {@link BindAdvice} into {@code sun.nio.ch.Net.bind}, and {@link BoundAdvice} and
+ * {@link AcceptedAdvice} into {@code ServerSocketChannelImpl}'s {@code bind} and {@code accept}. A plain {@link ClassFileTransformer} driving Byte Buddy's
+ * {@code redefine}, not Byte Buddy's {@code AgentBuilder}: the inlined code changes method bodies only,
+ * which retransformation allows, and nothing is injected into any class loader (AgentBuilder's injector
+ * makes JDK 25 print a {@code sun.misc.Unsafe} warning).
+ */
+final class JdkBindTransformer implements ClassFileTransformer {
+    private static final String NET = "sun.nio.ch.Net";
+    private static final String SERVER_CHANNEL = "sun.nio.ch.ServerSocketChannelImpl";
+
+    private final ClassFileLocator adviceLocator = ClassFileLocator.ForClassLoader.of(BindAdvice.class.getClassLoader());
+    private final Map<String, AsmVisitorWrapper> hooks = Map.of(
+            NET, Advice.to(BindAdvice.class, adviceLocator).on(named("bind").and(isStatic()).and(takesArguments(4))),
+            SERVER_CHANNEL, new AsmVisitorWrapper.Compound(
+                    Advice.to(BoundAdvice.class, adviceLocator).on(named("bind").and(not(isStatic())).and(takesArguments(2))),
+                    Advice.to(AcceptedAdvice.class, adviceLocator).on(named("accept").and(takesArguments(0)))));
+    /** The classes hooked so far. */
+    private final Set<String> done = ConcurrentHashMap.newKeySet();
+    /** A failure inside transform(), which the JVM would swallow; read once the classes are loaded. */
+    private volatile Throwable failure;
+
+    /** Hooks both classes now, loading them if they are not yet loaded, and fails if either could not be hooked. */
+    static void install(Instrumentation instrumentation) throws ClassNotFoundException, UnmodifiableClassException {
+        JdkBindTransformer transformer = new JdkBindTransformer();
+        instrumentation.addTransformer(transformer, true);
+        for (String name : transformer.hooks.keySet()) {
+            Class<?> loaded = Class.forName(name, false, null); // loading it runs transform() once
+            if (transformer.failure == null && !transformer.done.contains(name)) {
+                instrumentation.retransformClasses(loaded); // loaded before the agent started
+            }
+        }
+        if (transformer.failure != null) {
+            throw new IllegalStateException("jcluster agent: cannot hook the JDK's bind on Java "
+                    + Runtime.version() + ": " + transformer.failure, transformer.failure);
+        }
+    }
+
+    @Override
+    public byte[] transform(Module module, ClassLoader loader, String internalName, Class<?> redefined,
+            ProtectionDomain domain, byte[] classFile) {
+        if (loader != null || internalName == null) {
+            return null;
+        }
+        String name = internalName.replace('/', '.');
+        AsmVisitorWrapper hook = hooks.get(name);
+        if (hook == null) {
+            return null;
+        }
+        try {
+            ClassFileLocator locator = new ClassFileLocator.Compound(ClassFileLocator.Simple.of(name, classFile),
+                    ClassFileLocator.ForClassLoader.ofSystemLoader());
+            byte[] hookedClass = new ByteBuddy()
+                    .redefine(TypePool.Default.of(locator).describe(name).resolve(), locator)
+                    .visit(hook)
+                    .make()
+                    .getBytes();
+            done.add(name);
+            return hookedClass;
+        } catch (Throwable t) {
+            failure = t;
+            return null;
+        }
+    }
+}
