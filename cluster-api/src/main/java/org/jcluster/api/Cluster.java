@@ -197,6 +197,15 @@ public interface Cluster {
         throw new UnsupportedOperationException("this Cluster implementation has no readiness signal");
     }
 
+    /**
+     * Counts one connection the program accepted itself (on the channel of
+     * {@link #listen(ServerOptions)}, or on a socket of its own), which jcluster cannot see: it then
+     * shows in {@link WorkerHealth#connections()} and counts towards a supervisor's recycling limit,
+     * as the connections of {@link #listen(ServerOptions, ConnectionHandler)} do. Safe from any thread.
+     */
+    default void countConnection() {
+    }
+
     /** Adds a listener for {@code event}; the returned registration removes it. */
     <L> Registration on(ClusterEvent<L> event, L listener);
 

@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "jcluster", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Runs a JVM server on several worker JVMs behind its own ports, supervised.",
-        subcommands = {RunCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, ControlCommands.Status.class, ControlCommands.Reload.class,
+            ControlCommands.Stop.class, CommandLine.HelpCommand.class})
 public final class Main {
     /** Exit code of a bad command line (picocli's convention, and the shell's). */
     static final int USAGE = 2;

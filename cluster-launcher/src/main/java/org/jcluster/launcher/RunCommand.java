@@ -178,9 +178,23 @@ final class RunCommand implements Callable<Integer> {
         Cluster cluster = Cluster.get();
         cluster.schedulingPolicy("none");
         cluster.setupPrimary(program.build());
-        Supervisor supervisor = Supervisor.start(cluster, settings);
-        System.err.println("jcluster: " + clusterName + ": " + workerCount + " workers, policy " + policy);
+        Supervisor supervisor = Supervisor.create(cluster, settings);
+        ControlServer control;
+        try {
+            control = ControlServer.start(ControlDirectory.forThisUser(), clusterName, supervisor, policy);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        } catch (IOException e) {
+            System.err.println("jcluster: " + e.getMessage());
+            return 1;
+        }
+        // The socket goes with the primary, however it ends (the supervisor exits the JVM after a shutdown).
+        Runtime.getRuntime().addShutdownHook(new Thread(control::close, "jcluster-control-close"));
+        supervisor.start();
+        System.err.println("jcluster: " + clusterName + ": " + workerCount + " workers, policy " + policy
+                + "; bin/jcluster status|reload|stop --name " + clusterName);
         ShutdownReport report = supervisor.whenDone().join();
+        control.close();
         return report.clean() ? 0 : 1; // unless the supervisor ended the JVM with this status already
     }
 

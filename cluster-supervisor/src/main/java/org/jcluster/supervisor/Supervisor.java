@@ -12,8 +12,10 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -193,6 +195,9 @@ public final class Supervisor {
         long connectionLimit;
         /** The worker last reported unresponsive, until it answers a ping again. */
         Worker unresponsive;
+        /** Workers that took this slot after its first: respawned, reloaded or recycled (PM2's restarts). */
+        int restarts;
+        boolean everStarted;
 
         Slot(int index) {
             this.index = index;
@@ -423,6 +428,19 @@ public final class Supervisor {
         return report;
     }
 
+    /**
+     * A snapshot of every supervised position, in order, taken on the event thread: what
+     * {@code bin/jcluster status} shows.
+     */
+    public CompletableFuture<List<SupervisedWorker>> workers() {
+        CompletableFuture<List<SupervisedWorker>> snapshot = new CompletableFuture<>();
+        cluster.schedule(Duration.ZERO, () -> snapshot.complete(slots.stream()
+                .map(s -> new SupervisedWorker(s.index, Optional.ofNullable(s.worker), s.state.name().toLowerCase(Locale.ROOT),
+                        s.restarts))
+                .toList()));
+        return snapshot;
+    }
+
     /** Completes with the report of the shutdown, whatever started it. */
     public CompletableFuture<ShutdownReport> whenDone() {
         return done.copy();
@@ -488,6 +506,13 @@ public final class Supervisor {
         }
     }
 
+    private static void countStart(Slot slot) {
+        if (slot.everStarted) {
+            slot.restarts++;
+        }
+        slot.everStarted = true;
+    }
+
     /** Forks the slot's worker; null when the fork failed (which stops the respawning). */
     private Worker spawn(Slot slot) {
         Worker worker;
@@ -500,6 +525,7 @@ public final class Supervisor {
         }
         slot.worker = worker;
         slot.state = SlotState.STARTING;
+        countStart(slot);
         slot.respawnOnExit = false;
         slot.connectionLimit = connectionLimit();
         slotOfWorker.put(worker.id(), slot);
@@ -782,6 +808,7 @@ public final class Supervisor {
         Slot slot = r.slot;
         slot.worker = r.candidate;
         slot.state = SlotState.ONLINE;
+        countStart(slot);
         slot.onlineAtNanos = System.nanoTime();
         slot.crashes = 0; // a new generation
         slot.recycleRefused = null;

@@ -118,6 +118,7 @@ final class SocketSharing implements Function<Object[], Object> {
                 bound((Channel) call[1]);
             } else if (applicationServers.contains(call[1])) {
                 accepted.add((Channel) call[2]);
+                cluster.countConnection(); // for status, and the supervisor's --max-requests
             }
             return null;
         } catch (IOException e) {

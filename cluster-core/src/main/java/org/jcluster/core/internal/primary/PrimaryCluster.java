@@ -49,6 +49,7 @@ import org.jcluster.core.internal.events.EventRegistry;
 import org.jcluster.core.internal.protocol.FrameKind;
 import org.jcluster.core.internal.protocol.InternalMessage;
 import org.jcluster.core.internal.protocol.ProtocolException;
+import org.jcluster.core.internal.servers.ConnectionsTaken;
 import org.jcluster.core.internal.servers.LocalDatagram;
 import org.jcluster.core.internal.servers.LocalServer;
 import org.jcluster.core.internal.transport.ChannelConfig;
@@ -222,6 +223,11 @@ public final class PrimaryCluster implements Cluster {
     @Override
     public ClusterServer listen(ServerOptions options) throws IOException {
         return listen(options, (ConnectionHandler) null);
+    }
+
+    @Override
+    public void countConnection() {
+        ConnectionsTaken.acceptedByTheProgram();
     }
 
     @Override

@@ -13,6 +13,11 @@ public final class ConnectionsTaken {
         COUNT.increment();
     }
 
+    /** Connections the program accepted itself (see {@code Cluster.countConnection}). */
+    public static void acceptedByTheProgram() {
+        COUNT.increment();
+    }
+
     /** Since the JVM started. */
     public static long total() {
         return COUNT.sum();

@@ -26,6 +26,7 @@ import org.jcluster.api.spi.ServiceLookup;
 import org.jcluster.core.internal.events.EventLoop;
 import org.jcluster.core.internal.protocol.FrameKind;
 import org.jcluster.core.internal.protocol.InternalMessage;
+import org.jcluster.core.internal.servers.ConnectionsTaken;
 import org.jcluster.core.internal.transport.ChannelConfig;
 import org.jcluster.core.internal.transport.IpcChannel;
 import org.jcluster.core.internal.transport.Posix;
@@ -125,6 +126,11 @@ public final class WorkerCluster implements Cluster {
     @Override
     public ClusterServer listen(ServerOptions options) throws IOException {
         return self.servers().listen(options, null);
+    }
+
+    @Override
+    public void countConnection() {
+        ConnectionsTaken.acceptedByTheProgram();
     }
 
     @Override

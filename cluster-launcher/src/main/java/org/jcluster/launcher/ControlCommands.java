@@ -1,0 +1,163 @@
+package org.jcluster.launcher;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+import org.jcluster.launcher.ControlClient.ControlException;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code status}, {@code reload} and {@code stop}: requests to a running cluster's primary. */
+final class ControlCommands {
+    private ControlCommands() {
+    }
+
+    static final class Target {
+        @Option(names = "--name", description = "Which cluster (default: the only one running for this user).")
+        String name;
+
+        @Spec(Spec.Target.MIXEE)
+        CommandSpec spec;
+
+        /** Runs {@code action} against the cluster's socket, turning a failure into its message and exit code. */
+        int run(Action action) {
+            PrintWriter err = spec.commandLine().getErr();
+            try {
+                return action.run(ControlClient.socketOf(name), spec.commandLine().getOut());
+            } catch (ControlException e) {
+                err.println("jcluster: " + e.getMessage());
+                return e.exitCode;
+            } catch (IllegalArgumentException e) {
+                err.println("jcluster: " + e.getMessage());
+                return Main.USAGE;
+            } catch (IOException e) {
+                err.println("jcluster: " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+
+    interface Action {
+        int run(Path socket, PrintWriter out) throws IOException, ControlException;
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "One row per worker: id, pid, state, uptime, restarts, resident memory, CPU time, connections.")
+    static final class Status implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Option(names = "--json", description = "Print the primary's JSON answer as it is.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            return target.run((socket, out) -> {
+                String answer = ControlClient.request(socket, "status", Duration.ofSeconds(15));
+                if (json) {
+                    out.println(answer);
+                } else {
+                    printTable(answer, out);
+                }
+                return 0;
+            });
+        }
+
+        @SuppressWarnings("unchecked")
+        private static void printTable(String answer, PrintWriter out) throws IOException {
+            Map<String, Object> status = (Map<String, Object>) ControlClient.parse(answer);
+            List<Map<String, Object>> workers = (List<Map<String, Object>>) status.get("workers");
+            out.printf("%s: primary pid %s, policy %s, %d workers%n", status.get("name"), status.get("pid"),
+                    status.get("policy"), workers.size());
+            String row = "%-4s %-8s %-9s %-9s %-9s %-11s %-9s %s%n";
+            out.printf(row, "ID", "PID", "STATE", "UPTIME", "RESTARTS", "MEMORY", "CPU", "CONNECTIONS");
+            for (Map<String, Object> w : workers) {
+                out.printf(row, text(w, "id"), text(w, "pid"), w.get("state"),
+                        number(w, "uptimeMillis").map(ms -> duration(Duration.ofMillis(ms))).orElse("-"),
+                        w.get("restarts"),
+                        number(w, "residentBytes").map(b -> String.format("%.1f MiB", b / 1048576.0)).orElse("-"),
+                        number(w, "cpuMillis").map(ms -> String.format("%.1fs", ms / 1000.0)).orElse("-"),
+                        text(w, "connections"));
+            }
+        }
+
+        private static String text(Map<String, Object> row, String key) {
+            Object value = row.get(key);
+            return value == null ? "-" : value.toString();
+        }
+
+        private static Optional<Long> number(Map<String, Object> row, String key) {
+            return Optional.ofNullable((Long) row.get(key));
+        }
+
+        static String duration(Duration d) {
+            long s = d.toSeconds();
+            if (s < 60) {
+                return s + "s";
+            }
+            if (s < 3600) {
+                return s / 60 + "m" + s % 60 + "s";
+            }
+            return s / 3600 + "h" + s % 3600 / 60 + "m";
+        }
+    }
+
+    @Command(name = "reload", mixinStandardHelpOptions = true,
+            description = {"Replaces every worker, one batch at a time, each new one ready before an old one leaves.",
+                "Returns when the reload is done (exit 0) or rolled back (exit 1), saying which."})
+    static final class Reload implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Override
+        public Integer call() {
+            return target.run((socket, out) -> {
+                Map<?, ?> answer = (Map<?, ?>) ControlClient.parse(ControlClient.request(socket, "reload", null));
+                out.println(answer.get("message"));
+                return Boolean.TRUE.equals(answer.get("ok")) ? 0 : 1;
+            });
+        }
+    }
+
+    @Command(name = "stop", mixinStandardHelpOptions = true,
+            description = {"Shuts the cluster down gracefully: workers stop taking connections and finish those they",
+                "hold, until the shutdown deadline. Returns once the primary has ended."})
+    static final class Stop implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Override
+        public Integer call() {
+            return target.run((socket, out) -> {
+                Map<?, ?> answer = (Map<?, ?>) ControlClient.parse(ControlClient.request(socket, "stop", Duration.ofSeconds(15)));
+                if (!Boolean.TRUE.equals(answer.get("ok"))) {
+                    throw new ControlException(1, String.valueOf(answer.get("message")));
+                }
+                long pid = (Long) answer.get("pid");
+                Duration wait = Duration.ofMillis((Long) answer.get("deadlineMillis")).plusSeconds(15);
+                Optional<ProcessHandle> primary = ProcessHandle.of(pid);
+                if (primary.isPresent()) {
+                    try {
+                        primary.get().onExit().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+                    } catch (Exception e) {
+                        throw new ControlException(1, "the primary (pid " + pid + ") is still running "
+                                + Status.duration(wait) + " after stop");
+                    }
+                }
+                out.println("stopped (primary pid " + pid + ")");
+                return 0;
+            });
+        }
+    }
+}

@@ -1,0 +1,254 @@
+package org.jcluster.launcher;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+
+import jdk.net.ExtendedSocketOptions;
+import jdk.net.UnixDomainPrincipal;
+
+import org.jcluster.api.Worker;
+import org.jcluster.supervisor.ReloadReport;
+import org.jcluster.supervisor.SupervisedWorker;
+import org.jcluster.supervisor.Supervisor;
+import org.jcluster.supervisor.SupervisorSettings;
+
+/**
+ * The running primary's end of the control socket: answers {@code status}, {@code reload} and
+ * {@code stop} from {@code bin/jcluster}, for peers of this user only (SO_PEERCRED). One request per
+ * connection: a command line in, one JSON document out.
+ */
+final class ControlServer implements AutoCloseable {
+    static final int MAX_REQUEST_BYTES = 64;
+    /** A client has this long to send its command. */
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration PING_TIMEOUT = Duration.ofSeconds(2);
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private final ControlDirectory directory;
+    private final Path socket;
+    private final ServerSocketChannel server;
+    private final Supervisor supervisor;
+    private final String name;
+    private final String policy;
+    private final UserPrincipal owner;
+
+    private ControlServer(ControlDirectory directory, Path socket, ServerSocketChannel server, Supervisor supervisor,
+            String name, String policy) throws IOException {
+        this.directory = directory;
+        this.socket = socket;
+        this.server = server;
+        this.supervisor = supervisor;
+        this.name = name;
+        this.policy = policy;
+        this.owner = Files.getOwner(directory.path());
+    }
+
+    /** Binds {@code NAME.sock} (0600) in the private directory and starts answering. */
+    static ControlServer start(ControlDirectory directory, String name, Supervisor supervisor, String policy)
+            throws IOException {
+        Path socket = directory.socket(name);
+        directory.create();
+        if (Files.exists(socket)) {
+            if (ControlClient.answers(socket)) {
+                throw new IOException("a cluster named " + name + " is already running (its control socket " + socket
+                        + " answers): give this one another --name, or stop that one with bin/jcluster stop --name " + name);
+            }
+            Files.deleteIfExists(socket); // left behind by a primary that was killed
+        }
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            server.bind(UnixDomainSocketAddress.of(socket));
+            Files.setPosixFilePermissions(socket, ControlDirectory.OWNER_READ_WRITE);
+        } catch (IOException e) {
+            server.close();
+            throw new IOException("cannot open the control socket " + socket + ": " + e.getMessage(), e);
+        }
+        ControlServer control = new ControlServer(directory, socket, server, supervisor, name, policy);
+        Thread accept = new Thread(control::acceptLoop, "jcluster-control");
+        accept.setDaemon(true);
+        accept.start();
+        return control;
+    }
+
+    /** Stops answering and removes the socket (and the directory, if no other cluster uses it). */
+    @Override
+    public void close() {
+        try {
+            server.close();
+            Files.deleteIfExists(socket);
+        } catch (IOException ignored) {
+            // the process is ending; a socket file left behind is detected and removed by the next start
+        }
+        directory.removeIfEmpty();
+    }
+
+    private void acceptLoop() {
+        while (server.isOpen()) {
+            SocketChannel client;
+            try {
+                client = server.accept();
+            } catch (ClosedChannelException closed) {
+                return;
+            } catch (IOException e) {
+                System.err.println("jcluster: the control socket failed: " + e.getMessage());
+                return;
+            }
+            Thread t = new Thread(() -> answer(client), "jcluster-control-request");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    private void answer(SocketChannel client) {
+        try (client) {
+            UnixDomainPrincipal peer = client.getOption(ExtendedSocketOptions.SO_PEERCRED);
+            if (!peer.user().equals(owner)) {
+                reply(client, error("refused: the cluster " + name + " answers its own user only, not " + peer.user().getName()));
+                return;
+            }
+            String command = ControlClient.readLine(client, REQUEST_TIMEOUT);
+            switch (command) {
+                case "status" -> reply(client, status());
+                case "reload" -> reply(client, reload());
+                case "stop" -> reply(client, stop());
+                default -> reply(client, error("unknown command '" + command + "': status, reload or stop"));
+            }
+        } catch (IOException | TimeoutException e) {
+            // the client went away or sent nothing in time: nobody to answer
+        }
+    }
+
+    private byte[] status() throws IOException {
+        List<SupervisedWorker> slots = supervisor.workers().orTimeout(5, TimeUnit.SECONDS).join();
+        List<CompletableFuture<OptionalLong>> connections = new ArrayList<>();
+        for (SupervisedWorker slot : slots) {
+            connections.add(slot.worker().filter(w -> !w.isDead())
+                    .map(w -> w.ping(PING_TIMEOUT).thenApply(h -> OptionalLong.of(h.connections()))
+                            .exceptionally(e -> OptionalLong.empty()))
+                    .orElse(CompletableFuture.completedFuture(OptionalLong.empty())));
+        }
+        return json(g -> {
+            g.writeStringField("name", name);
+            g.writeNumberField("pid", ProcessHandle.current().pid());
+            g.writeStringField("policy", policy);
+            g.writeArrayFieldStart("workers");
+            for (int i = 0; i < slots.size(); i++) {
+                SupervisedWorker slot = slots.get(i);
+                g.writeStartObject();
+                g.writeNumberField("slot", slot.slot());
+                g.writeStringField("state", slot.state());
+                g.writeNumberField("restarts", slot.restarts());
+                if (slot.worker().isPresent()) {
+                    Worker w = slot.worker().get();
+                    g.writeNumberField("id", w.id());
+                    g.writeNumberField("pid", w.pid());
+                    ProcessHandle.Info info = ProcessHandle.of(w.pid()).map(ProcessHandle::info).orElse(null);
+                    if (info != null && info.startInstant().isPresent()) {
+                        g.writeNumberField("uptimeMillis", Duration.between(info.startInstant().get(), Instant.now()).toMillis());
+                    }
+                    if (info != null && info.totalCpuDuration().isPresent()) {
+                        g.writeNumberField("cpuMillis", info.totalCpuDuration().get().toMillis());
+                    }
+                    OptionalLong rss = residentBytes(w.pid());
+                    if (rss.isPresent()) {
+                        g.writeNumberField("residentBytes", rss.getAsLong());
+                    }
+                    OptionalLong taken = connections.get(i).join();
+                    if (taken.isPresent()) {
+                        g.writeNumberField("connections", taken.getAsLong());
+                    }
+                }
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        });
+    }
+
+    private byte[] reload() throws IOException {
+        SupervisorSettings s = supervisor.settings();
+        // A reload always ends (each step has its readiness deadline); this bound only keeps the answer certain.
+        Duration bound = s.readyTimeout().plus(s.drainTimeout()).plusSeconds(30).multipliedBy(s.workers());
+        ReloadReport report;
+        try {
+            report = supervisor.reload().get(bound.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            return error("the reload did not report within " + bound.toSeconds() + "s: " + e);
+        }
+        return json(g -> {
+            g.writeBooleanField("ok", report.done());
+            g.writeStringField("outcome", report.outcome().name().toLowerCase(java.util.Locale.ROOT));
+            g.writeStringField("message", report.message());
+        });
+    }
+
+    private byte[] stop() throws IOException {
+        supervisor.shutdown();
+        return json(g -> {
+            g.writeBooleanField("ok", true);
+            g.writeNumberField("pid", ProcessHandle.current().pid());
+            g.writeNumberField("deadlineMillis", supervisor.settings().shutdownTimeout().toMillis());
+        });
+    }
+
+    private static byte[] error(String message) throws IOException {
+        return json(g -> {
+            g.writeBooleanField("ok", false);
+            g.writeStringField("message", message);
+        });
+    }
+
+    private interface Fields {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private static byte[] json(Fields fields) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            fields.write(g);
+            g.writeEndObject();
+        }
+        return out.toByteArray();
+    }
+
+    private static void reply(SocketChannel client, byte[] document) throws IOException {
+        ByteBuffer buffer = ByteBuffer.wrap(document);
+        while (buffer.hasRemaining()) {
+            client.write(buffer);
+        }
+    }
+
+    /** VmRSS from /proc: what PM2 and top show as a process's memory. */
+    static OptionalLong residentBytes(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return OptionalLong.of(Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024);
+                }
+            }
+        } catch (IOException | NumberFormatException gone) {
+            // the process ended meanwhile
+        }
+        return OptionalLong.empty();
+    }
+}
