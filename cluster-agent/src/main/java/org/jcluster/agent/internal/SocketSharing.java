@@ -12,7 +12,9 @@ import java.net.ProtocolFamily;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.net.SocketOption;
+import java.net.InetSocketAddress;
 import java.nio.channels.Channel;
+import java.nio.channels.ServerSocketChannel;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -200,7 +202,7 @@ final class SocketSharing implements Function<Object[], Object> {
     private void leave() {
         for (Channel server : applicationServers) {
             try {
-                server.close();
+                stopAccepting((ServerSocketChannel) server);
             } catch (IOException ignored) {
                 // closing a listening socket has nothing left to recover
             }
@@ -208,6 +210,27 @@ final class SocketSharing implements Function<Object[], Object> {
         Thread exit = new Thread(this::exitOnceDrained, "jcluster-agent-drain");
         exit.setDaemon(true);
         exit.start();
+    }
+
+    /**
+     * Closes the application's server channel, which a Selector-driven server (Jetty, Netty, the JDK's
+     * HttpServer) takes quietly. A blocking accept loop (Tomcat's) would log the close as a failed
+     * accept: its descriptor gets a private listening socket nobody knows instead, on which the accept
+     * waits until the worker exits. (Not for a Selector: its registration stays on the old socket and
+     * would report connections the application can no longer accept.)
+     */
+    private void stopAccepting(ServerSocketChannel server) throws IOException {
+        if (!server.isBlocking()) {
+            server.close();
+            return;
+        }
+        insideHook.set(Boolean.TRUE); // this bind is the agent's own
+        try (ServerSocketChannel unknown = ServerSocketChannel.open()) {
+            unknown.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
+            putUnder((FileDescriptor) invoke(channelDescriptor, server), descriptorOf(unknown));
+        } finally {
+            insideHook.remove();
+        }
     }
 
     private void exitOnceDrained() {
