@@ -198,6 +198,18 @@ public interface Cluster {
     }
 
     /**
+     * Worker side, Node's {@code process.channel.unref()}: the channel to the primary stops keeping this
+     * JVM alive, so that the JVM ends when the program's own threads do (a program that throws from
+     * its main exits, as it would alone). For a program that does not know it is a worker, as under
+     * the launcher's agent. Calling it again does nothing more.
+     *
+     * @throws IllegalStateException in the primary, which has no such channel
+     */
+    default void unrefChannel() {
+        throw new UnsupportedOperationException("this Cluster implementation cannot unref its channel");
+    }
+
+    /**
      * Counts one connection the program accepted itself (on the channel of
      * {@link #listen(ServerOptions)}, or on a socket of its own), which jcluster cannot see: it then
      * shows in {@link WorkerHealth#connections()} and counts towards a supervisor's recycling limit,

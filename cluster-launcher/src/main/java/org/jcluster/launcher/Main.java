@@ -16,9 +16,14 @@ import picocli.CommandLine.Command;
 public final class Main {
     /** Exit code of a bad command line (picocli's convention, and the shell's). */
     static final int USAGE = 2;
+    /** What {@code run} answers when the supervisor will end the JVM with the shutdown's status. */
+    static final int EXIT_LEFT_TO_SUPERVISOR = -1;
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int status = execute(args);
+        if (status != EXIT_LEFT_TO_SUPERVISOR) {
+            System.exit(status);
+        }
     }
 
     static int execute(String... args) {

@@ -195,7 +195,8 @@ final class RunCommand implements Callable<Integer> {
                 + "; bin/jcluster status|reload|stop --name " + clusterName);
         ShutdownReport report = supervisor.whenDone().join();
         control.close();
-        return report.clean() ? 0 : 1; // unless the supervisor ended the JVM with this status already
+        // The supervisor ends the JVM itself, after its last line: main must not race it with a System.exit.
+        return settings.exitAfterShutdown() ? Main.EXIT_LEFT_TO_SUPERVISOR : report.exitStatus();
     }
 
     /**

@@ -47,6 +47,7 @@ public final class WorkerAgent {
                     + " starts the workers); its sockets are left alone");
             return null;
         }
+        cluster.unrefChannel(); // the application's own threads decide when this JVM ends
         SocketSharing sharing = new SocketSharing(cluster, policy.equals("reuseport"), drain);
         JdkBindTransformer.install(instrumentation);
         return sharing;

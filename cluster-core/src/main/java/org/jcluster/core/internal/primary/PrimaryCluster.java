@@ -226,6 +226,11 @@ public final class PrimaryCluster implements Cluster {
     }
 
     @Override
+    public void unrefChannel() {
+        throw new IllegalStateException("unrefChannel() is for a worker: the primary has no channel to a primary");
+    }
+
+    @Override
     public void countConnection() {
         ConnectionsTaken.acceptedByTheProgram();
     }

@@ -54,6 +54,7 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
     private volatile boolean connected = true;
     /** Event thread only. */
     private boolean disconnectEmitted;
+    private final AtomicBoolean channelHoldsJvm = new AtomicBoolean(true);
     /** Set by kill() from inside the worker: exit once the channel is closed. */
     private volatile boolean exitWhenDisconnected;
     private final WorkerServers servers = new WorkerServers(this);
@@ -70,6 +71,13 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
 
     void keepAliveWhileConnected() {
         events.holdJvm();
+    }
+
+    /** Ends keepAliveWhileConnected's hold early (unrefChannel) or at the disconnect, whichever comes first. */
+    void unrefChannel() {
+        if (channelHoldsJvm.compareAndSet(true, false)) {
+            events.releaseJvm();
+        }
     }
 
     @Override
@@ -367,6 +375,6 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
             // Killed from inside, or the primary vanished without a handshake: leave now (rule 17).
             System.exit(0);
         }
-        events.releaseJvm();
+        unrefChannel();
     }
 }

@@ -129,6 +129,11 @@ public final class WorkerCluster implements Cluster {
     }
 
     @Override
+    public void unrefChannel() {
+        self.unrefChannel();
+    }
+
+    @Override
     public void countConnection() {
         ConnectionsTaken.acceptedByTheProgram();
     }
