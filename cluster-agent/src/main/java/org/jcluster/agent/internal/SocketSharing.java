@@ -217,10 +217,11 @@ final class SocketSharing implements Function<Object[], Object> {
      * HttpServer) takes quietly. A blocking accept loop (Tomcat's) would log the close as a failed
      * accept: its descriptor gets a private listening socket nobody knows instead, on which the accept
      * waits until the worker exits. (Not for a Selector: its registration stays on the old socket and
-     * would report connections the application can no longer accept.)
+     * would report connections the application can no longer accept. Not under reuseport either: the
+     * socket is this worker's own and must leave the kernel's group now, which only a close does.)
      */
     private void stopAccepting(ServerSocketChannel server) throws IOException {
-        if (!server.isBlocking()) {
+        if (!server.isBlocking() || reusePort) {
             server.close();
             return;
         }

@@ -9,6 +9,7 @@ import static org.jcluster.core.it.TestCluster.nextMessage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -376,6 +377,33 @@ class LifecycleRulesTest {
             // hold-open's non-daemon thread would keep it alive forever, were it not forced out.
             assertThat(await(exit)).isEqualTo(ExitStatus.ofCode(0));
             assertThat(w.exitedAfterDisconnect()).hasValue(false);
+        }
+    }
+
+    @Test
+    void unrefChannelLetsAWorkerEndWithItsProgramWhileAWorkerThatKeepsItsChannelStays() {
+        try (TestCluster t = new TestCluster("idle")) {
+            Worker stays = t.fork();
+            await(stays.ping(Duration.ofSeconds(10))); // online, its main has returned or is about to
+            t.cluster.setupPrimary(ClusterSettings.builder().args(List.of("unref-and-return")).build());
+            Worker returns = t.fork();
+            CompletableFuture<Void> online = new CompletableFuture<>();
+            returns.once(WorkerEvent.ONLINE, () -> online.complete(null));
+            CompletableFuture<ExitStatus> returned = exitOf(returns);
+            t.cluster.setupPrimary(ClusterSettings.builder().args(List.of("unref-and-throw")).build());
+            Worker fails = t.fork();
+            CompletableFuture<ExitStatus> failed = exitOf(fails);
+            await(online); // it joined the cluster: its own main ended it, not a missing Cluster.get()
+            assertThat(await(returned)).as("main returned with the channel unref'd").isEqualTo(ExitStatus.ofCode(0));
+            assertThat(await(failed)).as("main threw with the channel unref'd, as a lone JVM would")
+                    .isEqualTo(ExitStatus.ofCode(1));
+            assertThat(returns.exitedAfterDisconnect()).as("nobody disconnected it").hasValue(false);
+            // The idle worker's main returned long before: its channel alone keeps it alive and answering.
+            assertThat(stays.isDead()).isFalse();
+            assertThat(stays.isConnected()).isTrue();
+            assertThat(await(stays.ping(Duration.ofSeconds(10))).roundTrip()).isPositive();
+            assertThatThrownBy(t.cluster::unrefChannel).as("in the primary").isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("for a worker");
         }
     }
 

@@ -43,6 +43,22 @@ class PingAndReadyTest {
     }
 
     @Test
+    void aPingCountsTheConnectionsTheProgramCountedItself() throws Exception {
+        try (TestCluster t = new TestCluster("count-on-message")) {
+            Worker w = t.fork();
+            assertThat(await(w.ping(Duration.ofSeconds(10))).connections()).as("before any count").isZero();
+            CompletableFuture<Object> counted = nextMessage(w);
+            w.send(5);
+            assertThat(await(counted)).isEqualTo("counted");
+            assertThat(await(w.ping(Duration.ofSeconds(10))).connections()).as("five countConnection() calls").isEqualTo(5);
+            counted = nextMessage(w);
+            w.send(2);
+            assertThat(await(counted)).isEqualTo("counted");
+            assertThat(await(w.ping(Duration.ofSeconds(10))).connections()).as("they add up").isEqualTo(7);
+        }
+    }
+
+    @Test
     void aWorkerWhoseEventThreadIsBlockedMissesThePingThoughItsReaderIsFree() throws Exception {
         try (TestCluster t = new TestCluster("block-event-thread-on-message")) {
             Worker w = t.fork();

@@ -5,6 +5,7 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channel;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jcluster.api.Cluster;
 import org.jcluster.api.ClusterDatagramSocket;
 import org.jcluster.api.ClusterServer;
+import org.jcluster.api.ConnectionHandler;
 import org.jcluster.api.DatagramOptions;
 import org.jcluster.api.ListenException;
 import org.jcluster.api.ServerOptions;
@@ -31,8 +33,11 @@ import org.jcluster.api.WorkerEvent;
  * then closed, or held open ("hold": true) until told to close them.
  *
  * <p>Commands: listen {kind tcp|unix, host, port, path, backlog, ipv6Only, maxConnections, nonBlockingHandler,
- * hold, block, sendBack, fail, reportThread (the line ends with " on " and the handler's thread name)},
- * udp {type udp4|udp6, host, port, ipv6Only}, close {server}, counts, closeHeld, release, disconnect.
+ * hold, block, sendBack, fail, reportThread (the line ends with " on " and the handler's thread name),
+ * acceptItself (listen without a handler: the agent's own thread "agent-accept-S" accepts on the listening
+ * channel, counts each connection with countConnection, and writes the line ending " on agent-accept-S")},
+ * udp {type udp4|udp6, host, port, ipv6Only}, close {server}, counts, closeHeld, release, threads (the
+ * names of this JVM's live threads), disconnect.
  */
 public final class ServerAgent {
     private static final Map<Integer, ClusterServer> servers = new ConcurrentHashMap<>();
@@ -94,8 +99,9 @@ public final class ServerAgent {
                     boolean sendBack = Boolean.TRUE.equals(c.get("sendBack"));
                     boolean keepOpen = Boolean.TRUE.equals(c.get("keepOpen"));
                     boolean fail = Boolean.TRUE.equals(c.get("fail"));
+                    boolean acceptItself = Boolean.TRUE.equals(c.get("acceptItself"));
                     AtomicInteger count = counts.computeIfAbsent(id, k -> new AtomicInteger());
-                    ClusterServer server = cluster.listen(options, connection -> {
+                    ConnectionHandler handler = connection -> {
                         if (block) {
                             // The latch is taken before "blocked" goes out: a release the test sends on
                             // seeing that message must free this handler, not the next one.
@@ -122,7 +128,18 @@ public final class ServerAgent {
                         } else {
                             connection.close();
                         }
-                    });
+                    };
+                    ClusterServer server;
+                    if (acceptItself) {
+                        server = cluster.listen(options);
+                        ServerSocketChannel listening = server.listeningChannel().orElseThrow();
+                        Thread accepter = new Thread(() -> acceptItself(cluster, me, id, listening, count),
+                                "agent-accept-" + id);
+                        accepter.setDaemon(true);
+                        accepter.start();
+                    } else {
+                        server = cluster.listen(options, handler);
+                    }
                     servers.put(id, server);
                     answer.put("server", id);
                     answer.put("address", server.address().address());
@@ -166,6 +183,8 @@ public final class ServerAgent {
                         held.clear();
                     }
                 }
+                case "threads" -> answer.put("threads", Thread.getAllStackTraces().keySet().stream()
+                        .map(Thread::getName).sorted().toList());
                 case "release" -> {
                     CountDownLatch r = release;
                     release = new CountDownLatch(1);
@@ -191,6 +210,30 @@ public final class ServerAgent {
             latch.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * A program's own accept loop on a server it listened on without a handler: counts each connection
+     * with countConnection, greets it naming this thread, and closes it; ends when the channel closes.
+     */
+    private static void acceptItself(Cluster cluster, Worker me, int id, ServerSocketChannel listening,
+            AtomicInteger count) {
+        while (true) {
+            SocketChannel connection;
+            try {
+                connection = listening.accept();
+            } catch (IOException e) {
+                return; // closed: done
+            }
+            count.incrementAndGet();
+            cluster.countConnection(); // before the greeting: once a client has read it, a ping counts it
+            try (SocketChannel s = connection) {
+                s.write(StandardCharsets.UTF_8.encode("worker " + me.id() + " server " + id + " on "
+                        + Thread.currentThread().getName() + "\n"));
+            } catch (IOException e) {
+                // the client went away: its problem
+            }
         }
     }
 

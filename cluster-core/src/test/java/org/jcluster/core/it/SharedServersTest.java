@@ -21,6 +21,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -38,10 +39,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jcluster.api.AddressType;
 import org.jcluster.api.ClusterEvent;
+import org.jcluster.api.ClusterServer;
 import org.jcluster.api.ListenAddress;
+import org.jcluster.api.ServerOptions;
 import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerEvent;
 import org.jcluster.api.WorkerState;
+import org.jcluster.core.internal.primary.PrimaryCluster;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -589,6 +593,98 @@ class SharedServersTest {
             int total = served.values().stream().mapToInt(Integer::intValue).sum();
             assertThat(total + lost.get()).isEqualTo(clients * perClient);
             assertThat(served.get(a.id()) + served.get(b.id())).as("the others took over").isGreaterThan(clients * perClient / 2);
+        }
+    }
+
+    // ---- listen(options): the program accepts itself ----
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void underNoneAListenWithoutAHandlerLeavesTheAcceptingToTheProgramsOwnLoop() throws IOException {
+        try (TestCluster t = TestCluster.agents("none")) {
+            Agent a = Agent.start(t);
+            Agent b = Agent.start(t);
+            Map<String, Object> first = a.must(listen(0, "host", "127.0.0.1", "acceptItself", true));
+            assertThat(first).containsEntry("hasListeningChannel", true);
+            int port = port(first);
+            assertThat(port(b.must(listen(port, "host", "127.0.0.1", "acceptItself", true)))).isEqualTo(port);
+            // The kernel picks the worker; blocking accepts on the one socket take turns, so a few do.
+            Map<Integer, Integer> served = new HashMap<>();
+            for (int i = 0; i < 40 && served.size() < 2; i++) {
+                String line = hit(port);
+                assertThat(line).as("answered by the agent's own accept loop, and by nothing of jcluster's")
+                        .endsWith(" server 1 on agent-accept-1");
+                served.merge(workerOf(line), 1, Integer::sum);
+            }
+            assertThat(served).as("both workers' own accept loops took connections").containsOnlyKeys(a.id(), b.id());
+            for (Agent x : List.of(a, b)) {
+                List<String> threads = (List<String>) x.must(op("threads")).get("threads");
+                assertThat(threads).as("worker " + x.id() + "'s threads").contains("agent-accept-1")
+                        .noneMatch(name -> name.startsWith("jcluster-accept"));
+                assertThat(await(x.worker.ping(Duration.ofSeconds(10))).connections())
+                        .as("what worker " + x.id() + "'s loop counted with countConnection")
+                        .isEqualTo(served.get(x.id()).longValue());
+            }
+            // The control: a listen with a handler does start jcluster's accept thread, which the check sees.
+            a.must(listen(0, "host", "127.0.0.1"));
+            assertThat((List<String>) a.must(op("threads")).get("threads")).anyMatch(name -> name.startsWith("jcluster-accept"));
+        }
+    }
+
+    @Test
+    void underRoundRobinAListenWithoutAHandlerIsRefusedWithEnotsupAndLeavesNothingBehind() throws IOException {
+        try (TestCluster t = TestCluster.agents("rr")) {
+            Agent a = Agent.start(t);
+            Agent b = Agent.start(t);
+            int port;
+            try (ServerSocketChannel probe = ServerSocketChannel.open()) {
+                probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                port = ((InetSocketAddress) probe.getLocalAddress()).getPort(); // free once the probe closes
+            }
+            Map<String, Object> error = a.ask(listen(port, "acceptItself", true));
+            assertThat(error).containsEntry("op", "error").containsEntry("code", "ENOTSUP");
+            assertThat((String) error.get("message")).contains("without a handler").contains("\"none\"")
+                    .contains("\"rr\"");
+            // The answer came after the primary had handled the query, closing what it bound for it.
+            assertThatThrownBy(() -> hit(port)).as("the socket the primary bound for the refused listen is closed")
+                    .isInstanceOf(ConnectException.class);
+            assertThat(port(a.must(listen(port)))).as("a listen with a handler on the same port").isEqualTo(port);
+            assertThat(workerOf(hit(port))).isEqualTo(a.id());
+            // Refused on a handle another worker uses: that worker keeps it, and keeps being served.
+            assertThat(b.ask(listen(port, "acceptItself", true))).containsEntry("code", "ENOTSUP");
+            for (int i = 0; i < 4; i++) {
+                assertThat(workerOf(hit(port))).as("only a listens").isEqualTo(a.id());
+            }
+            assertThat(port(b.must(listen(port)))).isEqualTo(port);
+            List<Integer> served = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                served.add(workerOf(hit(port)));
+            }
+            assertThat(served).as("b joined the rotation after its refusal").contains(a.id(), b.id());
+        }
+    }
+
+    @Test
+    void inThePrimaryAListenWithoutAHandlerListensByItselfWithNoAcceptThread() throws IOException {
+        PrimaryCluster primary = new PrimaryCluster();
+        ClusterServer own = primary.listen(ServerOptions.tcp("127.0.0.1", 0));
+        ClusterServer handled = primary.listen(ServerOptions.tcp("127.0.0.1", 0), SocketChannel::close);
+        try {
+            Set<String> threads = new TreeSet<>();
+            Thread.getAllStackTraces().keySet().forEach(th -> threads.add(th.getName()));
+            assertThat(threads).as("the control: a server with a handler has jcluster's accept thread")
+                    .contains("jcluster-accept-127.0.0.1:" + handled.address().port());
+            assertThat(threads).as("a server without one has none").doesNotContain("jcluster-accept-127.0.0.1:"
+                    + own.address().port());
+            ServerSocketChannel channel = own.listeningChannel().orElseThrow();
+            assertThat(channel.isBlocking()).isTrue();
+            try (Socket client = connect(own.address().port()); SocketChannel accepted = channel.accept()) {
+                accepted.write(StandardCharsets.UTF_8.encode("accepted by the program\n"));
+                assertThat(readLine(client.getInputStream())).isEqualTo("accepted by the program");
+            }
+        } finally {
+            own.close();
+            handled.close();
         }
     }
 

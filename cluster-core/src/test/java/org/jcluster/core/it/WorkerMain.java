@@ -217,6 +217,25 @@ public final class WorkerMain {
                 cluster.signalReady(); // once is what counts
                 me.send("signalled");
             });
+            case "unref-and-return" -> {
+                // Nothing else keeps this JVM alive: with the channel unref'd it ends when main returns.
+                cluster.unrefChannel();
+                cluster.unrefChannel(); // again: nothing more
+            }
+            case "unref-and-throw" -> {
+                cluster.unrefChannel();
+                throw new IllegalStateException("the unref-and-throw scenario's main fails on purpose");
+            }
+            case "count-on-message" -> me.on(WorkerEvent.MESSAGE, m -> {
+                // Counts m connections "accepted by the program", from a thread of its own, then says so.
+                Thread counter = new Thread(() -> {
+                    for (int i = 0; i < ((Number) m).intValue(); i++) {
+                        cluster.countConnection();
+                    }
+                    me.send("counted");
+                }, "counter");
+                counter.start();
+            });
             default -> throw new IllegalArgumentException("unknown scenario " + scenario);
         }
     }

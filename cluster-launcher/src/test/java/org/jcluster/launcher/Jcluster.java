@@ -1,0 +1,153 @@
+package org.jcluster.launcher;
+
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+/**
+ * {@code bin/jcluster} run as a user runs it: a process of its own, on the JDK running the tests, with
+ * its merged output kept line by line for the test to wait on.
+ */
+final class Jcluster implements AutoCloseable {
+    static final Path HOME = Path.of(System.getProperty("jcluster.home", "..")).toAbsolutePath().normalize();
+    static final Path SCRIPT = HOME.resolve("bin/jcluster");
+    /** The unmodified servers of examples-unmodified, with their libraries and no jcluster jar. */
+    static final String APPS_CLASS_PATH = appsJar() + ":" + HOME.resolve("examples-unmodified/target/app-lib") + "/*";
+    static final String APPS = "org.jcluster.examples.unmodified.";
+
+    private final Process process;
+    private final List<String> lines = new ArrayList<>(); // guarded by itself
+    private final Thread reader;
+
+    private Jcluster(Process process) {
+        this.process = process;
+        this.reader = new Thread(this::readOutput, "jcluster-output-" + process.pid());
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /** Starts {@code bin/jcluster args...} and returns at once. */
+    static Jcluster start(String... args) throws IOException {
+        return new Jcluster(processBuilder(args).start());
+    }
+
+    /** Runs {@code bin/jcluster args...} to its end, within {@code timeout}. */
+    static Result run(Duration timeout, String... args) throws IOException, InterruptedException {
+        try (Jcluster j = start(args)) {
+            int status = j.awaitExit(timeout);
+            return new Result(status, j.output());
+        }
+    }
+
+    record Result(int status, String output) {
+    }
+
+    private static ProcessBuilder processBuilder(String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(SCRIPT.toString());
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home")); // the JDK under test
+        return builder;
+    }
+
+    private void readOutput() {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = in.readLine()) != null; ) {
+                synchronized (lines) {
+                    lines.add(line);
+                    lines.notifyAll();
+                }
+            }
+        } catch (IOException ended) {
+            // the process ended
+        }
+    }
+
+    /** The first line matching, waiting up to {@code timeout} for it; fails with the output so far. */
+    String awaitLine(Predicate<String> matching, Duration timeout, String what) throws InterruptedException {
+        return awaitLines(matching, 1, timeout, what).get(0);
+    }
+
+    /** The first {@code count} lines matching, waiting up to {@code timeout} for them. */
+    List<String> awaitLines(Predicate<String> matching, int count, Duration timeout, String what)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lines) {
+            while (true) {
+                List<String> found = lines.stream().filter(matching).limit(count).collect(Collectors.toList());
+                if (found.size() == count) {
+                    return found;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !process.isAlive() && !reader.isAlive()) {
+                    fail("no " + count + " line(s) of " + what + " within " + timeout + "; output:\n" + output());
+                }
+                TimeUnit.NANOSECONDS.timedWait(lines, Math.max(1, left));
+            }
+        }
+    }
+
+    String output() {
+        synchronized (lines) {
+            return String.join("\n", lines);
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** Waits for the process and its output to end. */
+    int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            fail("bin/jcluster " + process.info().arguments().map(List::of).orElse(List.of()) + " still running after "
+                    + timeout + "; output:\n" + output());
+        }
+        reader.join(TimeUnit.SECONDS.toMillis(10));
+        return process.exitValue();
+    }
+
+    /** Whatever is left of it (a test that failed half-way) ends here, workers included. */
+    @Override
+    public void close() throws InterruptedException {
+        List<ProcessHandle> family = new ArrayList<>(process.descendants().collect(Collectors.toList()));
+        if (process.isAlive()) {
+            process.destroy(); // SIGTERM: the supervisor's graceful shutdown
+            if (!process.waitFor(40, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+        for (ProcessHandle p : family) {
+            p.destroyForcibly();
+        }
+    }
+
+    static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    private static Path appsJar() {
+        Path target = HOME.resolve("examples-unmodified/target");
+        try (var files = Files.list(target)) {
+            Optional<Path> jar = files.filter(f -> f.getFileName().toString().matches("examples-unmodified-.*\\.jar")
+                    && !f.getFileName().toString().contains("sources") && !f.getFileName().toString().contains("javadoc"))
+                    .findFirst();
+            return jar.orElseThrow(() -> new IllegalStateException("examples-unmodified is not packaged in " + target));
+        } catch (IOException e) {
+            throw new IllegalStateException("examples-unmodified is not built: " + e.getMessage(), e);
+        }
+    }
+}

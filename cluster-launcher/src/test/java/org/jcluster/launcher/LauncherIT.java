@@ -1,0 +1,329 @@
+package org.jcluster.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.jcluster.launcher.Jcluster.APPS;
+import static org.jcluster.launcher.Jcluster.APPS_CLASS_PATH;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@code bin/jcluster} end to end: unmodified servers (examples-unmodified, which has no jcluster
+ * import) on real worker JVMs, reached over real sockets, reloaded and stopped through the control
+ * socket. Every wait has a deadline; none of these deadlines is a performance claim.
+ */
+class LauncherIT {
+    private static final Duration START = Duration.ofSeconds(60);
+    private static final Duration COMMAND = Duration.ofSeconds(60);
+    private static final Duration RELOAD = Duration.ofSeconds(120);
+    private static final Pattern PID = Pattern.compile("pid (\\d+)");
+
+    static Stream<Arguments> serversAndPolicies() {
+        List<Arguments> cases = new ArrayList<>();
+        for (String server : List.of("JdkHttpHello", "JettyHello", "NettyHello", "TomcatHello")) {
+            for (String policy : List.of("none", "reuseport")) {
+                cases.add(Arguments.of(server, policy));
+            }
+        }
+        return cases.stream();
+    }
+
+    @ParameterizedTest(name = "{0} under {1}")
+    @MethodSource("serversAndPolicies")
+    void anUnmodifiedServerAnswersFromBothWorkers_reloadsUnderLoad_andStopsLeavingNothing(String server, String policy)
+            throws Exception {
+        int port = freeTcpPort();
+        String name = "it-" + server.toLowerCase() + "-" + policy;
+        try (Jcluster run = Jcluster.start("run", "--workers", "2", "--policy", policy, "--name", name,
+                "--drain-timeout", "5s", "-cp", APPS_CLASS_PATH, APPS + server, Integer.toString(port))) {
+            run.awaitLines(l -> l.matches("\\[w\\d+\\] listening on " + port), 2, START, "both workers listening");
+            Set<Long> before = pidsAnswering(port);
+
+            List<Map<String, Object>> workers = workersOf(name);
+            assertThat(workers).extracting(w -> w.get("pid")).containsExactlyInAnyOrderElementsOf(before);
+            assertThat(workers).extracting(w -> w.get("state")).containsOnly("online");
+            Path socket = ControlDirectory.forThisUser().socket(name);
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-------");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent())))
+                    .isEqualTo("rwx------");
+
+            ClientLoop load = ClientLoop.start(port);
+            Jcluster.Result reload = Jcluster.run(RELOAD, "reload", "--name", name);
+            load.stop();
+            assertThat(reload.status()).as(reload.output()).isZero();
+            assertThat(reload.output()).contains("2 workers replaced");
+            assertThat(load.answered()).as("requests answered during the reload").isPositive();
+            System.out.printf("%s under %s: %d answered and %d failed during the reload%s%n", server, policy,
+                    load.answered(), load.failures().size(), load.failures().isEmpty() ? "" : ": " + load.failures());
+            if (policy.equals("none")) {
+                // One accept queue that outlives any worker: a reload loses nothing.
+                assertThat(load.failures()).as("failed requests during a reload under none").isEmpty();
+            }
+            Set<Long> after = pidsAnswering(port);
+            assertThat(after).doesNotContainAnyElementsOf(before);
+
+            Jcluster.Result stop = Jcluster.run(COMMAND, "stop", "--name", name);
+            assertThat(stop.status()).as(stop.output()).isZero();
+            assertThat(run.awaitExit(COMMAND)).as(run.output()).isZero();
+            for (long pid : union(before, after)) {
+                assertThat(Jcluster.alive(pid)).as("worker pid " + pid + " after stop").isFalse();
+            }
+            assertThat(socket).doesNotExist();
+        }
+    }
+
+    @Test
+    void workersAskingForPortZeroShareOnePort() throws Exception {
+        try (Jcluster run = Jcluster.start("run", "--workers", "2", "--name", "it-port-zero", "-cp", APPS_CLASS_PATH,
+                APPS + "JdkHttpHello", "0")) {
+            List<String> listening = run.awaitLines(l -> l.matches("\\[w\\d+\\] listening on \\d+"), 2, START,
+                    "both workers listening");
+            Set<String> ports = new HashSet<>();
+            for (String line : listening) {
+                ports.add(line.substring(line.lastIndexOf(' ') + 1));
+            }
+            assertThat(ports).hasSize(1).doesNotContain("0");
+            assertThat(pidsAnswering(Integer.parseInt(ports.iterator().next()))).hasSize(2);
+        }
+    }
+
+    @Test
+    void anApplicationBringingAnotherJacksonKeepsItsOwn() throws Exception {
+        int port = freeTcpPort();
+        try (Jcluster run = Jcluster.start("run", "--workers", "2", "--name", "it-jackson", "-cp", APPS_CLASS_PATH,
+                APPS + "JacksonHello", Integer.toString(port))) {
+            run.awaitLines(l -> l.matches("\\[w\\d+\\] listening on " + port + " with Jackson .*"), 2, START,
+                    "both workers listening");
+            String body = get(port);
+            assertThat(body).contains("\"jackson\":\"2.13.5\""); // examples-unmodified's, not jcluster's 2.18
+            assertThat(run.output()).contains("with Jackson 2.13.5");
+        }
+    }
+
+    @Test
+    void udpIsSharedAsInNode() throws Exception {
+        int port;
+        try (DatagramSocket probe = new DatagramSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        try (Jcluster run = Jcluster.start("run", "--workers", "2", "--name", "it-udp", "-cp", APPS_CLASS_PATH,
+                APPS + "UdpEcho", Integer.toString(port));
+             DatagramSocket client = new DatagramSocket()) {
+            run.awaitLines(l -> l.matches("\\[w\\d+\\] listening on " + port), 2, START, "both workers bound");
+            client.setSoTimeout(500);
+            Set<Long> pids = new HashSet<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            byte[] buffer = new byte[256];
+            for (int i = 0; pids.size() < 2 && System.nanoTime() < deadline; i++) {
+                byte[] hello = ("hello " + i).getBytes(StandardCharsets.UTF_8);
+                client.send(new DatagramPacket(hello, hello.length, InetAddress.getLoopbackAddress(), port));
+                DatagramPacket answer = new DatagramPacket(buffer, buffer.length);
+                try {
+                    client.receive(answer);
+                } catch (SocketTimeoutException lost) {
+                    continue; // UDP: ask again
+                }
+                String text = new String(answer.getData(), 0, answer.getLength(), StandardCharsets.UTF_8);
+                assertThat(text).endsWith(": hello " + i);
+                pids.add(pidIn(text));
+            }
+            assertThat(pids).as("workers answering on the one UDP port; output:\n" + run.output()).hasSize(2);
+        }
+    }
+
+    @Test
+    void aPortInUseReachesTheApplicationAsTheBindExceptionItWouldGetAlone() throws Exception {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress(0));
+            Jcluster.Result run = Jcluster.run(START, "run", "--workers", "1", "--name", "it-port-in-use",
+                    "--crash-loop-exits", "2", "-cp", APPS_CLASS_PATH, APPS + "JdkHttpHello",
+                    Integer.toString(taken.getLocalPort()));
+            assertThat(run.output()).contains("[w1] Exception in thread \"main\" java.net.BindException")
+                    .contains("EADDRINUSE");
+            assertThat(run.status()).as(run.output()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aWorkerFailingInItsMainTripsTheCrashLoopBreakerWithAClearMessage() throws Exception {
+        Jcluster.Result run = Jcluster.run(START, "run", "--workers", "2", "--name", "it-crash", "-cp", APPS_CLASS_PATH,
+                APPS + "CrashingMain");
+        assertThat(run.status()).as(run.output()).isEqualTo(1);
+        assertThat(run.output()).contains("no database configured: set SHOP_DB_URL")
+                .contains("workers exited unexpectedly within").contains("respawning stopped and the service shut down")
+                .contains("jcluster.supervisor.crashloop.exits");
+    }
+
+    @Test
+    void anExecutableJarRunsWithDashJar() throws Exception {
+        int port = freeTcpPort();
+        String jar = APPS_CLASS_PATH.substring(0, APPS_CLASS_PATH.indexOf(':'));
+        try (Jcluster run = Jcluster.start("run", "--workers", "2", "--name", "it-jar", "-jar", jar,
+                Integer.toString(port))) {
+            run.awaitLines(l -> l.matches("\\[w\\d+\\] listening on " + port), 2, START, "both workers listening");
+            assertThat(pidsAnswering(port)).hasSize(2);
+        }
+    }
+
+    @Test
+    void badCommandLinesFailWithExitTwoAndNameTheFix() throws Exception {
+        Jcluster.Result noJar = Jcluster.run(COMMAND, "run", "-jar", "/nonexistent/app.jar");
+        assertThat(noJar.status()).isEqualTo(2);
+        assertThat(noJar.output()).contains("-jar /nonexistent/app.jar: no such file");
+
+        Jcluster.Result typo = Jcluster.run(COMMAND, "run", "--wrokers", "2", "-cp", ".", "Main");
+        assertThat(typo.status()).isEqualTo(2);
+        assertThat(typo.output()).contains("Unknown option: '--wrokers'").contains("jcluster run --help");
+
+        Jcluster.Result rr = Jcluster.run(COMMAND, "run", "--policy", "rr", "-cp", ".", "Main");
+        assertThat(rr.status()).isEqualTo(2);
+        assertThat(rr.output()).contains("--policy none").contains("--policy reuseport");
+
+        Jcluster.Result zero = Jcluster.run(COMMAND, "run", "--workers", "0", "-cp", ".", "Main");
+        assertThat(zero.status()).isEqualTo(2);
+        assertThat(zero.output()).contains("--workers 0: write a number of worker JVMs from 1");
+
+        Jcluster.Result badDuration = Jcluster.run(COMMAND, "run", "--drain-timeout", "soon", "-cp", ".", "Main");
+        assertThat(badDuration.status()).isEqualTo(2);
+        assertThat(badDuration.output()).contains("--drain-timeout").contains("write a duration with its unit");
+
+        Jcluster.Result nothing = Jcluster.run(COMMAND, "status", "--name", "it-nothing-here");
+        assertThat(nothing.status()).isEqualTo(1);
+        assertThat(nothing.output()).contains("no cluster named it-nothing-here is running");
+
+        for (String command : List.of("run", "status", "reload", "stop")) {
+            Jcluster.Result help = Jcluster.run(COMMAND, command, "--help");
+            assertThat(help.status()).as(command + " --help").isZero();
+            assertThat(help.output()).contains("Usage: jcluster " + command);
+        }
+    }
+
+    @Test
+    void theProgramsArgumentsAreItsOwnEvenWhenTheyLookLikeOurs() {
+        picocli.CommandLine root = new picocli.CommandLine(new Main());
+        String[] parsed = RunCommand.splitProgram(root, new String[] {"run", "--workers", "2", "-jar", "app.jar",
+            "--name", "x", "--workers", "9"});
+        assertThat(parsed).containsExactly("run", "--workers", "2", "-jar", "app.jar");
+    }
+
+    // ---- helpers ----
+
+    /** GETs until two worker pids have answered (each request on a new connection), within a deadline. */
+    private static Set<Long> pidsAnswering(int port) throws Exception {
+        Set<Long> pids = new HashSet<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (pids.size() < 2 && System.nanoTime() < deadline) {
+            pids.add(pidIn(get(port)));
+        }
+        assertThat(pids).as("worker pids answering on port " + port).hasSize(2);
+        return pids;
+    }
+
+    /** One GET on a new connection ({@code Connection: close}); the body. */
+    static String get(int port) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!response.startsWith("HTTP/1.1 200")) {
+                throw new IOException("not a 200 answer: " + response);
+            }
+            return response.substring(response.indexOf("\r\n\r\n") + 4);
+        }
+    }
+
+    private static long pidIn(String text) {
+        Matcher m = PID.matcher(text);
+        assertThat(m.find()).as("a pid in '" + text + "'").isTrue();
+        return Long.parseLong(m.group(1));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> workersOf(String name) throws Exception {
+        Jcluster.Result status = Jcluster.run(COMMAND, "status", "--name", name, "--json");
+        assertThat(status.status()).as(status.output()).isZero();
+        Map<String, Object> document = (Map<String, Object>) ControlClient.parse(status.output());
+        return (List<Map<String, Object>>) document.get("workers");
+    }
+
+    private static int freeTcpPort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0)) {
+            return probe.getLocalPort();
+        }
+    }
+
+    private static Set<Long> union(Set<Long> a, Set<Long> b) {
+        Set<Long> all = new HashSet<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    /** GETs one after another, each on a new connection, until stopped: the bounded client loop. */
+    static final class ClientLoop {
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final AtomicInteger answered = new AtomicInteger();
+        private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        private final Thread thread;
+
+        private ClientLoop(int port) {
+            thread = new Thread(() -> {
+                while (running.get()) {
+                    try {
+                        get(port);
+                        answered.incrementAndGet();
+                    } catch (IOException e) {
+                        failures.add(e.toString());
+                    }
+                }
+            }, "client-loop");
+        }
+
+        static ClientLoop start(int port) {
+            ClientLoop loop = new ClientLoop(port);
+            loop.thread.start();
+            return loop;
+        }
+
+        void stop() throws InterruptedException {
+            running.set(false);
+            thread.join(Duration.ofSeconds(30).toMillis());
+        }
+
+        int answered() {
+            return answered.get();
+        }
+
+        List<String> failures() {
+            return List.copyOf(failures);
+        }
+    }
+}
