@@ -60,7 +60,11 @@ final class JdkBindTransformer implements ClassFileTransformer {
     @Override
     public byte[] transform(Module module, ClassLoader loader, String internalName, Class<?> redefined,
             ProtectionDomain domain, byte[] classFile) {
-        if (loader != null || internalName == null) {
+        if (internalName == null) {
+            return null;
+        }
+        if (loader != null) {
+            NativeTransports.noticeLoaded(internalName);
             return null;
         }
         String name = internalName.replace('/', '.');

@@ -22,7 +22,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.time.Duration;
 import java.util.WeakHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -69,10 +69,16 @@ final class SocketSharing implements Function<Object[], Object> {
 
     private final Cluster cluster;
     private final boolean reusePort;
-    /** The application sockets the agent bound or marked, by their FileDescriptor object (identity). */
-    private final Map<FileDescriptor, Boolean> handled = Collections.synchronizedMap(new WeakHashMap<>());
-    /** The application's server channels on those sockets, closed on a graceful disconnect. */
-    private final List<Channel> applicationServers = new CopyOnWriteArrayList<>();
+    /** Nothing to leave: a reuseport socket is the application's own. */
+    private static final AutoCloseable OWN_SOCKET = () -> { };
+
+    /**
+     * The application sockets the agent bound or marked, by their FileDescriptor object (identity), with
+     * the worker's share in the primary's socket to leave when the application closes its own.
+     */
+    private final Map<FileDescriptor, AutoCloseable> handled = Collections.synchronizedMap(new WeakHashMap<>());
+    /** The application's server channels on those sockets, closed on a graceful disconnect, with their share. */
+    private final Map<Channel, AutoCloseable> applicationServers = new ConcurrentHashMap<>();
     /** The connections those servers accepted, forgotten once closed and collected. */
     private final Set<Channel> accepted = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
     private final Duration drain;
@@ -118,7 +124,7 @@ final class SocketSharing implements Function<Object[], Object> {
             }
             if (call[0].equals("bound")) {
                 bound((Channel) call[1]);
-            } else if (applicationServers.contains(call[1])) {
+            } else if (applicationServers.containsKey((Channel) call[1])) {
                 accepted.add((Channel) call[2]);
                 cluster.countConnection(); // for status, and the supervisor's --max-requests
             }
@@ -139,37 +145,60 @@ final class SocketSharing implements Function<Object[], Object> {
         }
         if (reusePort && caller == Caller.STREAM_SERVER) {
             invoke(setSocketOption, fd, StandardSocketOptions.SO_REUSEPORT, Boolean.TRUE);
-            handled.put(fd, Boolean.TRUE);
+            handled.put(fd, OWN_SOCKET);
             return Boolean.FALSE; // the JDK binds it, beside the other workers' sockets
         }
         boolean inet4 = family == StandardProtocolFamily.INET;
         // The application's socket is IPv6 (dual-stack) unless it asked for INET: ask the primary for the same.
         Optional<String> host = address.isAnyLocalAddress() && !inet4 ? Optional.empty()
                 : Optional.of(address.getHostAddress());
-        int sharedFd;
+        leaveClosedServers(); // a server closed and bound again shares the primary's socket again
+        AutoCloseable share;
+        Channel copy;
         try {
             if (caller == Caller.STREAM_SERVER) {
                 ClusterServer server = cluster.listen(host.map(h -> ServerOptions.tcp(h, port))
                         .orElseGet(() -> ServerOptions.tcp(port)));
-                Channel copy = server.listeningChannel().orElseThrow();
-                sharedFd = descriptorOf(copy);
-                putUnder(fd, sharedFd);
-                copy.close(); // the application's descriptor holds the socket now
+                share = server;
+                copy = server.listeningChannel().orElseThrow();
             } else {
                 AddressType type = inet4 || address instanceof java.net.Inet4Address && !address.isAnyLocalAddress()
                         ? AddressType.UDP4 : AddressType.UDP6;
                 ClusterDatagramSocket socket = cluster.bindDatagram(new DatagramOptions(type, host, port, false));
-                sharedFd = descriptorOf(socket.channel());
-                putUnder(fd, sharedFd);
-                socket.channel().close();
+                share = socket;
+                copy = socket.channel();
             }
         } catch (ListenException e) {
             BindException refused = new BindException(e.getMessage());
             refused.initCause(e);
             throw refused;
         }
-        handled.put(fd, Boolean.TRUE);
+        try (copy) { // the application's descriptor holds the socket once put under it
+            putUnder(fd, descriptorOf(copy));
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(share);
+            throw e;
+        }
+        handled.put(fd, share);
         return Boolean.TRUE;
+    }
+
+    private void leaveClosedServers() {
+        applicationServers.entrySet().removeIf(e -> {
+            if (e.getKey().isOpen()) {
+                return false;
+            }
+            closeQuietly(e.getValue());
+            return true;
+        });
+    }
+
+    private static void closeQuietly(AutoCloseable share) {
+        try {
+            share.close();
+        } catch (Exception ignored) {
+            // leaving a share only tells the primary; there is nothing to undo
+        }
     }
 
     /** dup2: the shared socket under the application's descriptor number, keeping its close-on-exec and blocking mode. */
@@ -188,11 +217,11 @@ final class SocketSharing implements Function<Object[], Object> {
     }
 
     private void bound(Channel channel) {
-        FileDescriptor fd = (FileDescriptor) invoke(channelDescriptor, channel);
-        if (!handled.containsKey(fd)) {
+        AutoCloseable share = handled.get((FileDescriptor) invoke(channelDescriptor, channel));
+        if (share == null) {
             return;
         }
-        applicationServers.add(channel);
+        applicationServers.put(channel, share);
         if (reusePort && readySignalled.compareAndSet(false, true)) {
             cluster.signalReady(); // the primary cannot see this bind: say so
         }
@@ -200,7 +229,7 @@ final class SocketSharing implements Function<Object[], Object> {
 
     /** On the event thread, which must not wait: the waiting is done on a thread of its own. */
     private void leave() {
-        for (Channel server : applicationServers) {
+        for (Channel server : applicationServers.keySet()) {
             try {
                 stopAccepting((ServerSocketChannel) server);
             } catch (IOException ignored) {
