@@ -59,18 +59,24 @@ fi
 # Workers inherit the primary's JVM flags (rule 40): these are every JVM's flags. SerialGC: two workers
 # and wrk share two cores, so no GC threads beyond the one that runs; C2 stays on for throughput.
 # -Xss256k and the heap bounds keep each JVM small; jnr.ffi.asm off as in ipc-echo.sh.
-jvm_flags=(${JVM_FLAGS:--XX:+UseSerialGC -Xss256k -Xms32m -Xmx256m -Djnr.ffi.asm.enabled=false})
-jvm_flags=(--enable-native-access=org.jnrproject.jffi "${jvm_flags[@]}")
+# throughput_flags: these alone, for a JVM run from a class path (unmodified.sh); jvm_flags adds what the
+# demo's module path needs.
+throughput_flags=(${JVM_FLAGS:--XX:+UseSerialGC -Xss256k -Xms32m -Xmx256m -Djnr.ffi.asm.enabled=false})
+jvm_flags=(--enable-native-access=org.jnrproject.jffi "${throughput_flags[@]}")
 
 # The start-up recipe (docs/worker-startup.md): jffi's stub unpacked once, and the classes of a trained
 # worker: an AppCDS archive, or on JDK 25 and later an AOT cache (JEP 483 and 515: classes loaded and
 # linked, and method profiles), which starts a worker about twice as fast again. A stale one is reported
 # by the JVM and ignored. STARTUP=cds keeps the AppCDS archive on JDK 25 too; STARTUP=none uses neither.
+# unpack_jffi DIR NATIVE_JAR: jffi's stub from its native jar into DIR, for -Djffi.boot.library.path=DIR.
+unpack_jffi() {
+  mkdir -p "$1"
+  (cd "$1" && unzip -q -o "$2" 'jni/x86_64-Linux/libjffi-1.2.so' \
+    && mv jni/x86_64-Linux/libjffi-1.2.so . && rm -r jni)
+}
 jffi_dir=$work/jffi-native
 if [ "${build_demo:-1}" = 1 ] && [ ! -f "$jffi_dir/libjffi-1.2.so" ]; then
-  mkdir -p "$jffi_dir"
-  (cd "$jffi_dir" && unzip -q -o "$lib"/jffi-*-native.jar 'jni/x86_64-Linux/libjffi-1.2.so' \
-    && mv jni/x86_64-Linux/libjffi-1.2.so . && rm -r jni)
+  unpack_jffi "$jffi_dir" "$lib"/jffi-*-native.jar
 fi
 jvm_flags+=(-Djffi.boot.library.path="$jffi_dir")
 java_feature=17
@@ -220,16 +226,22 @@ free_port() {
   done
 }
 
-# run_wrk MODE PORT SECONDS: prints "req/s requests errors" for keepalive or close.
+# run_wrk MODE PORT SECONDS [p99]: prints "req/s requests errors" for keepalive or close (errors: wrk's
+# socket errors, timeouts included, plus its non-2xx responses). With p99, wrk also runs with --latency
+# and a fourth field follows: its 99th percentile latency, in milliseconds.
 run_wrk() {
-  local mode=$1 port=$2 secs=$3 header=()
+  local mode=$1 port=$2 secs=$3 header=() latency=()
   [ "$mode" = close ] && header=(-H 'Connection: close')
-  "${client_cpus[@]}" wrk -t1 -c"$connections" -d"${secs}s" "${header[@]}" "http://127.0.0.1:$port/" | awk '
+  [ "${4:-}" = p99 ] && latency=(--latency)
+  "${client_cpus[@]}" wrk -t1 -c"$connections" -d"${secs}s" "${latency[@]}" "${header[@]}" "http://127.0.0.1:$port/" | awk '
     /requests in/ { n = $1 }
     /Socket errors/ { gsub(",", ""); e = $4 + $6 + $8 + $10 }
     /Non-2xx/ { e += $NF }
     /Requests\/sec/ { r = $2 }
-    END { printf "%.0f %d %d\n", r, n, e }'
+    # "99%  1.23ms" in the latency distribution; wrk writes us, ms, s, m or h
+    $1 == "99%" { v = $2; u = v; sub(/^[0-9.]+/, "", u); v += 0
+                  p = u == "us" ? v / 1000 : u == "s" ? v * 1000 : u == "m" ? v * 60000 : u == "h" ? v * 3600000 : v }
+    END { printf "%.0f %d %d", r, n, e; if (p != "") printf " %.3f", p; printf "\n" }'
 }
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }

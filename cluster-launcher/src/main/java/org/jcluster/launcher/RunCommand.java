@@ -193,10 +193,24 @@ final class RunCommand implements Callable<Integer> {
         supervisor.start();
         System.err.println("jcluster: " + clusterName + ": " + workerCount + " workers, policy " + policy
                 + "; bin/jcluster status|reload|stop --name " + clusterName);
+        if (policy.equals("reuseport") && !migratesQueuedConnections()) {
+            System.err.println("jcluster: note: under reuseport, Linux resets the connections still queued on a"
+                    + " replaced worker's socket; sysctl -w net.ipv4.tcp_migrate_req=1 makes it move them to another"
+                    + " worker instead (docs/launcher.md)");
+        }
         ShutdownReport report = supervisor.whenDone().join();
         control.close();
         // The supervisor ends the JVM itself, after its last line: main must not race it with a System.exit.
         return settings.exitAfterShutdown() ? Main.EXIT_LEFT_TO_SUPERVISOR : report.exitStatus();
+    }
+
+    /** Linux 5.14+ moves a closing reuseport socket's queued connections to another one when this is 1. */
+    private static boolean migratesQueuedConnections() {
+        try {
+            return Files.readString(Path.of("/proc/sys/net/ipv4/tcp_migrate_req")).trim().equals("1");
+        } catch (IOException | RuntimeException unknown) {
+            return false;
+        }
     }
 
     /**

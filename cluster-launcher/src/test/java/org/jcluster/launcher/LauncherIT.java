@@ -96,6 +96,8 @@ class LauncherIT {
                 assertThat(Jcluster.alive(pid)).as("worker pid " + pid + " after stop").isFalse();
             }
             assertThat(socket).doesNotExist();
+            // Neither the JDK (17 or 25) nor jcluster had anything to warn about.
+            assertThat(run.output().lines().filter(l -> l.contains("WARNING"))).as(run.output()).isEmpty();
         }
     }
 
@@ -111,6 +113,27 @@ class LauncherIT {
             }
             assertThat(ports).hasSize(1).doesNotContain("0");
             assertThat(pidsAnswering(Integer.parseInt(ports.iterator().next()))).hasSize(2);
+        }
+    }
+
+    @Test
+    void aServerClosedAndBoundAgainSharesThePortAgain() throws Exception {
+        int port = freeTcpPort();
+        try (Jcluster run = Jcluster.start("run", "--workers", "2", "--name", "it-rebind", "-cp", APPS_CLASS_PATH,
+                APPS + "RebindingHello", Integer.toString(port))) {
+            run.awaitLines(l -> l.matches("\\[w\\d+\\] listening again on " + port), 2, START, "both workers bound again");
+            assertThat(pidsAnswering(port)).hasSize(2);
+        }
+    }
+
+    @Test
+    void aNativeTransportIsNoticedAndTheWorkerSaysWhatToDo() throws Exception {
+        try (Jcluster run = Jcluster.start("run", "--workers", "2", "--name", "it-epoll", "-cp", APPS_CLASS_PATH,
+                APPS + "NettyEpollHello", Integer.toString(freeTcpPort()))) {
+            // Netty's epoll binds without the JDK: one worker's own bind fails, and each worker said why.
+            run.awaitLines(l -> l.matches("\\[w\\d\\] jcluster agent: this program uses a native Netty transport.*"
+                    + "--policy reuseport.*"), 2, START, "the note of both workers");
+            run.awaitLine(l -> l.contains("bind(..) failed: Address already in use"), START, "the second bind's failure");
         }
     }
 
