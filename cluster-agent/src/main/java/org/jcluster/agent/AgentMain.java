@@ -2,6 +2,7 @@ package org.jcluster.agent;
 
 import java.io.IOException;
 import java.lang.instrument.Instrumentation;
+import java.lang.reflect.InvocationTargetException;
 import java.net.MalformedURLException;
 import java.net.URISyntaxException;
 import java.net.URL;
@@ -14,8 +15,8 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
- * The worker's Java agent ({@code -javaagent:cluster-agent.jar=policy=none,drain=PT25S}), put on every worker's
- * command line by {@code bin/jcluster run}. Before the application's main runs it joins the cluster and
+ * The worker's Java agent ({@code -javaagent:cluster-agent.jar=policy=none,drain=PT25S}), put on
+ * every worker's command line by {@code bin/jcluster run}. Before the application's main runs it joins the cluster and
  * hooks the JDK's bind, so that an application that never mentions jcluster serves the shared ports.
  *
  * <p>This class and {@link BindBridge} use the JDK alone: they are what the application's class loader
@@ -42,7 +43,7 @@ public final class AgentMain {
                     .invoke(null, instrumentation, arguments == null ? "" : arguments);
             BindBridge.hook = hook;
         } catch (ReflectiveOperationException | IOException | RuntimeException e) {
-            Throwable cause = e instanceof java.lang.reflect.InvocationTargetException ite ? ite.getCause() : e;
+            Throwable cause = e instanceof InvocationTargetException ite ? ite.getCause() : e;
             System.err.println("jcluster agent: cannot start this worker: " + cause);
             cause.printStackTrace();
             System.exit(1);

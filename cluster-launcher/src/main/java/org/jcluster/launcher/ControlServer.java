@@ -135,6 +135,12 @@ final class ControlServer implements AutoCloseable {
             }
         } catch (IOException | TimeoutException e) {
             // the client went away or sent nothing in time: nobody to answer
+        } catch (RuntimeException e) {
+            try {
+                reply(client, error("the primary failed to answer: " + e));
+            } catch (IOException gone) {
+                // nobody to tell
+            }
         }
     }
 

@@ -88,6 +88,7 @@ class LauncherIT {
             }
             Set<Long> after = pidsAnswering(port);
             assertThat(after).doesNotContainAnyElementsOf(before);
+            assertThat(workersOf(name)).extracting(w -> w.get("restarts")).containsOnly(1L);
 
             Jcluster.Result stop = Jcluster.run(COMMAND, "stop", "--name", name);
             assertThat(stop.status()).as(stop.output()).isZero();

@@ -1,6 +1,7 @@
 package org.jcluster.supervisor;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.jcluster.supervisor.TestJvms.await;
 
 import java.time.Duration;
@@ -41,6 +42,9 @@ class SupervisorRespawnTest {
             supervisor.start();
             List<Worker> first = readyWorkers(t, 2);
             Worker victim = first.get(0);
+            assertThat(await(supervisor.workers(), "the supervisor's snapshot"))
+                    .extracting(s -> s.worker().orElseThrow(), SupervisedWorker::restarts)
+                    .containsExactlyInAnyOrder(tuple(first.get(0), 0), tuple(first.get(1), 0));
 
             TestJvms.signal(victim.pid(), "KILL"); // as the kernel's OOM killer would
             Seen exit = t.await("exit", victim);
@@ -55,6 +59,9 @@ class SupervisorRespawnTest {
                     .isGreaterThanOrEqualTo(delay);
             t.await("message", respawned.worker()); // the replacement is up and talks
             assertThat(cluster.workers().values()).containsExactlyInAnyOrder(first.get(1), respawned.worker());
+            assertThat(await(supervisor.workers(), "the supervisor's snapshot"))
+                    .extracting(s -> s.worker().orElseThrow(), SupervisedWorker::restarts)
+                    .containsExactlyInAnyOrder(tuple(first.get(1), 0), tuple(respawned.worker(), 1));
 
             ShutdownReport report = await(supervisor.shutdown(Duration.ofSeconds(20)), "the shutdown's report");
             assertThat(report.exitStatus()).isZero();
