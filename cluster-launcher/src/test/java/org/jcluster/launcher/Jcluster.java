@@ -120,13 +120,22 @@ final class Jcluster implements AutoCloseable {
         return process.exitValue();
     }
 
-    /** Whatever is left of it (a test that failed half-way) ends here, workers included. */
+    /**
+     * Whatever is left of it (a test that failed half-way) ends here, workers included. Throws no
+     * InterruptedException (javac's -Xlint:try warns of each try-with-resources on a close() that may): an
+     * interrupted wait ends the process at once and keeps the thread's interrupt status.
+     */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         List<ProcessHandle> family = new ArrayList<>(process.descendants().collect(Collectors.toList()));
         if (process.isAlive()) {
             process.destroy(); // SIGTERM: the supervisor's graceful shutdown
-            if (!process.waitFor(40, TimeUnit.SECONDS)) {
+            try {
+                if (!process.waitFor(40, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
                 process.destroyForcibly();
             }
         }
@@ -139,15 +148,25 @@ final class Jcluster implements AutoCloseable {
         return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 
+    /** examples-spring-boot's executable jar (Spring Boot's repackaged jar), for {@code -jar}. */
+    static Path springBootJar() {
+        return packagedJar("examples-spring-boot");
+    }
+
     private static Path appsJar() {
-        Path target = HOME.resolve("examples-unmodified/target");
+        return packagedJar("examples-unmodified");
+    }
+
+    /** The jar a module of this build packaged in its target directory (not its sources or javadoc jar). */
+    private static Path packagedJar(String module) {
+        Path target = HOME.resolve(module + "/target");
         try (var files = Files.list(target)) {
-            Optional<Path> jar = files.filter(f -> f.getFileName().toString().matches("examples-unmodified-.*\\.jar")
+            Optional<Path> jar = files.filter(f -> f.getFileName().toString().matches(module + "-.*\\.jar")
                     && !f.getFileName().toString().contains("sources") && !f.getFileName().toString().contains("javadoc"))
                     .findFirst();
-            return jar.orElseThrow(() -> new IllegalStateException("examples-unmodified is not packaged in " + target));
+            return jar.orElseThrow(() -> new IllegalStateException(module + " is not packaged in " + target));
         } catch (IOException e) {
-            throw new IllegalStateException("examples-unmodified is not built: " + e.getMessage(), e);
+            throw new IllegalStateException(module + " is not built: " + e.getMessage(), e);
         }
     }
 }

@@ -1,16 +1,20 @@
 package org.jcluster.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.jcluster.launcher.Clients.freeTcpPort;
+import static org.jcluster.launcher.Clients.get;
+import static org.jcluster.launcher.Clients.pidIn;
+import static org.jcluster.launcher.Clients.pidsAnswering;
+import static org.jcluster.launcher.Clients.union;
+import static org.jcluster.launcher.Clients.workersOf;
 import static org.jcluster.launcher.Jcluster.APPS;
 import static org.jcluster.launcher.Jcluster.APPS_CLASS_PATH;
 
-import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,13 +26,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import org.jcluster.launcher.Clients.ClientLoop;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -43,7 +43,6 @@ class LauncherIT {
     private static final Duration START = Duration.ofSeconds(60);
     private static final Duration COMMAND = Duration.ofSeconds(60);
     private static final Duration RELOAD = Duration.ofSeconds(120);
-    private static final Pattern PID = Pattern.compile("pid (\\d+)");
 
     static Stream<Arguments> serversAndPolicies() {
         List<Arguments> cases = new ArrayList<>();
@@ -66,7 +65,7 @@ class LauncherIT {
             run.awaitLines(l -> l.matches("\\[w\\d+\\] listening on " + port), 2, START, "both workers listening");
             Set<Long> before = pidsAnswering(port);
 
-            List<Map<String, Object>> workers = workersOf(name);
+            List<Map<String, Object>> workers = workersOf(name, COMMAND);
             assertThat(workers).extracting(w -> w.get("pid")).containsExactlyInAnyOrderElementsOf(before);
             assertThat(workers).extracting(w -> w.get("state")).containsOnly("online");
             Path socket = ControlDirectory.forThisUser().socket(name);
@@ -88,7 +87,7 @@ class LauncherIT {
             }
             Set<Long> after = pidsAnswering(port);
             assertThat(after).doesNotContainAnyElementsOf(before);
-            assertThat(workersOf(name)).extracting(w -> w.get("restarts")).containsOnly(1L);
+            assertThat(workersOf(name, COMMAND)).extracting(w -> w.get("restarts")).containsOnly(1L);
 
             Jcluster.Result stop = Jcluster.run(COMMAND, "stop", "--name", name);
             assertThat(stop.status()).as(stop.output()).isZero();
@@ -255,99 +254,5 @@ class LauncherIT {
         String[] parsed = RunCommand.splitProgram(root, new String[] {"run", "--workers", "2", "-jar", "app.jar",
             "--name", "x", "--workers", "9"});
         assertThat(parsed).containsExactly("run", "--workers", "2", "-jar", "app.jar");
-    }
-
-    // ---- helpers ----
-
-    /** GETs until two worker pids have answered (each request on a new connection), within a deadline. */
-    private static Set<Long> pidsAnswering(int port) throws Exception {
-        Set<Long> pids = new HashSet<>();
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (pids.size() < 2 && System.nanoTime() < deadline) {
-            pids.add(pidIn(get(port)));
-        }
-        assertThat(pids).as("worker pids answering on port " + port).hasSize(2);
-        return pids;
-    }
-
-    /** One GET on a new connection ({@code Connection: close}); the body. */
-    static String get(int port) throws IOException {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
-            socket.setSoTimeout(10_000);
-            socket.getOutputStream().write(("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!response.startsWith("HTTP/1.1 200")) {
-                throw new IOException("not a 200 answer: " + response);
-            }
-            return response.substring(response.indexOf("\r\n\r\n") + 4);
-        }
-    }
-
-    private static long pidIn(String text) {
-        Matcher m = PID.matcher(text);
-        assertThat(m.find()).as("a pid in '" + text + "'").isTrue();
-        return Long.parseLong(m.group(1));
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> workersOf(String name) throws Exception {
-        Jcluster.Result status = Jcluster.run(COMMAND, "status", "--name", name, "--json");
-        assertThat(status.status()).as(status.output()).isZero();
-        Map<String, Object> document = (Map<String, Object>) ControlClient.parse(status.output());
-        return (List<Map<String, Object>>) document.get("workers");
-    }
-
-    private static int freeTcpPort() throws IOException {
-        try (ServerSocket probe = new ServerSocket(0)) {
-            return probe.getLocalPort();
-        }
-    }
-
-    private static Set<Long> union(Set<Long> a, Set<Long> b) {
-        Set<Long> all = new HashSet<>(a);
-        all.addAll(b);
-        return all;
-    }
-
-    /** GETs one after another, each on a new connection, until stopped: the bounded client loop. */
-    static final class ClientLoop {
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final AtomicInteger answered = new AtomicInteger();
-        private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-        private final Thread thread;
-
-        private ClientLoop(int port) {
-            thread = new Thread(() -> {
-                while (running.get()) {
-                    try {
-                        get(port);
-                        answered.incrementAndGet();
-                    } catch (IOException e) {
-                        failures.add(e.toString());
-                    }
-                }
-            }, "client-loop");
-        }
-
-        static ClientLoop start(int port) {
-            ClientLoop loop = new ClientLoop(port);
-            loop.thread.start();
-            return loop;
-        }
-
-        void stop() throws InterruptedException {
-            running.set(false);
-            thread.join(Duration.ofSeconds(30).toMillis());
-        }
-
-        int answered() {
-            return answered.get();
-        }
-
-        List<String> failures() {
-            return List.copyOf(failures);
-        }
     }
 }
