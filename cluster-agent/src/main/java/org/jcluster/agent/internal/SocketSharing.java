@@ -66,12 +66,11 @@ final class SocketSharing implements Function<Object[], Object> {
     private static final int FD_CLOEXEC = 1;
     /** JDK channels say nothing when they close, so a leaving worker looks at its connections now and then. */
     private static final long CONNECTION_CHECK_MILLIS = 20;
-
-    private final Cluster cluster;
-    private final boolean reusePort;
     /** Nothing to leave: a reuseport socket is the application's own. */
     private static final AutoCloseable OWN_SOCKET = () -> { };
 
+    private final Cluster cluster;
+    private final boolean reusePort;
     /**
      * The application sockets the agent bound or marked, by their FileDescriptor object (identity), with
      * the worker's share in the primary's socket to leave when the application closes its own.
