@@ -166,7 +166,7 @@ mkdir -p "$tmp/app-lib"
 cp -p "$examples_jar" "$tmp/"
 cp -p "$app_lib"/*.jar "$tmp/app-lib/"
 app_cp="$tmp/${examples_jar##*/}:$tmp/app-lib/*"
-unpack_jffi "$tmp/jffi" "$launcher_lib"/jffi-*-native.jar
+unpack_jffi "$tmp/jffi" "$launcher_lib"/jffi*-native.jar
 app_flags=("${throughput_flags[@]}" -Djffi.boot.library.path="$tmp/jffi")
 worker_options=()
 for flag in "${app_flags[@]}"; do worker_options+=("--java-option=$flag"); done

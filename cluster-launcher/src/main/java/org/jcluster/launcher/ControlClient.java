@@ -63,11 +63,7 @@ final class ControlClient {
         }
     }
 
-    /**
-     * Sends {@code command} and returns the primary's JSON answer.
-     *
-     * @param timeout how long to wait for the answer; null for a reload, which the primary always answers
-     */
+    /** Sends {@code command} and returns the primary's JSON answer, within {@code timeout}. */
     static String request(Path socket, String command, Duration timeout) throws IOException, ControlException {
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             try {
@@ -76,9 +72,18 @@ final class ControlClient {
                 throw new ControlException(1, "the cluster's control socket " + socket + " does not answer ("
                         + e.getMessage() + "): its primary has ended");
             }
-            channel.write(ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.US_ASCII)));
-            channel.shutdownOutput();
-            return readAll(channel, timeout);
+            String answer;
+            try {
+                channel.write(ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.US_ASCII)));
+                channel.shutdownOutput();
+                answer = readAll(channel, timeout);
+            } catch (IOException e) {
+                answer = ""; // a broken pipe or a reset: the primary went away
+            }
+            if (answer.isBlank()) {
+                throw new ControlException(1, "the cluster's primary ended before it answered '" + command + "'");
+            }
+            return answer;
         } catch (TimeoutException e) {
             throw new ControlException(1, "the cluster did not answer '" + command + "' within "
                     + timeout.toSeconds() + "s");
@@ -98,7 +103,7 @@ final class ControlClient {
 
     /** Reads until end of stream (or {@code limit} bytes, or a newline within them), within the deadline. */
     private static String readAll(SocketChannel channel, Duration timeout, int limit) throws IOException, TimeoutException {
-        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+        long deadline = System.nanoTime() + timeout.toNanos();
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         ByteBuffer buffer = ByteBuffer.allocate(4096);
         channel.configureBlocking(false);
@@ -109,7 +114,7 @@ final class ControlClient {
                 if (left <= 0) {
                     throw new TimeoutException();
                 }
-                selector.select(timeout == null ? 0 : Math.max(1, left / 1_000_000));
+                selector.select(Math.max(1, left / 1_000_000));
                 selector.selectedKeys().clear();
                 buffer.clear();
                 int n = channel.read(buffer);

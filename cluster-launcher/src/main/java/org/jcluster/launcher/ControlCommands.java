@@ -120,13 +120,44 @@ final class ControlCommands {
         @Mixin
         Target target;
 
+        @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "PT30M", converter = DurationConverter.class,
+                description = "How long to wait for the reload's end (default 30m; the reload goes on after it).")
+        Duration timeout;
+
         @Override
         public Integer call() {
             return target.run((socket, out) -> {
-                Map<?, ?> answer = (Map<?, ?>) ControlClient.parse(ControlClient.request(socket, "reload", null));
+                Map<?, ?> answer = (Map<?, ?>) ControlClient.parse(ControlClient.request(socket, "reload", timeout));
                 out.println(answer.get("message"));
                 return Boolean.TRUE.equals(answer.get("ok")) ? 0 : 1;
             });
+        }
+    }
+
+    /** PT30S, or 30s, 2m, 500ms. */
+    static final class DurationConverter implements picocli.CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String text) {
+            String t = text.trim().toLowerCase(java.util.Locale.ROOT);
+            try {
+                if (t.startsWith("p")) {
+                    return Duration.parse(text.trim());
+                }
+                if (t.endsWith("ms")) {
+                    return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+                }
+                long n = Long.parseLong(t.substring(0, t.length() - 1));
+                switch (t.charAt(t.length() - 1)) {
+                    case 's': return Duration.ofSeconds(n);
+                    case 'm': return Duration.ofMinutes(n);
+                    case 'h': return Duration.ofHours(n);
+                    default: break;
+                }
+            } catch (RuntimeException e) {
+                // the message below says what is allowed
+            }
+            throw new picocli.CommandLine.TypeConversionException("'" + text + "': write a duration with its unit,"
+                    + " e.g. 90s, 30m or PT1H");
         }
     }
 

@@ -66,14 +66,18 @@ final class ControlDirectory {
     /** Refuses a directory another user owns or may enter: its sockets could be someone else's. */
     void check() throws IOException {
         UserPrincipal owner = Files.getOwner(directory, LinkOption.NOFOLLOW_LINKS);
-        UserPrincipal me = directory.getFileSystem().getUserPrincipalLookupService()
-                .lookupPrincipalByName(System.getProperty("user.name"));
+        UserPrincipal me = thisProcessUser();
         Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(directory, LinkOption.NOFOLLOW_LINKS);
         if (!owner.equals(me) || !permissions.equals(OWNER_ONLY) || Files.isSymbolicLink(directory)) {
             throw new IOException("the control directory " + directory + " is owned by " + owner.getName() + " with mode "
                     + PosixFilePermissions.toString(permissions) + "; it must be yours alone (rwx------): remove it, or"
                     + " set XDG_RUNTIME_DIR to a private directory");
         }
+    }
+
+    /** This process's user, from /proc: right also under a uid with no name (user.name "?" in containers). */
+    static UserPrincipal thisProcessUser() throws IOException {
+        return Files.getOwner(Path.of("/proc/self"));
     }
 
     /** Removes the directory if no cluster uses it any more (rmdir fails on a non-empty one: that is fine). */

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -60,7 +61,7 @@ final class ControlServer implements AutoCloseable {
         this.supervisor = supervisor;
         this.name = name;
         this.policy = policy;
-        this.owner = Files.getOwner(directory.path());
+        this.owner = ControlDirectory.thisProcessUser();
     }
 
     /** Binds {@code NAME.sock} (0600) in the private directory and starts answering. */
@@ -197,8 +198,13 @@ final class ControlServer implements AutoCloseable {
         ReloadReport report;
         try {
             report = supervisor.reload().get(bound.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            return error("the reload did not report within " + bound.toSeconds() + "s: " + e);
+        } catch (TimeoutException e) {
+            return error("the reload did not report within " + bound.toSeconds() + "s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return error("the primary is ending: the reload's end is unknown");
+        } catch (ExecutionException e) {
+            return error("the reload failed: " + e.getCause());
         }
         return json(g -> {
             g.writeBooleanField("ok", report.done());

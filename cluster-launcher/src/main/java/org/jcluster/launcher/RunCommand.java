@@ -109,11 +109,12 @@ final class RunCommand implements Callable<Integer> {
     List<String> program = new ArrayList<>();
 
     /** The program's own arguments, set by {@link #splitProgram}: none of them is parsed as jcluster's. */
-    private static List<String> programArguments = List.of();
+    List<String> programArguments = List.of();
 
     /**
      * Everything after {@code -jar FILE} or {@code -cp PATH MAIN} belongs to the program, as with the
-     * {@code java} command, even when it looks like an option of ours: it is kept out of picocli's hands.
+     * {@code java} command, even when it looks like an option of ours: it is kept out of picocli's hands
+     * and given to the run command as it is. Returns what picocli parses.
      */
     static String[] splitProgram(CommandLine root, String[] args) {
         List<String> all = Arrays.asList(args);
@@ -121,12 +122,15 @@ final class RunCommand implements Callable<Integer> {
         if (run < 0) {
             return args;
         }
-        CommandSpec runSpec = root.getSubcommands().get("run").getCommandSpec();
+        CommandLine runLine = root.getSubcommands().get("run");
+        CommandSpec runSpec = runLine.getCommandSpec();
         for (int i = run + 1; i < args.length; i++) {
             String token = args[i];
-            if (PROGRAM_OPTIONS.contains(token)) {
-                int end = Math.min(args.length, i + (token.equals("-jar") ? 2 : 3));
-                programArguments = List.copyOf(all.subList(end, args.length));
+            String name = token.contains("=") ? token.substring(0, token.indexOf('=')) : token;
+            if (PROGRAM_OPTIONS.contains(name)) {
+                int valueTokens = token.contains("=") ? 0 : 1;
+                int end = Math.min(args.length, i + 1 + valueTokens + (name.equals("-jar") ? 0 : 1));
+                ((RunCommand) runLine.getCommand()).programArguments = List.copyOf(all.subList(end, args.length));
                 return Arrays.copyOf(args, end);
             }
             OptionSpec option = token.startsWith("-") && !token.contains("=") ? runSpec.findOption(token) : null;
@@ -143,16 +147,23 @@ final class RunCommand implements Callable<Integer> {
         checkPolicy();
         ClusterSettings.Builder program = ClusterSettings.builder().args(programArguments());
         String defaultName;
+        if (jar != null && classPath != null) {
+            throw usage("give the program once: -jar FILE or -cp CLASSPATH MAIN, not both");
+        }
         if (jar != null) {
+            if (!this.program.isEmpty()) {
+                throw usage("unexpected " + this.program + " before -jar: jcluster's options come first, the"
+                        + " program's arguments after -jar FILE");
+            }
             checkJar();
             program.exec(jar.toAbsolutePath().toString());
-            defaultName = jar.getFileName().toString().replaceFirst("\\.jar$", "");
+            defaultName = nameOf(jar.getFileName().toString().replaceFirst("\\.jar$", ""));
         } else if (classPath != null) {
             if (this.program.isEmpty()) {
                 throw usage("-cp " + classPath + " needs the main class after it: -cp " + classPath + " com.example.Main");
             }
             program.exec(this.program.get(0)).classPath(classPath).modulePath("");
-            defaultName = this.program.get(0).substring(this.program.get(0).lastIndexOf('.') + 1);
+            defaultName = nameOf(this.program.get(0).substring(this.program.get(0).lastIndexOf('.') + 1));
         } else {
             throw usage("no program given: end the command with -jar app.jar [args...] or -cp CLASSPATH"
                     + " main.Class [args...]");
@@ -161,12 +172,12 @@ final class RunCommand implements Callable<Integer> {
 
         SupervisorSettings settings;
         try {
-            settings = SupervisorSettings.builder()
-                    .workers(workerCount)
-                    .prefixOutput(true)
-                    .readySignal(policy.equals("reuseport")) // the primary does not see a reuseport bind
-                    .overridesFrom(supervisorOverrides(), System.getenv())
-                    .build();
+            Properties overrides = supervisorOverrides();
+            overrides.setProperty(SupervisorSettings.WORKERS, Integer.toString(workerCount));
+            // The primary cannot see a reuseport bind (the agent signals instead); under none it sees every bind.
+            overrides.setProperty(SupervisorSettings.READY_SIGNAL, Boolean.toString(policy.equals("reuseport")));
+            overrides.setProperty(SupervisorSettings.OUTPUT_PREFIX, "true");
+            settings = SupervisorSettings.builder().overridesFrom(overrides, System.getenv()).build();
         } catch (IllegalArgumentException e) {
             throw usage(inOptionTerms(e.getMessage()));
         }
@@ -215,24 +226,30 @@ final class RunCommand implements Callable<Integer> {
 
     /**
      * How long a leaving worker's agent waits for its connections before it exits through the
-     * application's shutdown hooks: the drain time, but within the shutdown deadline with room for
-     * the hooks, so that a shutdown's SIGKILL never comes first.
+     * program's shutdown hooks: four fifths of the drain time (or of the shutdown deadline, if shorter),
+     * so that the program's own shutdown starts before the supervisor's SIGTERM at the drain deadline
+     * or its SIGKILL at the shutdown deadline, with time left for its hooks.
      */
     static Duration agentDrain(SupervisorSettings settings) {
         Duration drain = settings.drainTimeout();
-        Duration withinShutdown = settings.shutdownTimeout().multipliedBy(4).dividedBy(5);
-        return drain.compareTo(withinShutdown) < 0 ? drain : withinShutdown;
+        Duration shorter = drain.compareTo(settings.shutdownTimeout()) < 0 ? drain : settings.shutdownTimeout();
+        return shorter.multipliedBy(4).dividedBy(5);
     }
 
     private List<String> programArguments() {
         List<String> arguments = new ArrayList<>();
         if (classPath != null && program.size() > 1) {
             arguments.addAll(program.subList(1, program.size()));
-        } else if (jar != null) {
-            arguments.addAll(program);
         }
         arguments.addAll(programArguments);
         return arguments;
+    }
+
+    /** A default cluster name from a jar or class name: what ControlDirectory accepts ("app+1" gives "app-1"). */
+    static String nameOf(String jarOrClass) {
+        String name = jarOrClass.replaceAll("[^A-Za-z0-9._-]", "-").replaceFirst("^[^A-Za-z0-9]+", "");
+        name = name.length() > 64 ? name.substring(0, 64) : name;
+        return name.isEmpty() ? "jcluster" : name;
     }
 
     private int workerCount() {
@@ -315,12 +332,24 @@ final class RunCommand implements Callable<Integer> {
 
     /** The supervisor names its settings by property; name the option the user typed instead. */
     private String inOptionTerms(String message) {
-        String result = message;
-        for (Map.Entry<String, String> e : optionProperties().entrySet()) {
-            if (spec.findOption(e.getKey()).getValue() != null) {
-                result = result.replace(" (from the system property -D" + e.getValue() + ")", "")
-                        .replace(e.getValue(), e.getKey());
+        Map<String, String> given = new LinkedHashMap<>();
+        optionProperties().forEach((option, property) -> {
+            if (spec.findOption(option).getValue() != null) {
+                given.put(option, property);
             }
+        });
+        return inOptionTerms(message, given);
+    }
+
+    /** Longest property first: restart.delay must not rewrite restart.delay.max. */
+    static String inOptionTerms(String message, Map<String, String> propertyOfOption) {
+        String result = message;
+        List<Map.Entry<String, String>> entries = new ArrayList<>(propertyOfOption.entrySet());
+        entries.sort((a, b) -> b.getValue().length() - a.getValue().length());
+        for (Map.Entry<String, String> e : entries) {
+            result = result.replace(" (from the system property -D" + e.getValue() + ")", "")
+                    .replace(" (from system property -D" + e.getValue() + ")", "")
+                    .replace(e.getValue(), e.getKey());
         }
         return result;
     }

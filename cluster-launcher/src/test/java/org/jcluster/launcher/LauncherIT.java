@@ -60,8 +60,12 @@ class LauncherIT {
             throws Exception {
         int port = freeTcpPort();
         String name = "it-" + server.toLowerCase() + "-" + policy;
+        // Netty 4.1 itself warns of sun.misc.Unsafe on JDK 24+; its own switch turns that off, as a user
+        // would, so that the check below sees only what the JDK or jcluster would print.
+        String javaOption = server.startsWith("Netty") ? "-Dio.netty.noUnsafe=true" : "-Dunmodified=true";
         try (Jcluster run = Jcluster.start("run", "--workers", "2", "--policy", policy, "--name", name,
-                "--drain-timeout", "5s", "-cp", APPS_CLASS_PATH, APPS + server, Integer.toString(port))) {
+                "--drain-timeout", "5s", "--java-option=" + javaOption, "-cp", APPS_CLASS_PATH, APPS + server,
+                Integer.toString(port))) {
             run.awaitLines(l -> l.matches("\\[w\\d+\\] listening on " + port), 2, START, "both workers listening");
             Set<Long> before = pidsAnswering(port);
 
@@ -248,11 +252,4 @@ class LauncherIT {
         }
     }
 
-    @Test
-    void theProgramsArgumentsAreItsOwnEvenWhenTheyLookLikeOurs() {
-        picocli.CommandLine root = new picocli.CommandLine(new Main());
-        String[] parsed = RunCommand.splitProgram(root, new String[] {"run", "--workers", "2", "-jar", "app.jar",
-            "--name", "x", "--workers", "9"});
-        assertThat(parsed).containsExactly("run", "--workers", "2", "-jar", "app.jar");
-    }
 }

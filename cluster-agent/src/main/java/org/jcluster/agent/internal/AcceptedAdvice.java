@@ -13,7 +13,8 @@ final class AcceptedAdvice {
     private AcceptedAdvice() {
     }
 
-    @Advice.OnMethodExit
+    /** A failure of the agent's own must not lose a connection the program accepted: suppressed. */
+    @Advice.OnMethodExit(suppress = Throwable.class)
     static void exit(@Advice.This Object server, @Advice.Return Object connection) throws Throwable {
         if (connection == null) {
             return;

@@ -14,7 +14,8 @@ final class BoundAdvice {
     private BoundAdvice() {
     }
 
-    @Advice.OnMethodExit(onThrowable = Throwable.class)
+    /** A failure of the agent's own must not fail a bind that succeeded: suppressed. */
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     static void exit(@Advice.This Object channel, @Advice.Thrown Throwable thrown) throws Throwable {
         if (thrown != null) {
             return;

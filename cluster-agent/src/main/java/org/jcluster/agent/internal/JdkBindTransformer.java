@@ -9,6 +9,7 @@ import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.lang.instrument.UnmodifiableClassException;
 import java.security.ProtectionDomain;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,7 +17,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.asm.AsmVisitorWrapper;
+import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.ClassFileLocator;
+import net.bytebuddy.matcher.ElementMatcher;
 import net.bytebuddy.pool.TypePool;
 
 /**
@@ -30,26 +34,41 @@ final class JdkBindTransformer implements ClassFileTransformer {
     private static final String NET = "sun.nio.ch.Net";
     private static final String SERVER_CHANNEL = "sun.nio.ch.ServerSocketChannelImpl";
 
+    private static final ElementMatcher<MethodDescription> NET_BIND = named("bind").and(isStatic()).and(takesArguments(4));
+    private static final ElementMatcher<MethodDescription> CHANNEL_BIND = named("bind").and(not(isStatic()))
+            .and(takesArguments(2));
+    private static final ElementMatcher<MethodDescription> CHANNEL_ACCEPT = named("accept").and(takesArguments(0));
+
     private final ClassFileLocator adviceLocator = ClassFileLocator.ForClassLoader.of(BindAdvice.class.getClassLoader());
     private final Map<String, AsmVisitorWrapper> hooks = Map.of(
-            NET, Advice.to(BindAdvice.class, adviceLocator).on(named("bind").and(isStatic()).and(takesArguments(4))),
+            NET, Advice.to(BindAdvice.class, adviceLocator).on(NET_BIND),
             SERVER_CHANNEL, new AsmVisitorWrapper.Compound(
-                    Advice.to(BoundAdvice.class, adviceLocator).on(named("bind").and(not(isStatic())).and(takesArguments(2))),
-                    Advice.to(AcceptedAdvice.class, adviceLocator).on(named("accept").and(takesArguments(0)))));
+                    Advice.to(BoundAdvice.class, adviceLocator).on(CHANNEL_BIND),
+                    Advice.to(AcceptedAdvice.class, adviceLocator).on(CHANNEL_ACCEPT)));
+    /** What each class must have, or the hook would silently do nothing (a JDK that renamed a method). */
+    private static final Map<String, List<ElementMatcher<MethodDescription>>> REQUIRED = Map.of(
+            NET, List.of(NET_BIND), SERVER_CHANNEL, List.of(CHANNEL_BIND, CHANNEL_ACCEPT));
     /** The classes hooked so far. */
     private final Set<String> done = ConcurrentHashMap.newKeySet();
     /** A failure inside transform(), which the JVM would swallow; read once the classes are loaded. */
     private volatile Throwable failure;
 
-    /** Hooks both classes now, loading them if they are not yet loaded, and fails if either could not be hooked. */
+    /**
+     * Hooks both classes now, loading them if they are not yet loaded, and fails if either could not be
+     * hooked. The transformer is removed afterwards: nothing else is ever transformed.
+     */
     static void install(Instrumentation instrumentation) throws ClassNotFoundException, UnmodifiableClassException {
         JdkBindTransformer transformer = new JdkBindTransformer();
         instrumentation.addTransformer(transformer, true);
-        for (String name : transformer.hooks.keySet()) {
-            Class<?> loaded = Class.forName(name, false, null); // loading it runs transform() once
-            if (transformer.failure == null && !transformer.done.contains(name)) {
-                instrumentation.retransformClasses(loaded); // loaded before the agent started
+        try {
+            for (String name : transformer.hooks.keySet()) {
+                Class<?> loaded = Class.forName(name, false, null); // loading it runs transform() once
+                if (transformer.failure == null && !transformer.done.contains(name)) {
+                    instrumentation.retransformClasses(loaded); // loaded before the agent started
+                }
             }
+        } finally {
+            instrumentation.removeTransformer(transformer);
         }
         if (transformer.failure != null) {
             throw new IllegalStateException("jcluster agent: cannot hook the JDK's bind on Java "
@@ -60,11 +79,7 @@ final class JdkBindTransformer implements ClassFileTransformer {
     @Override
     public byte[] transform(Module module, ClassLoader loader, String internalName, Class<?> redefined,
             ProtectionDomain domain, byte[] classFile) {
-        if (internalName == null) {
-            return null;
-        }
-        if (loader != null) {
-            NativeTransports.noticeLoaded(internalName);
+        if (loader != null || internalName == null) {
             return null;
         }
         String name = internalName.replace('/', '.');
@@ -75,8 +90,14 @@ final class JdkBindTransformer implements ClassFileTransformer {
         try {
             ClassFileLocator locator = new ClassFileLocator.Compound(ClassFileLocator.Simple.of(name, classFile),
                     ClassFileLocator.ForClassLoader.ofSystemLoader());
+            TypeDescription type = TypePool.Default.of(locator).describe(name).resolve();
+            for (ElementMatcher<MethodDescription> required : REQUIRED.get(name)) {
+                if (type.getDeclaredMethods().filter(required).isEmpty()) {
+                    throw new IllegalStateException(name + " has no method " + required + " on this JDK");
+                }
+            }
             byte[] hookedClass = new ByteBuddy()
-                    .redefine(TypePool.Default.of(locator).describe(name).resolve(), locator)
+                    .redefine(type, locator)
                     .visit(hook)
                     .make()
                     .getBytes();

@@ -1,5 +1,8 @@
 package org.jcluster.agent.internal;
 
+import java.lang.instrument.ClassFileTransformer;
+import java.lang.instrument.Instrumentation;
+import java.security.ProtectionDomain;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -7,14 +10,28 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * and io_uring transports. What can be noticed is that one is loaded; the worker then says what will
  * happen and what to do, once.
  */
-final class NativeTransports {
+final class NativeTransports implements ClassFileTransformer {
     private static final AtomicBoolean WARNED = new AtomicBoolean();
 
     private NativeTransports() {
     }
 
-    /** Called for every class the application loads; cheap for all but the few names below. */
-    static void noticeLoaded(String internalName) {
+    /** Watches the classes the program loads (a plain transformer: it never changes one). */
+    static void watch(Instrumentation instrumentation) {
+        instrumentation.addTransformer(new NativeTransports(), false);
+    }
+
+    @Override
+    public byte[] transform(Module module, ClassLoader loader, String internalName, Class<?> redefined,
+            ProtectionDomain domain, byte[] classFile) {
+        if (loader != null && internalName != null && !WARNED.get()) {
+            noticeLoaded(internalName);
+        }
+        return null;
+    }
+
+    /** Cheap for every name but the few below. */
+    private static void noticeLoaded(String internalName) {
         if ((internalName.equals("io/netty/channel/epoll/LinuxSocket")
                 || internalName.startsWith("io/netty/incubator/channel/uring/IOUring")
                 || internalName.startsWith("io/netty/channel/uring/IoUring"))

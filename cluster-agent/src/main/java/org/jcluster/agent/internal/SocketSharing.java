@@ -12,9 +12,7 @@ import java.net.ProtocolFamily;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.net.SocketOption;
-import java.net.InetSocketAddress;
 import java.nio.channels.Channel;
-import java.nio.channels.ServerSocketChannel;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -139,12 +137,18 @@ final class SocketSharing implements Function<Object[], Object> {
 
     private Boolean bind(ProtocolFamily family, FileDescriptor fd, InetAddress address, int port) throws IOException {
         Caller caller = caller();
-        if (caller == Caller.OTHER) {
-            return Boolean.FALSE; // a client socket binding before it connects
+        if (caller == Caller.OTHER || caller == Caller.DATAGRAM && port == 0) {
+            // A client socket binding before it connects, or a datagram socket on a port of its own (a DNS or
+            // StatsD client): this worker's alone, as Node's implicit exclusive bind is.
+            return Boolean.FALSE;
         }
         if (reusePort && caller == Caller.STREAM_SERVER) {
             invoke(setSocketOption, fd, StandardSocketOptions.SO_REUSEPORT, Boolean.TRUE);
             handled.put(fd, OWN_SOCKET);
+            if (readySignalled.compareAndSet(false, true)) {
+                // The primary cannot see this bind. The program listens right after it, on this thread.
+                cluster.signalReady();
+            }
             return Boolean.FALSE; // the JDK binds it, beside the other workers' sockets
         }
         boolean inet4 = family == StandardProtocolFamily.INET;
@@ -159,7 +163,7 @@ final class SocketSharing implements Function<Object[], Object> {
                 ClusterServer server = cluster.listen(host.map(h -> ServerOptions.tcp(h, port))
                         .orElseGet(() -> ServerOptions.tcp(port)));
                 share = server;
-                copy = server.listeningChannel().orElseThrow();
+                copy = server.listeningChannel().orElseThrow(); // always present under "none"
             } else {
                 AddressType type = inet4 || address instanceof java.net.Inet4Address && !address.isAnyLocalAddress()
                         ? AddressType.UDP4 : AddressType.UDP6;
@@ -200,19 +204,21 @@ final class SocketSharing implements Function<Object[], Object> {
         }
     }
 
-    /** dup2: the shared socket under the application's descriptor number, keeping its close-on-exec and blocking mode. */
+    /**
+     * dup2: the shared socket under the application's descriptor number. dup2 leaves the number
+     * inheritable, so close-on-exec is set again, as the JDK has it. O_NONBLOCK belongs to the socket,
+     * which other workers share: it is always set, so that no worker's Selector thread can block in
+     * accept(2) on a connection another worker took; a channel in blocking mode still blocks, because
+     * the JDK (17 and 25) parks its thread when accept answers EAGAIN.
+     */
     private void putUnder(FileDescriptor application, int sharedFd) throws IOException {
         POSIX p = posix();
         int target = (int) invoke(fdValue, application);
-        int statusFlags = p.fcntl(target, Fcntl.F_GETFL);
         if (p.dup2(sharedFd, target) < 0) {
             throw new IOException("dup2 of the shared socket failed: errno " + p.errno());
         }
         p.fcntlInt(target, Fcntl.F_SETFD, FD_CLOEXEC);
-        // O_NONBLOCK belongs to the socket, not the descriptor: give the shared one the application's choice.
-        int nonBlocking = OpenFlags.O_NONBLOCK.intValue();
-        int shared = p.fcntl(target, Fcntl.F_GETFL);
-        p.fcntlInt(target, Fcntl.F_SETFL, (shared & ~nonBlocking) | (statusFlags & nonBlocking));
+        p.fcntlInt(target, Fcntl.F_SETFL, p.fcntl(target, Fcntl.F_GETFL) | OpenFlags.O_NONBLOCK.intValue());
     }
 
     private void bound(Channel channel) {
@@ -221,16 +227,15 @@ final class SocketSharing implements Function<Object[], Object> {
             return;
         }
         applicationServers.put(channel, share);
-        if (reusePort && readySignalled.compareAndSet(false, true)) {
-            cluster.signalReady(); // the primary cannot see this bind: say so
-        }
     }
 
     /** On the event thread, which must not wait: the waiting is done on a thread of its own. */
     private void leave() {
         for (Channel server : applicationServers.keySet()) {
             try {
-                stopAccepting((ServerSocketChannel) server);
+                // The JDK's close also wakes a thread blocked in accept before it takes another connection,
+                // which is why a blocking accept loop (Tomcat's) logs a failed accept here.
+                server.close();
             } catch (IOException ignored) {
                 // closing a listening socket has nothing left to recover
             }
@@ -238,28 +243,6 @@ final class SocketSharing implements Function<Object[], Object> {
         Thread exit = new Thread(this::exitOnceDrained, "jcluster-agent-drain");
         exit.setDaemon(true);
         exit.start();
-    }
-
-    /**
-     * Closes the application's server channel, which a Selector-driven server (Jetty, Netty, the JDK's
-     * HttpServer) takes quietly. A blocking accept loop (Tomcat's) would log the close as a failed
-     * accept: its descriptor gets a private listening socket nobody knows instead, on which the accept
-     * waits until the worker exits. (Not for a Selector: its registration stays on the old socket and
-     * would report connections the application can no longer accept. Not under reuseport either: the
-     * socket is this worker's own and must leave the kernel's group now, which only a close does.)
-     */
-    private void stopAccepting(ServerSocketChannel server) throws IOException {
-        if (!server.isBlocking() || reusePort) {
-            server.close();
-            return;
-        }
-        insideHook.set(Boolean.TRUE); // this bind is the agent's own
-        try (ServerSocketChannel unknown = ServerSocketChannel.open()) {
-            unknown.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
-            putUnder((FileDescriptor) invoke(channelDescriptor, server), descriptorOf(unknown));
-        } finally {
-            insideHook.remove();
-        }
     }
 
     private void exitOnceDrained() {
@@ -312,6 +295,8 @@ final class SocketSharing implements Function<Object[], Object> {
             return handle.invokeWithArguments(arguments);
         } catch (RuntimeException | Error e) {
             throw e;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // BindAdvice rethrows it as the IOException it is
         } catch (Throwable e) {
             throw new IllegalStateException(e);
         }

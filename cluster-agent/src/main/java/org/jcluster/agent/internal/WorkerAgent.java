@@ -50,6 +50,7 @@ public final class WorkerAgent {
         cluster.unrefChannel(); // the application's own threads decide when this JVM ends
         SocketSharing sharing = new SocketSharing(cluster, policy.equals("reuseport"), drain);
         JdkBindTransformer.install(instrumentation);
+        NativeTransports.watch(instrumentation);
         return sharing;
     }
 }
