@@ -1,65 +1,18 @@
 package org.jcluster.examples.unmodified;
 
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 
-/** Netty's native epoll transport (which binds without the JDK), answering "pid N" on every path. Argument: the port (0: any). */
+/**
+ * {@link NettyHello} on Netty's native epoll transport, which binds without the JDK (so jcluster's agent
+ * cannot share its port, and says so). Argument: the port (0: any).
+ */
 public final class NettyEpollHello {
     private NettyEpollHello() {
     }
 
     public static void main(String[] args) throws Exception {
-        byte[] body = ("pid " + ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII);
-        EventLoopGroup boss = new EpollEventLoopGroup(1);
-        EventLoopGroup workers = new EpollEventLoopGroup();
-        Channel server = new ServerBootstrap()
-                .group(boss, workers)
-                .channel(EpollServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel channel) {
-                        channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536),
-                                new SimpleChannelInboundHandler<FullHttpRequest>() {
-                                    @Override
-                                    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-                                        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                                                HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
-                                        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain")
-                                                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
-                                        if (HttpUtil.isKeepAlive(request)) {
-                                            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-                                            ctx.writeAndFlush(response);
-                                        } else {
-                                            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
-                                        }
-                                    }
-                                });
-                    }
-                })
-                .bind(Integer.parseInt(args[0])).sync().channel();
-        System.out.println("listening on " + ((InetSocketAddress) server.localAddress()).getPort());
-        server.closeFuture().sync();
+        NettyHello.serve(new EpollEventLoopGroup(1), new EpollEventLoopGroup(), EpollServerSocketChannel.class,
+                Integer.parseInt(args[0]));
     }
 }

@@ -10,6 +10,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
@@ -31,12 +32,16 @@ public final class NettyHello {
     }
 
     public static void main(String[] args) throws Exception {
+        serve(new NioEventLoopGroup(1), new NioEventLoopGroup(), NioServerSocketChannel.class, Integer.parseInt(args[0]));
+    }
+
+    /** The hello world on the given transport; returns when the server channel closes. */
+    static void serve(EventLoopGroup boss, EventLoopGroup workers, Class<? extends ServerChannel> transport, int port)
+            throws InterruptedException {
         byte[] body = ("pid " + ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII);
-        EventLoopGroup boss = new NioEventLoopGroup(1);
-        EventLoopGroup workers = new NioEventLoopGroup();
         Channel server = new ServerBootstrap()
                 .group(boss, workers)
-                .channel(NioServerSocketChannel.class)
+                .channel(transport)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
@@ -58,7 +63,7 @@ public final class NettyHello {
                                 });
                     }
                 })
-                .bind(Integer.parseInt(args[0])).sync().channel();
+                .bind(port).sync().channel();
         System.out.println("listening on " + ((InetSocketAddress) server.localAddress()).getPort());
         server.closeFuture().sync();
     }
