@@ -8,7 +8,11 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +32,45 @@ final class Clients {
     private static final Pattern PID = Pattern.compile("pid (\\d+)");
 
     private Clients() {
+    }
+
+    /**
+     * Which listening TCP sockets on {@code port} each process holds, by socket inode: from
+     * /proc/net/tcp{,6} (the listening sockets and their inodes) and /proc/PID/fd (who holds which).
+     * Under "none" every worker holds the one socket the primary bound; under "reuseport" each its own.
+     */
+    static Map<Long, Set<String>> listeningSocketsHeld(int port, Set<Long> pids) throws IOException {
+        Set<String> listening = new HashSet<>();
+        String hexPort = String.format(":%04X", port);
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            for (String line : Files.readAllLines(Path.of(table))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 9 && f[1].endsWith(hexPort) && f[3].equals("0A")) { // 0A: LISTEN
+                    listening.add(f[9]);
+                }
+            }
+        }
+        Map<Long, Set<String>> held = new HashMap<>();
+        for (long pid : pids) {
+            Set<String> inodes = new HashSet<>();
+            try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "fd"))) {
+                for (Path fd : fds) {
+                    try {
+                        String target = Files.readSymbolicLink(fd).toString(); // socket:[12345]
+                        if (target.startsWith("socket:[")) {
+                            String inode = target.substring(8, target.length() - 1);
+                            if (listening.contains(inode)) {
+                                inodes.add(inode);
+                            }
+                        }
+                    } catch (IOException closedMeanwhile) {
+                        // a descriptor closed while listed
+                    }
+                }
+            }
+            held.put(pid, inodes);
+        }
+        return held;
     }
 
     /** GETs until two worker pids have answered (each request on a new connection), within a deadline. */

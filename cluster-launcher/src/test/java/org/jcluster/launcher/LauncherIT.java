@@ -69,6 +69,16 @@ class LauncherIT {
             run.awaitLines(l -> l.matches("\\[w\\d+\\] listening on " + port), 2, START, "both workers listening");
             Set<Long> before = pidsAnswering(port);
 
+            Map<Long, Set<String>> held = Clients.listeningSocketsHeld(port, before);
+            assertThat(held.values()).as("listening sockets each worker holds: %s", held).allMatch(s -> s.size() == 1);
+            Set<String> distinct = new HashSet<>();
+            held.values().forEach(distinct::addAll);
+            if (policy.equals("none")) {
+                assertThat(distinct).as("under none, the one socket the primary bound").hasSize(1);
+            } else {
+                assertThat(distinct).as("under reuseport, each worker's own socket").hasSize(2);
+            }
+
             List<Map<String, Object>> workers = workersOf(name, COMMAND);
             assertThat(workers).extracting(w -> w.get("pid")).containsExactlyInAnyOrderElementsOf(before);
             assertThat(workers).extracting(w -> w.get("state")).containsOnly("online");
