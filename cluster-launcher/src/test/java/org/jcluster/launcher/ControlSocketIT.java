@@ -43,6 +43,13 @@ class ControlSocketIT {
 
             assertThat(ask(stale, "restart")).contains("\"ok\":false").contains("unknown command 'restart'");
 
+            for (int i = 0; i < 5; i++) {
+                Clients.get(port);
+            }
+            // The program accepted them, not jcluster: the agent counted them, for status and --max-requests.
+            assertThat(Clients.workersOf("it-control", COMMAND)).extracting(w -> w.get("connections"))
+                    .containsExactly(5L);
+
             Jcluster.Result table = Jcluster.run(COMMAND, "status", "--name", "it-control");
             assertThat(table.status()).as(table.output()).isZero();
             assertThat(table.output()).contains("it-control: primary pid " + run.pid())
