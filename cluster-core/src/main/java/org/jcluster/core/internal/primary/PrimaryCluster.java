@@ -232,7 +232,7 @@ public final class PrimaryCluster implements Cluster {
 
     @Override
     public void countConnection() {
-        ConnectionsTaken.acceptedByTheProgram();
+        ConnectionsTaken.one();
     }
 
     @Override

@@ -9,12 +9,8 @@ public final class ConnectionsTaken {
     private ConnectionsTaken() {
     }
 
-    static void one() {
-        COUNT.increment();
-    }
-
-    /** Connections the program accepted itself (see {@code Cluster.countConnection}). */
-    public static void acceptedByTheProgram() {
+    /** One more: taken by a server's handler, or accepted by the program itself ({@code Cluster.countConnection}). */
+    public static void one() {
         COUNT.increment();
     }
 

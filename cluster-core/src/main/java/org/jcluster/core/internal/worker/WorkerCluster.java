@@ -135,7 +135,7 @@ public final class WorkerCluster implements Cluster {
 
     @Override
     public void countConnection() {
-        ConnectionsTaken.acceptedByTheProgram();
+        ConnectionsTaken.one();
     }
 
     @Override
