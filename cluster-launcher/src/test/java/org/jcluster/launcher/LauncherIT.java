@@ -46,7 +46,8 @@ class LauncherIT {
 
     static Stream<Arguments> serversAndPolicies() {
         List<Arguments> cases = new ArrayList<>();
-        for (String server : List.of("JdkHttpHello", "JettyHello", "NettyHello", "TomcatHello")) {
+        for (String server : List.of("JdkHttpHello", "JettyHello", "NettyHello", "TomcatHello", "BlockingSocketHello",
+                "AsyncChannelHello")) {
             for (String policy : List.of("none", "reuseport")) {
                 cases.add(Arguments.of(server, policy));
             }
@@ -82,6 +83,8 @@ class LauncherIT {
             List<Map<String, Object>> workers = workersOf(name, COMMAND);
             assertThat(workers).extracting(w -> w.get("pid")).containsExactlyInAnyOrderElementsOf(before);
             assertThat(workers).extracting(w -> w.get("state")).containsOnly("online");
+            // Both answered a GET above: the agent saw each worker's accept, whatever kind of server took it.
+            assertThat(workers).extracting(w -> ((Number) w.get("connections")).longValue()).allMatch(n -> n >= 1);
             Path socket = ControlDirectory.forThisUser().socket(name);
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-------");
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent())))

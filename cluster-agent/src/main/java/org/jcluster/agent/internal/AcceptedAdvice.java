@@ -5,9 +5,10 @@ import java.util.function.Function;
 import net.bytebuddy.asm.Advice;
 
 /**
- * Inlined at the end of {@code sun.nio.ch.ServerSocketChannelImpl.accept()}: tells the agent of each
- * connection the application accepted, so that a worker leaving gracefully can wait for them to close.
- * JDK types only, as in {@link BindAdvice}.
+ * Inlined at the end of {@code sun.nio.ch.ServerSocketChannelImpl.accept()} and of
+ * {@code UnixAsynchronousServerSocketChannelImpl.finishAccept}: tells the agent of each connection the
+ * application accepted, so that a worker leaving gracefully can wait for them to close. JDK types only,
+ * as in {@link BindAdvice}.
  */
 final class AcceptedAdvice {
     private AcceptedAdvice() {

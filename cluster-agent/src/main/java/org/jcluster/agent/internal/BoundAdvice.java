@@ -5,10 +5,11 @@ import java.util.function.Function;
 import net.bytebuddy.asm.Advice;
 
 /**
- * Inlined at the end of {@code sun.nio.ch.ServerSocketChannelImpl.bind(SocketAddress, int)}: tells the
- * agent which application channel a shared socket went under, so that a graceful disconnect can close
- * it (the application then takes no more connections from the shared queue). JDK types only, as in
- * {@link BindAdvice}.
+ * Inlined at the end of {@code bind(SocketAddress, int)} of {@code ServerSocketChannelImpl},
+ * {@code java.net.ServerSocket} and {@code AsynchronousServerSocketChannelImpl}: tells the agent which
+ * application server the socket of the bind it just handled belongs to, so that a graceful disconnect
+ * can close it (the application then takes no more connections from the shared queue). JDK types only,
+ * as in {@link BindAdvice}.
  */
 final class BoundAdvice {
     private BoundAdvice() {

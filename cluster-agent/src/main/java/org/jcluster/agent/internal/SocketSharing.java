@@ -1,5 +1,6 @@
 package org.jcluster.agent.internal;
 
+import java.io.Closeable;
 import java.io.FileDescriptor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,6 +10,8 @@ import java.lang.invoke.MethodType;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.ProtocolFamily;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.net.SocketOption;
@@ -70,17 +73,21 @@ final class SocketSharing implements Function<Object[], Object> {
     private final Cluster cluster;
     private final boolean reusePort;
     /**
-     * The application sockets the agent bound or marked, by their FileDescriptor object (identity), with
-     * the worker's share in the primary's socket to leave when the application closes its own.
+     * The application's servers (ServerSocketChannel, ServerSocket, AsynchronousServerSocketChannel) on
+     * the sockets the agent bound or marked, closed on a graceful disconnect, each with the worker's
+     * share in the primary's socket, left when the application closes its server.
      */
-    private final Map<FileDescriptor, AutoCloseable> handled = Collections.synchronizedMap(new WeakHashMap<>());
-    /** The application's server channels on those sockets, closed on a graceful disconnect, with their share. */
-    private final Map<Channel, AutoCloseable> applicationServers = new ConcurrentHashMap<>();
+    private final Map<Closeable, AutoCloseable> applicationServers = new ConcurrentHashMap<>();
     /** The connections those servers accepted, forgotten once closed and collected. */
-    private final Set<Channel> accepted = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
+    private final Set<Closeable> accepted = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
     private final Duration drain;
     private final AtomicBoolean readySignalled = new AtomicBoolean();
     private final ThreadLocal<Boolean> insideHook = new ThreadLocal<>();
+    /**
+     * The share of the server bind under way on this thread: the JDK's server classes call Net.bind
+     * from their own bind, on the caller's thread, and "bound" then says which server it was.
+     */
+    private final ThreadLocal<AutoCloseable> pendingShare = new ThreadLocal<>();
     private final MethodHandle fdValue;
     private final MethodHandle channelDescriptor;
     private final MethodHandle setSocketOption;
@@ -120,9 +127,9 @@ final class SocketSharing implements Function<Object[], Object> {
                 return bind((ProtocolFamily) call[1], (FileDescriptor) call[2], (InetAddress) call[3], (Integer) call[4]);
             }
             if (call[0].equals("bound")) {
-                bound((Channel) call[1]);
-            } else if (applicationServers.containsKey((Channel) call[1])) {
-                accepted.add((Channel) call[2]);
+                bound((Closeable) call[1]);
+            } else if (applicationServers.containsKey((Closeable) call[1])) {
+                accepted.add((Closeable) call[2]);
                 cluster.countConnection(); // for status, and the supervisor's --max-requests
             }
             return null;
@@ -136,6 +143,11 @@ final class SocketSharing implements Function<Object[], Object> {
     private enum Caller { STREAM_SERVER, DATAGRAM, OTHER }
 
     private Boolean bind(ProtocolFamily family, FileDescriptor fd, InetAddress address, int port) throws IOException {
+        AutoCloseable unclaimed = pendingShare.get();
+        if (unclaimed != null) { // the JDK failed the previous bind on this thread after the agent's part
+            pendingShare.remove();
+            closeQuietly(unclaimed);
+        }
         Caller caller = caller();
         if (caller == Caller.OTHER || caller == Caller.DATAGRAM && port == 0) {
             // A client socket binding before it connects, or a datagram socket on a port of its own (a DNS or
@@ -144,7 +156,7 @@ final class SocketSharing implements Function<Object[], Object> {
         }
         if (reusePort && caller == Caller.STREAM_SERVER) {
             invoke(setSocketOption, fd, StandardSocketOptions.SO_REUSEPORT, Boolean.TRUE);
-            handled.put(fd, OWN_SOCKET);
+            pendingShare.set(OWN_SOCKET);
             if (readySignalled.compareAndSet(false, true)) {
                 // The primary cannot see this bind. The program listens right after it, on this thread.
                 cluster.signalReady();
@@ -182,13 +194,15 @@ final class SocketSharing implements Function<Object[], Object> {
             closeQuietly(share);
             throw e;
         }
-        handled.put(fd, share);
+        if (caller == Caller.STREAM_SERVER) {
+            pendingShare.set(share);
+        }
         return Boolean.TRUE;
     }
 
     private void leaveClosedServers() {
         applicationServers.entrySet().removeIf(e -> {
-            if (e.getKey().isOpen()) {
+            if (isOpen(e.getKey())) {
                 return false;
             }
             closeQuietly(e.getValue());
@@ -221,17 +235,28 @@ final class SocketSharing implements Function<Object[], Object> {
         p.fcntlInt(target, Fcntl.F_SETFL, p.fcntl(target, Fcntl.F_GETFL) | OpenFlags.O_NONBLOCK.intValue());
     }
 
-    private void bound(Channel channel) {
-        AutoCloseable share = handled.get((FileDescriptor) invoke(channelDescriptor, channel));
-        if (share == null) {
-            return;
+    private void bound(Closeable server) {
+        AutoCloseable share = pendingShare.get();
+        if (share != null) {
+            pendingShare.remove();
+            applicationServers.put(server, share);
         }
-        applicationServers.put(channel, share);
+    }
+
+    /** The three server kinds and their connections are Channels, or ServerSockets and Sockets. */
+    private static boolean isOpen(Closeable serverOrConnection) {
+        if (serverOrConnection instanceof Channel channel) {
+            return channel.isOpen();
+        }
+        if (serverOrConnection instanceof ServerSocket server) {
+            return !server.isClosed();
+        }
+        return !((Socket) serverOrConnection).isClosed();
     }
 
     /** On the event thread, which must not wait: the waiting is done on a thread of its own. */
     private void leave() {
-        for (Channel server : applicationServers.keySet()) {
+        for (Closeable server : applicationServers.keySet()) {
             try {
                 // The JDK's close also wakes a thread blocked in accept before it takes another connection,
                 // which is why a blocking accept loop (Tomcat's) logs a failed accept here.
@@ -259,7 +284,7 @@ final class SocketSharing implements Function<Object[], Object> {
 
     private boolean anyConnectionOpen() {
         synchronized (accepted) {
-            accepted.removeIf(c -> !c.isOpen());
+            accepted.removeIf(c -> !isOpen(c));
             return !accepted.isEmpty();
         }
     }
