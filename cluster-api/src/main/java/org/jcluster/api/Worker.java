@@ -117,6 +117,21 @@ public interface Worker {
         throw new UnsupportedOperationException("ping is the primary's call, on a worker it forked");
     }
 
+    /**
+     * Primary side: the worker's figures now: the primary's own counts of its channel and of the
+     * connections dealt to it, its process's memory and CPU, and what it says of itself through a
+     * {@link #ping(Duration)} within {@code timeout}. Cheap enough to ask every second.
+     *
+     * @return completes on the primary's event thread, within about {@code timeout}; a worker that does
+     *     not answer (hung, leaving, gone) still has its figures, with an empty {@link WorkerStats#health()}
+     * @throws IllegalArgumentException for a timeout that is not positive
+     * @throws UnsupportedOperationException inside a worker, or from a Worker written before this method
+     *     existed
+     */
+    default CompletableFuture<WorkerStats> stats(Duration timeout) {
+        throw new UnsupportedOperationException("stats is the primary's call, on a worker it forked");
+    }
+
     /** True while the IPC channel is open; false inside every disconnect listener. */
     boolean isConnected();
 

@@ -8,11 +8,14 @@ import java.util.OptionalLong;
  * itself.
  *
  * @param roundTrip from the ping's send to the answer's arrival in the primary
+ * @param heapUsed the heap in use when the worker answered, garbage not yet collected included
  * @param heapUsedAfterGc the heap the worker's collectors left in use after their last collection,
  *     summed over its heap pools (the figure a leak grows); empty before any collection or when the
  *     collectors do not report it
+ * @param gcTime the time the worker's collectors have spent collecting since it started, summed
  * @param connections the connections the worker's servers ({@link Cluster#listen}) have taken since it
- *     started
+ *     started, with those the program counted itself ({@link Cluster#countConnection()})
  */
-public record WorkerHealth(Duration roundTrip, OptionalLong heapUsedAfterGc, long connections) {
+public record WorkerHealth(Duration roundTrip, long heapUsed, OptionalLong heapUsedAfterGc, Duration gcTime,
+        long connections) {
 }

@@ -53,25 +53,62 @@ final class ControlCommands {
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
-            description = "One row per worker: id, pid, state, uptime, restarts, resident memory, CPU time, connections.")
+            description = {"One row per worker: id, pid, state, uptime, restarts, resident memory, heap in use, CPU"
+                    + " time, GC time, connections taken.", "--json adds the channel's messages and bytes each way, its"
+                    + " send backlog, and the connections dealt and refused under rr."})
     static final class Status implements Callable<Integer> {
+        /** Cursor home and clear to the end of the screen: the table is redrawn where it was. */
+        private static final String REDRAW = "\033[H\033[J";
+
         @Mixin
         Target target;
 
         @Option(names = "--json", description = "Print the primary's JSON answer as it is.")
         boolean json;
 
+        @Option(names = "--watch", description = "Redraw the table every --interval until Ctrl-C (like pm2 monit);"
+                + " piped, each table follows the last.")
+        boolean watch;
+
+        @Option(names = "--interval", paramLabel = "DURATION", defaultValue = "2s", converter = DurationConverter.class,
+                description = "How often --watch asks (default 2s).")
+        Duration interval;
+
         @Override
         public Integer call() {
+            if (interval.isNegative() || interval.isZero()) {
+                throw new picocli.CommandLine.ParameterException(target.spec.commandLine(),
+                        "--interval " + interval + ": write a positive duration, e.g. 1s");
+            }
             return target.run((socket, out) -> {
-                String answer = ControlClient.request(socket, "status", Duration.ofSeconds(15));
-                if (json) {
-                    out.println(answer);
-                } else {
-                    printTable(answer, out);
-                }
+                boolean redraw = watch && !json && System.console() != null;
+                do {
+                    String answer = ControlClient.request(socket, "status", Duration.ofSeconds(15));
+                    if (redraw) {
+                        out.print(REDRAW);
+                    }
+                    if (json) {
+                        out.println(answer);
+                    } else {
+                        printTable(answer, out);
+                    }
+                    if (watch) {
+                        out.println();
+                        out.flush();
+                        sleep(interval);
+                    }
+                } while (watch);
                 return 0;
             });
+        }
+
+        private static void sleep(Duration interval) throws IOException {
+            try {
+                Thread.sleep(interval.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted");
+            }
         }
 
         @SuppressWarnings("unchecked")
@@ -80,16 +117,22 @@ final class ControlCommands {
             List<Map<String, Object>> workers = (List<Map<String, Object>>) status.get("workers");
             out.printf("%s: primary pid %s, policy %s, %d workers%n", status.get("name"), status.get("pid"),
                     status.get("policy"), workers.size());
-            String row = "%-4s %-8s %-9s %-9s %-9s %-11s %-9s %s%n";
-            out.printf(row, "ID", "PID", "STATE", "UPTIME", "RESTARTS", "MEMORY", "CPU", "CONNECTIONS");
+            String row = "%-4s %-8s %-9s %-9s %-9s %-11s %-11s %-9s %-8s %s%n";
+            out.printf(row, "ID", "PID", "STATE", "UPTIME", "RESTARTS", "MEMORY", "HEAP", "CPU", "GC", "CONNECTIONS");
             for (Map<String, Object> w : workers) {
                 out.printf(row, text(w, "id"), text(w, "pid"), w.get("state"),
                         number(w, "uptimeMillis").map(ms -> duration(Duration.ofMillis(ms))).orElse("-"),
-                        w.get("restarts"),
-                        number(w, "residentBytes").map(b -> String.format("%.1f MiB", b / 1048576.0)).orElse("-"),
-                        number(w, "cpuMillis").map(ms -> String.format("%.1fs", ms / 1000.0)).orElse("-"),
-                        text(w, "connections"));
+                        w.get("restarts"), mebibytes(w, "residentBytes"), mebibytes(w, "heapUsedBytes"),
+                        seconds(w, "cpuMillis"), seconds(w, "gcMillis"), text(w, "connections"));
             }
+        }
+
+        private static String mebibytes(Map<String, Object> row, String key) {
+            return number(row, key).map(b -> String.format("%.1f MiB", b / 1048576.0)).orElse("-");
+        }
+
+        private static String seconds(Map<String, Object> row, String key) {
+            return number(row, key).map(ms -> String.format("%.1fs", ms / 1000.0)).orElse("-");
         }
 
         private static String text(Map<String, Object> row, String key) {

@@ -12,10 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalLong;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +26,8 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 
-import org.jcluster.api.Worker;
+import org.jcluster.api.WorkerHealth;
+import org.jcluster.api.WorkerStats;
 import org.jcluster.supervisor.ReloadReport;
 import org.jcluster.supervisor.SupervisedWorker;
 import org.jcluster.supervisor.Supervisor;
@@ -147,12 +147,10 @@ final class ControlServer implements AutoCloseable {
 
     private byte[] status() throws IOException {
         List<SupervisedWorker> slots = supervisor.workers().orTimeout(5, TimeUnit.SECONDS).join();
-        List<CompletableFuture<OptionalLong>> connections = new ArrayList<>();
+        List<CompletableFuture<Optional<WorkerStats>>> stats = new ArrayList<>();
         for (SupervisedWorker slot : slots) {
-            connections.add(slot.worker().filter(w -> !w.isDead())
-                    .map(w -> w.ping(PING_TIMEOUT).thenApply(h -> OptionalLong.of(h.connections()))
-                            .exceptionally(e -> OptionalLong.empty()))
-                    .orElse(CompletableFuture.completedFuture(OptionalLong.empty())));
+            stats.add(slot.worker().map(w -> w.stats(PING_TIMEOUT).thenApply(Optional::of))
+                    .orElse(CompletableFuture.completedFuture(Optional.empty())));
         }
         return json(g -> {
             g.writeStringField("name", name);
@@ -165,30 +163,44 @@ final class ControlServer implements AutoCloseable {
                 g.writeNumberField("slot", slot.slot());
                 g.writeStringField("state", slot.state());
                 g.writeNumberField("restarts", slot.restarts());
-                if (slot.worker().isPresent()) {
-                    Worker w = slot.worker().get();
-                    g.writeNumberField("id", w.id());
-                    g.writeNumberField("pid", w.pid());
-                    ProcessHandle.Info info = ProcessHandle.of(w.pid()).map(ProcessHandle::info).orElse(null);
-                    if (info != null && info.startInstant().isPresent()) {
-                        g.writeNumberField("uptimeMillis", Duration.between(info.startInstant().get(), Instant.now()).toMillis());
-                    }
-                    if (info != null && info.totalCpuDuration().isPresent()) {
-                        g.writeNumberField("cpuMillis", info.totalCpuDuration().get().toMillis());
-                    }
-                    OptionalLong rss = residentBytes(w.pid());
-                    if (rss.isPresent()) {
-                        g.writeNumberField("residentBytes", rss.getAsLong());
-                    }
-                    OptionalLong taken = connections.get(i).join();
-                    if (taken.isPresent()) {
-                        g.writeNumberField("connections", taken.getAsLong());
-                    }
+                Optional<WorkerStats> figures = stats.get(i).orTimeout(PING_TIMEOUT.toMillis() + 5000, TimeUnit.MILLISECONDS)
+                        .exceptionally(e -> Optional.empty()).join();
+                if (figures.isPresent()) {
+                    writeStats(g, figures.get());
                 }
                 g.writeEndObject();
             }
             g.writeEndArray();
         });
+    }
+
+    private static void writeStats(JsonGenerator g, WorkerStats s) throws IOException {
+        g.writeNumberField("id", s.id());
+        g.writeNumberField("pid", s.pid());
+        g.writeNumberField("uptimeMillis", s.uptime().toMillis());
+        if (s.cpuTime().isPresent()) {
+            g.writeNumberField("cpuMillis", s.cpuTime().get().toMillis());
+        }
+        if (s.residentBytes().isPresent()) {
+            g.writeNumberField("residentBytes", s.residentBytes().getAsLong());
+        }
+        g.writeNumberField("messagesSent", s.messagesSent());
+        g.writeNumberField("messagesReceived", s.messagesReceived());
+        g.writeNumberField("bytesSent", s.bytesSent());
+        g.writeNumberField("bytesReceived", s.bytesReceived());
+        g.writeNumberField("sendBacklogBytes", s.sendBacklogBytes());
+        g.writeNumberField("connectionsDealt", s.connectionsDealt());
+        g.writeNumberField("connectionsRefused", s.connectionsRefused());
+        if (s.health().isPresent()) {
+            WorkerHealth h = s.health().get();
+            g.writeNumberField("connections", h.connections());
+            g.writeNumberField("heapUsedBytes", h.heapUsed());
+            if (h.heapUsedAfterGc().isPresent()) {
+                g.writeNumberField("heapUsedAfterGcBytes", h.heapUsedAfterGc().getAsLong());
+            }
+            g.writeNumberField("gcMillis", h.gcTime().toMillis());
+            g.writeNumberField("pingMillis", h.roundTrip().toMillis());
+        }
     }
 
     private byte[] reload() throws IOException {
@@ -248,19 +260,5 @@ final class ControlServer implements AutoCloseable {
         while (buffer.hasRemaining()) {
             client.write(buffer);
         }
-    }
-
-    /** VmRSS from /proc: what PM2 and top show as a process's memory. */
-    static OptionalLong residentBytes(long pid) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return OptionalLong.of(Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024);
-                }
-            }
-        } catch (IOException | NumberFormatException gone) {
-            // the process ended meanwhile
-        }
-        return OptionalLong.empty();
     }
 }

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Map;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -47,14 +48,24 @@ class ControlSocketIT {
                 Clients.get(port);
             }
             // The program accepted them, not jcluster: the agent counted them, for status and --max-requests.
-            assertThat(Clients.workersOf("it-control", COMMAND)).extracting(w -> w.get("connections"))
-                    .containsExactly(5L);
+            Map<String, Object> worker = Clients.workersOf("it-control", COMMAND).get(0);
+            assertThat(worker.get("connections")).isEqualTo(5L);
+            // The worker's stats: it said how its heap and collectors are; the primary counted its channel.
+            assertThat(worker).containsKeys("heapUsedBytes", "gcMillis", "cpuMillis", "residentBytes", "pingMillis")
+                    .containsEntry("messagesSent", 0L).containsEntry("messagesReceived", 0L)
+                    .containsEntry("connectionsDealt", 0L); // under none the kernel deals them
+            assertThat((Long) worker.get("heapUsedBytes")).isPositive();
+            assertThat((Long) worker.get("bytesReceived")).as("hello, ready and ping answers").isPositive();
 
+            String header = "ID   PID      STATE     UPTIME    RESTARTS  MEMORY      HEAP        CPU       GC       CONNECTIONS";
+            String row = "\\n1 +\\d+ +online +\\d+s +0 +[0-9.]+ MiB +[0-9.]+ MiB +[0-9.]+s +[0-9.]+s +5";
             Jcluster.Result table = Jcluster.run(COMMAND, "status", "--name", "it-control");
             assertThat(table.status()).as(table.output()).isZero();
-            assertThat(table.output()).contains("it-control: primary pid " + run.pid())
-                    .contains("ID   PID      STATE     UPTIME    RESTARTS  MEMORY      CPU       CONNECTIONS")
-                    .containsPattern("\\n1 +\\d+ +online +\\d+s +0 +[0-9.]+ MiB +[0-9.]+s +\\d+");
+            assertThat(table.output()).contains("it-control: primary pid " + run.pid()).contains(header)
+                    .containsPattern(row);
+            try (Jcluster watch = Jcluster.start("status", "--name", "it-control", "--watch", "--interval", "200ms")) {
+                watch.awaitLines(l -> l.equals(header), 3, COMMAND, "three tables, one after the other");
+            }
 
             Jcluster.Result stop = Jcluster.run(COMMAND, "stop", "--name", "it-control");
             assertThat(stop.status()).as(stop.output()).isZero();

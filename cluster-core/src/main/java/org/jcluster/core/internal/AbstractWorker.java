@@ -7,6 +7,7 @@ import java.nio.channels.SelectableChannel;
 import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
@@ -45,6 +46,10 @@ public abstract class AbstractWorker implements Worker {
     protected volatile Boolean exitedAfterDisconnect;
     /** The signal kill() sent, by its usual name; null until it sent one. */
     protected volatile String killedWith;
+
+    /** User messages this end sent (any thread) and received (the reading thread), for stats. */
+    private final AtomicLong messagesSent = new AtomicLong();
+    private volatile long messagesReceived;
 
     /** Messages that arrived while nobody listened; touched on the event thread only. */
     private final ArrayDeque<Object> held = new ArrayDeque<>();
@@ -121,6 +126,7 @@ public abstract class AbstractWorker implements Worker {
                             + " serialization cannot read: " + e.getMessage());
                     return;
                 }
+                messagesReceived++; // one reading thread at a time
                 if (handle != null) {
                     receiveHandle(message, handle);
                 } else {
@@ -199,6 +205,7 @@ public abstract class AbstractWorker implements Worker {
         if (!isConnected()) {
             throw notConnected();
         }
+        messagesSent.incrementAndGet();
         return transmitMessage(payload, callbackOnEventThread(callback));
     }
 
@@ -241,7 +248,16 @@ public abstract class AbstractWorker implements Worker {
             }
             userCallback.written(error);
         };
+        messagesSent.incrementAndGet();
         return transmit(FrameKind.USER, payload, copy, then);
+    }
+
+    protected final long messagesSent() {
+        return messagesSent.get();
+    }
+
+    protected final long messagesReceived() {
+        return messagesReceived;
     }
 
     /**

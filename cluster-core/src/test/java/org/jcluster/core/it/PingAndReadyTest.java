@@ -3,6 +3,7 @@ package org.jcluster.core.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.jcluster.core.it.TestCluster.await;
+import static org.jcluster.core.it.TestCluster.messages;
 import static org.jcluster.core.it.TestCluster.nextMessage;
 
 import java.net.InetSocketAddress;
@@ -118,16 +119,5 @@ class PingAndReadyTest {
             assertThatThrownBy(t.cluster::signalReady).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("a worker's call");
         }
-    }
-
-    private static CompletableFuture<Void> messages(Worker w, String text, int count) {
-        CompletableFuture<Void> all = new CompletableFuture<>();
-        int[] seen = {0};
-        w.on(WorkerEvent.MESSAGE, m -> {
-            if (text.equals(m) && ++seen[0] == count) {
-                all.complete(null);
-            }
-        });
-        return all;
     }
 }

@@ -136,6 +136,18 @@ final class TestCluster implements AutoCloseable {
         return message;
     }
 
+    /** Completes once the worker has sent {@code text} {@code count} times. */
+    static CompletableFuture<Void> messages(Worker w, String text, int count) {
+        CompletableFuture<Void> all = new CompletableFuture<>();
+        int[] seen = {0};
+        w.on(WorkerEvent.MESSAGE, m -> {
+            if (text.equals(m) && ++seen[0] == count) {
+                all.complete(null);
+            }
+        });
+        return all;
+    }
+
     /**
      * Returns once every event queued so far has been delivered: anything a finished worker could
      * still emit (a duplicate, say) has been emitted by then.

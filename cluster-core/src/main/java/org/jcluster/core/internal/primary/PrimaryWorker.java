@@ -26,6 +26,7 @@ import org.jcluster.api.Registration;
 import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerEvent;
 import org.jcluster.api.WorkerHealth;
+import org.jcluster.api.WorkerStats;
 import org.jcluster.api.WorkerState;
 import org.jcluster.api.spi.Serialization;
 import org.jcluster.core.internal.AbstractWorker;
@@ -70,6 +71,11 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
     private boolean disconnectEmitted;
     private boolean exitEmitted;
     private boolean readyEmitted;
+
+    private final long forkedNanos = System.nanoTime();
+    /** Written by the dispatcher's single thread; read by stats(). */
+    private volatile long connectionsDealt;
+    private volatile long connectionsRefused;
 
     private final AtomicInteger pingSeq = new AtomicInteger();
     /** Each ends once: answered (reader), timed out (timer) or failed at disconnect, whoever removes it. */
@@ -249,6 +255,36 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
         return answer;
     }
 
+    @Override
+    public void connectionDealt() {
+        connectionsDealt++; // the dispatcher's thread alone
+    }
+
+    @Override
+    public void connectionRefused() {
+        connectionsRefused++;
+    }
+
+    @Override
+    public CompletableFuture<WorkerStats> stats(Duration timeout) {
+        CompletableFuture<Optional<WorkerHealth>> health = connected
+                ? ping(timeout).thenApply(Optional::of).exceptionally(notAnswered -> Optional.empty())
+                : CompletableFuture.completedFuture(Optional.empty());
+        return health.thenApply(answer -> {
+            IpcChannel c = channel;
+            Optional<ProcessHandle.Info> info = dead ? Optional.empty() : ProcessHandle.of(pid()).map(ProcessHandle::info);
+            return new WorkerStats(id, pid(), state, Duration.ofNanos(System.nanoTime() - forkedNanos),
+                    messagesSent(), messagesReceived(), c == null ? 0 : c.bytesSent(), c == null ? 0 : c.bytesReceived(),
+                    c == null ? pendingBytes() : c.backlogBytes(), connectionsDealt, connectionsRefused,
+                    dead ? OptionalLong.empty() : ProcessMemory.residentBytes(pid()),
+                    info.flatMap(ProcessHandle.Info::totalCpuDuration), answer);
+        });
+    }
+
+    private synchronized long pendingBytes() {
+        return pendingBytes;
+    }
+
     /** Reader thread. */
     private void onHealth(InternalMessage.Health health) {
         Ping ping = pings.remove(health.seq());
@@ -258,7 +294,8 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
         ping.timeout().remove();
         Duration roundTrip = Duration.ofNanos(System.nanoTime() - ping.sentNanos());
         OptionalLong heap = health.heapUsedAfterGc() < 0 ? OptionalLong.empty() : OptionalLong.of(health.heapUsedAfterGc());
-        WorkerHealth answer = new WorkerHealth(roundTrip, heap, health.connections());
+        WorkerHealth answer = new WorkerHealth(roundTrip, health.heapUsed(), heap, Duration.ofMillis(health.gcMillis()),
+                health.connections());
         events.executeFromIo(() -> ping.answer().complete(answer));
     }
 

@@ -181,6 +181,7 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
             return true;
         }
         peer.sendInternal(new InternalMessage.NewConnection(id, c.id), copy);
+        peer.connectionDealt();
         return true;
     }
 
@@ -215,6 +216,10 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
             c.close(); // the worker has its own copy now
             dispatcher.connectionAcknowledged(worker, c);
         } else {
+            ServerPeer peer = members.get(worker);
+            if (peer != null) {
+                peer.connectionRefused();
+            }
             dispatcher.connectionRefused(worker, c);
         }
     }

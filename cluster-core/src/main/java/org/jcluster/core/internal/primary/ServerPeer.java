@@ -13,4 +13,10 @@ public interface ServerPeer {
 
     /** Sends an internal message with {@code handle} (null for none), which the call spends. */
     void sendInternal(InternalMessage message, Descriptor handle);
+
+    /** Counts a connection handed to this worker (for its stats); on the dispatcher's thread. */
+    void connectionDealt();
+
+    /** Counts a connection this worker handed back; on the dispatcher's thread. */
+    void connectionRefused();
 }

@@ -82,7 +82,8 @@ public sealed interface InternalMessage {
     record Ping(int seq) implements InternalMessage { }
 
     /** Worker to primary, the answer to {@link Ping}; {@code heapUsedAfterGc} is -1 when unknown. */
-    record Health(int seq, long heapUsedAfterGc, long connections) implements InternalMessage { }
+    record Health(int seq, long heapUsed, long heapUsedAfterGc, long gcMillis, long connections)
+            implements InternalMessage { }
 
     /** Worker to primary: the application said it is ready to serve. */
     record Ready() implements InternalMessage { }
@@ -165,7 +166,9 @@ public sealed interface InternalMessage {
             } else if (message instanceof Health m) {
                 out.writeByte(HEALTH);
                 out.writeInt(m.seq());
+                out.writeLong(m.heapUsed());
                 out.writeLong(m.heapUsedAfterGc());
+                out.writeLong(m.gcMillis());
                 out.writeLong(m.connections());
             } else if (message instanceof Ready) {
                 out.writeByte(READY);
@@ -216,7 +219,7 @@ public sealed interface InternalMessage {
                 case NEW_CONNECTION -> new NewConnection(in.readInt(), in.readLong());
                 case CONNECTION_ACK -> new ConnectionAck(in.readLong(), in.readBoolean());
                 case PING -> new Ping(in.readInt());
-                case HEALTH -> new Health(in.readInt(), in.readLong(), in.readLong());
+                case HEALTH -> new Health(in.readInt(), in.readLong(), in.readLong(), in.readLong(), in.readLong());
                 case READY -> new Ready();
                 default -> throw new ProtocolException("unknown internal message type " + type
                         + " (a peer of another jcluster version, or not jcluster at all)");

@@ -109,7 +109,10 @@ public final class IpcChannel implements AutoCloseable {
     /** Frames (and markers) copied completely, waiting for their last byte to be sent. */
     private final ArrayDeque<Outgoing> copied = new ArrayDeque<>();
     private long bytesCopied;
-    private long bytesSent;
+    /** Written under the writer role, volatile for {@link #bytesSent()}'s readers: one store per sendmsg. */
+    private volatile long bytesSent;
+    /** Written by the reading thread, once per recvmsg. */
+    private volatile long bytesReceived;
     /** An fd to attach to the next sendmsg, whose first byte is its frame's first byte. */
     private int fdToAttach = -1;
     /** closeAfterFlush's marker was taken: nothing behind it may be copied, or it would be sent (or half sent). */
@@ -267,7 +270,6 @@ public final class IpcChannel implements AutoCloseable {
         return isOpen() && backlog.get() < config.highWaterMarkBytes();
     }
 
-    /** Bytes queued and not yet written (frame overhead included). */
     /**
      * Writes bytes straight onto the socket, past framing and limits, as a broken or hostile peer
      * would; for tests of what the other side does with such bytes. Blocking; not with send().
@@ -279,8 +281,19 @@ public final class IpcChannel implements AutoCloseable {
         }
     }
 
+    /** Bytes queued and not yet written (frame overhead included). */
     public long backlogBytes() {
         return backlog.get();
+    }
+
+    /** Bytes written to the socket since the channel opened, frame overhead included. */
+    public long bytesSent() {
+        return bytesSent;
+    }
+
+    /** Bytes read from the socket since the channel opened, frame overhead included. */
+    public long bytesReceived() {
+        return bytesReceived;
     }
 
     /** True until close() or closeAfterFlush() is called or the channel fails: whether send() accepts frames. */
@@ -867,6 +880,7 @@ public final class IpcChannel implements AutoCloseable {
                                 + MAX_FDS_PER_READ + " a read takes; some were lost");
                     }
                     inEnd += (int) received;
+                    bytesReceived += received; // one reading thread at a time
                     deliverFrames();
                     if (closeReason.get() == null) {
                         betweenBatches = true;

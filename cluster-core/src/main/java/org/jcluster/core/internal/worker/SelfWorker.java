@@ -151,7 +151,8 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
     /** Event thread: the answer to a ping, which waited behind every event queued before it. */
     private void answerPing(int pingSeq) {
         if (connected) {
-            sendInternal(new InternalMessage.Health(pingSeq, Vitals.heapUsedAfterGc(), ConnectionsTaken.total()), null);
+            sendInternal(new InternalMessage.Health(pingSeq, Vitals.heapUsed(), Vitals.heapUsedAfterGc(),
+                    Vitals.gcMillis(), ConnectionsTaken.total()), null);
         }
     }
 

@@ -1,11 +1,12 @@
 package org.jcluster.core.internal.worker;
 
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.lang.management.MemoryUsage;
 
-/** What a worker says of its memory when pinged (its connections: servers.ConnectionsTaken). */
+/** What a worker says of its memory and collectors when pinged (its connections: servers.ConnectionsTaken). */
 final class Vitals {
     private Vitals() {
     }
@@ -27,5 +28,18 @@ final class Vitals {
             }
         }
         return sum > 0 ? sum : -1; // all zero: no collection yet
+    }
+
+    static long heapUsed() {
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    /** The collectors' time since the JVM started, summed (a collector that cannot tell adds nothing). */
+    static long gcMillis() {
+        long sum = 0;
+        for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
+            sum += Math.max(0, collector.getCollectionTime());
+        }
+        return sum;
     }
 }
