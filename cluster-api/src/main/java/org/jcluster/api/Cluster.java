@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 
 import org.jcluster.api.spi.ClusterProvider;
 import org.jcluster.api.spi.ServiceLookup;
@@ -216,6 +217,19 @@ public interface Cluster {
      * as the connections of {@link #listen(ServerOptions, ConnectionHandler)} do. Safe from any thread.
      */
     default void countConnection() {
+    }
+
+    /**
+     * Worker side: what this worker answers when the primary asks it for {@code topic}
+     * ({@link Worker#ask}): {@code answer} runs on the worker's event thread, once per ask, and its value
+     * travels with the cluster's serialization. For figures only the worker has (its application's
+     * meters, a cache's size). A second answer for the same topic replaces the first.
+     *
+     * @return removes this answer; later asks of the topic fail, naming it
+     * @throws IllegalStateException in the primary
+     */
+    default Registration answer(String topic, Supplier<?> answer) {
+        throw new UnsupportedOperationException("this Cluster implementation cannot answer the primary's asks");
     }
 
     /** Adds a listener for {@code event}; the returned registration removes it. */

@@ -132,6 +132,21 @@ public interface Worker {
         throw new UnsupportedOperationException("stats is the primary's call, on a worker it forked");
     }
 
+    /**
+     * Primary side: asks the worker for what it answers for {@code topic} ({@link Cluster#answer}), as a
+     * ping does, on its event thread.
+     *
+     * @return completes on the primary's event thread with the answer, decoded with the cluster's
+     *     serialization; exceptionally with a {@link java.util.concurrent.TimeoutException} when none came
+     *     within {@code timeout}, or an {@link IllegalStateException} when the worker answers nothing for
+     *     the topic, its answer failed, or it disconnected first
+     * @throws IllegalArgumentException for a timeout that is not positive
+     * @throws UnsupportedOperationException inside a worker
+     */
+    default CompletableFuture<Object> ask(String topic, Duration timeout) {
+        throw new UnsupportedOperationException("ask is the primary's call, on a worker it forked");
+    }
+
     /** True while the IPC channel is open; false inside every disconnect listener. */
     boolean isConnected();
 

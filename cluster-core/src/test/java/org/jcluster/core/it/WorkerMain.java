@@ -236,6 +236,22 @@ public final class WorkerMain {
                 }, "counter");
                 counter.start();
             });
+            case "answer" -> {
+                // "figures" answers how many messages came so far; "broken" throws; "forget" removes "figures".
+                long[] messages = {0};
+                org.jcluster.api.Registration figures = cluster.answer("figures", () -> Map.of("messages", messages[0]));
+                cluster.answer("broken", () -> {
+                    throw new IllegalStateException("no figures today");
+                });
+                me.on(WorkerEvent.MESSAGE, m -> {
+                    messages[0]++;
+                    if ("forget".equals(m)) {
+                        figures.remove();
+                    }
+                    me.send("seen " + m);
+                });
+                me.send("answering");
+            }
             default -> throw new IllegalArgumentException("unknown scenario " + scenario);
         }
     }

@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import org.jcluster.api.Cluster;
@@ -233,6 +234,11 @@ public final class PrimaryCluster implements Cluster {
     @Override
     public void countConnection() {
         ConnectionsTaken.one();
+    }
+
+    @Override
+    public Registration answer(String topic, Supplier<?> answer) {
+        throw new IllegalStateException("answer(topic, ...) is a worker's call: the primary asks, with worker.ask(topic)");
     }
 
     @Override

@@ -7,22 +7,20 @@ import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.CompletionException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 
 import org.jcluster.api.AddressType;
 import org.jcluster.api.ClusterEvent;
 import org.jcluster.api.ExitStatus;
 import org.jcluster.api.HandleListener;
 import org.jcluster.api.ListenAddress;
-import org.jcluster.api.Registration;
 import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerEvent;
 import org.jcluster.api.WorkerHealth;
@@ -77,11 +75,7 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
     private volatile long connectionsDealt;
     private volatile long connectionsRefused;
 
-    private final AtomicInteger pingSeq = new AtomicInteger();
-    /** Each ends once: answered (reader), timed out (timer) or failed at disconnect, whoever removes it. */
-    private final Map<Integer, Ping> pings = new ConcurrentHashMap<>();
-
-    private record Ping(CompletableFuture<WorkerHealth> answer, long sentNanos, Registration timeout) { }
+    private final OpenRequests requests;
 
     private record Pending(int kind, byte[] payload, Descriptor handle, WriteCallback callback) { }
 
@@ -92,6 +86,7 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
         this.process = process;
         this.secret = secret;
         this.highWaterMark = highWaterMark;
+        this.requests = new OpenRequests(cluster.events());
     }
 
     String secret() {
@@ -223,36 +218,47 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
 
     @Override
     public CompletableFuture<WorkerHealth> ping(Duration timeout) {
-        if (timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("a ping's timeout must be positive, not " + timeout);
-        }
-        CompletableFuture<WorkerHealth> answer = new CompletableFuture<>();
-        if (!connected) {
-            answer.completeExceptionally(new IllegalStateException(disconnectedReason()));
-            return answer;
-        }
-        int seq = pingSeq.incrementAndGet();
-        Registration[] timer = new Registration[1];
-        // In the map before its timer exists: a timer that fires at once must find it.
-        pings.put(seq, new Ping(answer, System.nanoTime(), () -> {
-            if (timer[0] != null) {
-                timer[0].remove();
-            }
-        }));
-        timer[0] = events.schedule(timeout, () -> {
-            Ping late = pings.remove(seq);
-            if (late != null) {
-                late.answer().completeExceptionally(new TimeoutException("worker " + id + " (pid " + pid()
-                        + ") did not answer a ping within " + timeout.toMillis() + " ms: its event thread is busy or"
-                        + " blocked"));
-            }
+        long sent = System.nanoTime();
+        return request(timeout, InternalMessage.Ping::new, "a ping").thenApply(a -> {
+            InternalMessage.Health h = (InternalMessage.Health) a.message();
+            OptionalLong afterGc = h.heapUsedAfterGc() < 0 ? OptionalLong.empty() : OptionalLong.of(h.heapUsedAfterGc());
+            return new WorkerHealth(Duration.ofNanos(a.arrivedNanos() - sent), h.heapUsed(), afterGc,
+                    Duration.ofMillis(h.gcMillis()), h.connections());
         });
+    }
+
+    @Override
+    public CompletableFuture<Object> ask(String topic, Duration timeout) {
+        Objects.requireNonNull(topic, "topic");
+        return request(timeout, seq -> new InternalMessage.Ask(seq, topic), "'" + topic + "'").thenApply(a -> {
+            InternalMessage.Answer answer = (InternalMessage.Answer) a.message();
+            if (!answer.error().isEmpty()) {
+                throw new CompletionException(new IllegalStateException(answer.error()));
+            }
+            return serialization.decode(ByteBuffer.wrap(answer.payload()));
+        });
+    }
+
+    /** A request the worker answers from its event thread; completes on the primary's event thread. */
+    private CompletableFuture<OpenRequests.Answer> request(Duration timeout, IntFunction<InternalMessage> message,
+            String what) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("the timeout of " + what + " must be positive, not " + timeout);
+        }
         if (!connected) {
-            failPings(); // disconnected meanwhile: onDisconnected may already have failed the others
-        } else {
-            sendInternal(new InternalMessage.Ping(seq));
+            return CompletableFuture.failedFuture(new IllegalStateException(disconnectedReason()));
+        }
+        CompletableFuture<OpenRequests.Answer> answer = requests.send(timeout, message, this::sendInternal,
+                ms -> "worker " + id + " (pid " + pid() + ") did not answer " + what + " within " + ms
+                        + " ms: its event thread is busy or blocked");
+        if (!connected) {
+            failRequests(); // disconnected meanwhile: onDisconnected may already have failed the others
         }
         return answer;
+    }
+
+    private void failRequests() {
+        requests.failAll(disconnectedReason() + ": it did not answer");
     }
 
     @Override
@@ -283,31 +289,6 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
 
     private synchronized long pendingBytes() {
         return pendingBytes;
-    }
-
-    /** Reader thread. */
-    private void onHealth(InternalMessage.Health health) {
-        Ping ping = pings.remove(health.seq());
-        if (ping == null) {
-            return; // it timed out
-        }
-        ping.timeout().remove();
-        Duration roundTrip = Duration.ofNanos(System.nanoTime() - ping.sentNanos());
-        OptionalLong heap = health.heapUsedAfterGc() < 0 ? OptionalLong.empty() : OptionalLong.of(health.heapUsedAfterGc());
-        WorkerHealth answer = new WorkerHealth(roundTrip, health.heapUsed(), heap, Duration.ofMillis(health.gcMillis()),
-                health.connections());
-        events.executeFromIo(() -> ping.answer().complete(answer));
-    }
-
-    private void failPings() {
-        for (Integer seq : List.copyOf(pings.keySet())) {
-            Ping ping = pings.remove(seq);
-            if (ping != null) {
-                ping.timeout().remove();
-                events.execute(() -> ping.answer().completeExceptionally(new IllegalStateException(disconnectedReason()
-                        + ": the ping was not answered")));
-            }
-        }
     }
 
     void closeChannelAbruptly() {
@@ -362,7 +343,9 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
                 sendInternal(new InternalMessage.Ack(m.seq()));
             });
         } else if (message instanceof InternalMessage.Health m) {
-            onHealth(m);
+            requests.answered(m.seq(), m);
+        } else if (message instanceof InternalMessage.Answer m) {
+            requests.answered(m.seq(), m);
         } else if (message instanceof InternalMessage.Ready) {
             events.executeFromIo(() -> {
                 if (!readyEmitted && !disconnectEmitted) {
@@ -409,7 +392,7 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
         disconnectEmitted = true;
         connected = false;
         failPendingFrames();
-        failPings();
+        failRequests();
         if (exitedAfterDisconnect == null) {
             exitedAfterDisconnect = false;
         }

@@ -85,6 +85,15 @@ public sealed interface InternalMessage {
     record Health(int seq, long heapUsed, long heapUsedAfterGc, long gcMillis, long connections)
             implements InternalMessage { }
 
+    /** Primary to worker: answer with {@link Answer}, from your event thread, what you answer for {@code topic}. */
+    record Ask(int seq, String topic) implements InternalMessage { }
+
+    /**
+     * Worker to primary, the answer to {@link Ask}: the answer encoded with the cluster's serialization,
+     * or, when {@code error} is not empty, why there is none.
+     */
+    record Answer(int seq, String error, byte[] payload) implements InternalMessage { }
+
     /** Worker to primary: the application said it is ready to serve. */
     record Ready() implements InternalMessage { }
 
@@ -102,6 +111,17 @@ public sealed interface InternalMessage {
     byte PING = 12;
     byte HEALTH = 13;
     byte READY = 14;
+    byte ASK = 15;
+    byte ANSWER = 16;
+
+    /** A length, then that many bytes, all of which must be there. */
+    private static byte[] sizedBytes(DataInputStream in) throws IOException, ProtocolException {
+        int length = in.readInt();
+        if (length < 0 || length > in.available()) {
+            throw new ProtocolException("a byte string of " + length + " bytes where " + in.available() + " are left");
+        }
+        return in.readNBytes(length);
+    }
 
     /** Encodes a message as a frame payload. */
     static byte[] encode(InternalMessage message) {
@@ -172,6 +192,16 @@ public sealed interface InternalMessage {
                 out.writeLong(m.connections());
             } else if (message instanceof Ready) {
                 out.writeByte(READY);
+            } else if (message instanceof Ask m) {
+                out.writeByte(ASK);
+                out.writeInt(m.seq());
+                out.writeUTF(m.topic());
+            } else if (message instanceof Answer m) {
+                out.writeByte(ANSWER);
+                out.writeInt(m.seq());
+                out.writeUTF(m.error());
+                out.writeInt(m.payload().length);
+                out.write(m.payload());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
@@ -221,6 +251,8 @@ public sealed interface InternalMessage {
                 case PING -> new Ping(in.readInt());
                 case HEALTH -> new Health(in.readInt(), in.readLong(), in.readLong(), in.readLong(), in.readLong());
                 case READY -> new Ready();
+                case ASK -> new Ask(in.readInt(), in.readUTF());
+                case ANSWER -> new Answer(in.readInt(), in.readUTF(), sizedBytes(in));
                 default -> throw new ProtocolException("unknown internal message type " + type
                         + " (a peer of another jcluster version, or not jcluster at all)");
             };

@@ -4,13 +4,16 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
+import org.jcluster.api.Registration;
 import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerEvent;
 import org.jcluster.api.WorkerState;
@@ -146,6 +149,36 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
         if (readySignalled.compareAndSet(false, true) && connected) {
             sendInternal(new InternalMessage.Ready(), null);
         }
+    }
+
+    /** What this worker answers for each topic the primary may ask (Cluster.answer). */
+    private final Map<String, Supplier<?>> answers = new ConcurrentHashMap<>();
+
+    Registration answer(String topic, Supplier<?> answer) {
+        Objects.requireNonNull(topic, "topic");
+        Objects.requireNonNull(answer, "answer");
+        answers.put(topic, answer);
+        return () -> answers.remove(topic, answer);
+    }
+
+    /** Event thread, as a ping's answer: the value, or why there is none; never silence, which would time out. */
+    private void answerAsk(InternalMessage.Ask ask) {
+        if (!connected) {
+            return;
+        }
+        Supplier<?> answer = answers.get(ask.topic());
+        String error = "";
+        byte[] payload = new byte[0];
+        if (answer == null) {
+            error = "worker " + id + " answers nothing for '" + ask.topic() + "' (Cluster.answer registers an answer)";
+        } else {
+            try {
+                payload = encode(answer.get());
+            } catch (RuntimeException e) {
+                error = "worker " + id + "'s answer for '" + ask.topic() + "' failed: " + e;
+            }
+        }
+        sendInternal(new InternalMessage.Answer(ask.seq(), error, payload), null);
     }
 
     /** Event thread: the answer to a ping, which waited behind every event queued before it. */
@@ -336,6 +369,8 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
             closed.whenComplete((ignored, error) -> closeChannel());
         } else if (message instanceof InternalMessage.Ping ping) {
             events.executeFromIo(() -> answerPing(ping.seq()));
+        } else if (message instanceof InternalMessage.Ask ask) {
+            events.executeFromIo(() -> answerAsk(ask));
         } else if (message instanceof InternalMessage.Ack ack) {
             Runnable then = awaitingAck.remove(ack.seq());
             if (then != null) {

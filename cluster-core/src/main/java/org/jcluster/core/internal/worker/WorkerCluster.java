@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -136,6 +137,11 @@ public final class WorkerCluster implements Cluster {
     @Override
     public void countConnection() {
         ConnectionsTaken.one();
+    }
+
+    @Override
+    public Registration answer(String topic, Supplier<?> answer) {
+        return self.answer(topic, answer);
     }
 
     @Override
