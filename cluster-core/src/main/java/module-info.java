@@ -5,6 +5,8 @@
 module jcluster.core {
     requires jcluster.api;
     requires java.management;
+    // The primary's Flight Recorder events (worker life, slow hand-offs): docs/observability.md.
+    requires jdk.jfr;
     requires org.jnrproject.unixsocket;
     requires org.jnrproject.posix;
     requires org.jnrproject.enxio;

@@ -9,6 +9,8 @@ module jcluster.supervisor {
     requires transitive jcluster.api;
     // sun.misc.Signal: SIGHUP starts a reload instead of the JVM's shutdown.
     requires jdk.unsupported;
+    // A Flight Recorder event for each decision: docs/observability.md.
+    requires jdk.jfr;
 
     exports org.jcluster.supervisor;
 }

@@ -1553,6 +1553,7 @@ public final class Supervisor {
 
     @SuppressWarnings("unchecked")
     private <L> void emit(SupervisorEvent<L> event, Object payload) {
+        JfrEvents.record(payload); // before the listeners: one that waits on the event finds it recorded
         CopyOnWriteArrayList<Entry> list = listeners.get(event);
         for (Entry entry : list) {
             if (entry.once && !list.remove(entry)) {

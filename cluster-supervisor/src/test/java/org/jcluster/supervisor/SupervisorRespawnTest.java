@@ -192,7 +192,7 @@ class SupervisorRespawnTest {
     }
 
     /** The first {@code n} workers to say "ready", in the order they did. */
-    private static List<Worker> readyWorkers(Timeline t, int n) {
+    static List<Worker> readyWorkers(Timeline t, int n) {
         List<Worker> ready = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             ready.add(t.await("message", s -> "ready".equals(s.detail()) && !ready.contains(s.worker())).worker());
@@ -201,7 +201,7 @@ class SupervisorRespawnTest {
     }
 
     /** After the test, failed or not: no supervisor at work, no worker left. */
-    private static void stop(Supervisor supervisor) {
+    static void stop(Supervisor supervisor) {
         await(supervisor.shutdown(Duration.ZERO), "the final shutdown");
         List<CompletableFuture<Void>> exits = new ArrayList<>();
         for (Worker w : List.copyOf(cluster.workers().values())) {

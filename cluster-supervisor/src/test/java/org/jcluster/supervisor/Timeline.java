@@ -39,6 +39,8 @@ final class Timeline implements AutoCloseable {
         on(supervisor, SupervisorEvent.CRASH_LOOP, e -> add("crash-loop", null, e));
         on(supervisor, SupervisorEvent.SHUTDOWN_STARTED, e -> add("shutdown-started", null, e));
         on(supervisor, SupervisorEvent.SHUTDOWN_DONE, e -> add("shutdown-done", null, e));
+        on(supervisor, SupervisorEvent.UNRESPONSIVE, e -> add("unresponsive", e.worker(), e));
+        on(supervisor, SupervisorEvent.RECYCLED, e -> add("recycled", e.replaced(), e));
         return this;
     }
 

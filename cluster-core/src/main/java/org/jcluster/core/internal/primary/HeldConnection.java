@@ -12,6 +12,8 @@ final class HeldConnection implements PendingConnection {
     final Descriptor socket;
     final SocketAddress remote;
     final RoundRobinHandle handle;
+    /** Begun at the accept; null unless a recording wants hand-offs. */
+    final JfrEvents.HandOff handOff = JfrEvents.HandOff.beginIfEnabled();
     /** Set in the handle's turn, before the connection goes into the in-flight map (which publishes it). */
     Worker handedTo;
 

@@ -291,12 +291,15 @@ public final class PrimaryCluster implements Cluster {
             builder.inheritIO();
         }
         Process process;
+        JfrEvents.WorkerFork forked = new JfrEvents.WorkerFork();
+        forked.begin();
         try {
             process = builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException("Could not start worker " + id + " with " + String.join(" ", command)
                     + ": " + e.getMessage() + ". Check ClusterSettings javaCommand and cwd.", e);
         }
+        forked.record(id, process.pid());
         PrimaryWorker worker = new PrimaryWorker(this, id, process, secret, serialization,
                 s.sendHighWaterMark().orElseThrow(), s.maxFrameBytes().orElseThrow());
         live.put(id, worker);

@@ -51,6 +51,8 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
     private final Process process;
     private final String secret;
     private final int highWaterMark;
+    /** For the JFR events' start-up and uptime. */
+    private final long forkedAtNanos = System.nanoTime();
 
     /** Null until the worker connects; then never changes. */
     private volatile IpcChannel channel;
@@ -193,6 +195,7 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
             if (state == WorkerState.NONE) {
                 state = WorkerState.ONLINE;
             }
+            JfrEvents.WorkerOnline.record(id, pid(), forkedAtNanos);
             emit(WorkerEvent.ONLINE, Runnable::run);
             cluster.emit(ClusterEvent.ONLINE, (Consumer<Worker> l) -> l.accept(this));
         });
@@ -425,6 +428,7 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
             exitedAfterDisconnect = false;
         }
         ExitStatus status = ExitStatuses.of(exitValue, toldSignal);
+        JfrEvents.WorkerExit.record(this, status, forkedAtNanos);
         boolean last = disconnectEmitted;
         if (last) {
             cluster.remove(this);

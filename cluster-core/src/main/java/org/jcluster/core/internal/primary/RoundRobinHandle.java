@@ -213,6 +213,9 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
         if (dispatcherClosed) {
             c.close();
         } else if (accepted) {
+            if (c.handOff != null) {
+                c.handOff.acknowledged(worker.id(), c.id, address);
+            }
             c.close(); // the worker has its own copy now
             dispatcher.connectionAcknowledged(worker, c);
         } else {
