@@ -11,14 +11,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
- * {@code bin/jcluster} run as a user runs it: a process of its own, on the JDK running the tests, with
- * its merged output kept line by line for the test to wait on.
+ * {@code bin/jcluster} run as a user runs it (or a {@code java} command of a test's own): a process of
+ * its own, on the JDK running the tests, with its merged output kept line by line, with the moment each
+ * line arrived, for the test to wait on and to time.
  */
 final class Jcluster implements AutoCloseable {
     static final Path HOME = Path.of(System.getProperty("jcluster.home", "..")).toAbsolutePath().normalize();
@@ -26,9 +28,17 @@ final class Jcluster implements AutoCloseable {
     /** The unmodified servers of examples-unmodified, with their libraries and no jcluster jar. */
     static final String APPS_CLASS_PATH = appsJar() + ":" + HOME.resolve("examples-unmodified/target/app-lib") + "/*";
     static final String APPS = "org.jcluster.examples.unmodified.";
+    /** The agent jar bin/jcluster puts on each worker's command line: lib/ of the packaged launcher. */
+    static final Path AGENT_JAR = HOME.resolve("cluster-launcher/target/lib/cluster-agent.jar");
+    /** The launcher's libraries (jcluster, its providers and the agent), as bin/jcluster puts them on its class path. */
+    static final String LAUNCHER_LIB = HOME.resolve("cluster-launcher/target/lib") + "/*";
+
+    /** A line of output and when it arrived ({@link System#nanoTime()}). */
+    record Line(long nanos, String text) {
+    }
 
     private final Process process;
-    private final List<String> lines = new ArrayList<>(); // guarded by itself
+    private final List<Line> lines = new ArrayList<>(); // guarded by itself
     private final Thread reader;
 
     private Jcluster(Process process) {
@@ -40,7 +50,26 @@ final class Jcluster implements AutoCloseable {
 
     /** Starts {@code bin/jcluster args...} and returns at once. */
     static Jcluster start(String... args) throws IOException {
-        return new Jcluster(processBuilder(args).start());
+        return start(Map.of(), args);
+    }
+
+    /** Starts {@code bin/jcluster args...} with {@code env} added to its environment. */
+    static Jcluster start(Map<String, String> env, String... args) throws IOException {
+        ProcessBuilder builder = processBuilder(args);
+        builder.environment().putAll(env);
+        return new Jcluster(builder.start());
+    }
+
+    /** Starts {@code java args...} with the JDK running the tests. */
+    static Jcluster java(String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(javaCommand());
+        command.addAll(List.of(args));
+        return new Jcluster(new ProcessBuilder(command).redirectErrorStream(true).start());
+    }
+
+    static String javaCommand() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     /** Runs {@code bin/jcluster args...} to its end, within {@code timeout}. */
@@ -67,7 +96,7 @@ final class Jcluster implements AutoCloseable {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = in.readLine()) != null; ) {
                 synchronized (lines) {
-                    lines.add(line);
+                    lines.add(new Line(System.nanoTime(), line));
                     lines.notifyAll();
                 }
             }
@@ -78,16 +107,23 @@ final class Jcluster implements AutoCloseable {
 
     /** The first line matching, waiting up to {@code timeout} for it; fails with the output so far. */
     String awaitLine(Predicate<String> matching, Duration timeout, String what) throws InterruptedException {
-        return awaitLines(matching, 1, timeout, what).get(0);
+        return awaitTimedLines(matching, 1, timeout, what).get(0).text();
     }
 
     /** The first {@code count} lines matching, waiting up to {@code timeout} for them. */
     List<String> awaitLines(Predicate<String> matching, int count, Duration timeout, String what)
             throws InterruptedException {
+        return awaitTimedLines(matching, count, timeout, what).stream().map(Line::text).collect(Collectors.toList());
+    }
+
+    /** As {@link #awaitLines}, with when each line arrived. */
+    List<Line> awaitTimedLines(Predicate<String> matching, int count, Duration timeout, String what)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (lines) {
             while (true) {
-                List<String> found = lines.stream().filter(matching).limit(count).collect(Collectors.toList());
+                List<Line> found = lines.stream().filter(l -> matching.test(l.text())).limit(count)
+                        .collect(Collectors.toList());
                 if (found.size() == count) {
                     return found;
                 }
@@ -100,9 +136,16 @@ final class Jcluster implements AutoCloseable {
         }
     }
 
+    /** Every line so far that matches. */
+    List<Line> linesMatching(Predicate<String> matching) {
+        synchronized (lines) {
+            return lines.stream().filter(l -> matching.test(l.text())).collect(Collectors.toList());
+        }
+    }
+
     String output() {
         synchronized (lines) {
-            return String.join("\n", lines);
+            return lines.stream().map(Line::text).collect(Collectors.joining("\n"));
         }
     }
 
@@ -110,11 +153,20 @@ final class Jcluster implements AutoCloseable {
         return process.pid();
     }
 
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Seconds between two {@link System#nanoTime()} readings, for the printed figures. */
+    static double seconds(long fromNanos, long toNanos) {
+        return (toNanos - fromNanos) / 1e9;
+    }
+
     /** Waits for the process and its output to end. */
     int awaitExit(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            fail("bin/jcluster " + process.info().arguments().map(List::of).orElse(List.of()) + " still running after "
-                    + timeout + "; output:\n" + output());
+            fail(process.info().commandLine().orElse("the process") + " still running after " + timeout + "; output:\n"
+                    + output());
         }
         reader.join(TimeUnit.SECONDS.toMillis(10));
         return process.exitValue();

@@ -3,6 +3,7 @@ package org.jcluster.agent.internal;
 import java.lang.instrument.Instrumentation;
 import java.lang.instrument.UnmodifiableClassException;
 import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.function.Function;
 
 import org.jcluster.api.Cluster;
@@ -13,6 +14,19 @@ import org.jcluster.api.Cluster;
  */
 public final class WorkerAgent {
     private WorkerAgent() {
+    }
+
+    private static Duration drain(String value) {
+        try {
+            Duration drain = Duration.parse(value);
+            if (!drain.isNegative()) {
+                return drain;
+            }
+        } catch (DateTimeParseException e) {
+            // said below
+        }
+        throw new IllegalArgumentException("agent argument drain=" + value
+                + ": write a duration of zero or more in ISO-8601, e.g. drain=PT25S");
     }
 
     /**
@@ -33,7 +47,7 @@ public final class WorkerAgent {
             String value = kv.length == 2 ? kv[1].trim() : "";
             switch (kv[0].trim()) {
                 case "policy" -> policy = value;
-                case "drain" -> drain = Duration.parse(value);
+                case "drain" -> drain = drain(value);
                 default -> throw new IllegalArgumentException("unknown agent argument '" + pair
                         + "': the agent takes policy=none|reuseport and drain=PT25S");
             }
