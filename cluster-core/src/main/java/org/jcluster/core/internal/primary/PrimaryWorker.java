@@ -51,7 +51,7 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
     private final Process process;
     private final String secret;
     private final int highWaterMark;
-    /** For the JFR events' start-up and uptime. */
+    /** For the uptime in stats and the JFR events. */
     private final long forkedAtNanos = System.nanoTime();
 
     /** Null until the worker connects; then never changes. */
@@ -72,7 +72,6 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
     private boolean exitEmitted;
     private boolean readyEmitted;
 
-    private final long forkedNanos = System.nanoTime();
     /** Written by the dispatcher's single thread; read by stats(). */
     private volatile long connectionsDealt;
     private volatile long connectionsRefused;
@@ -282,7 +281,7 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
         return health.thenApply(answer -> {
             IpcChannel c = channel;
             Optional<ProcessHandle.Info> info = dead ? Optional.empty() : ProcessHandle.of(pid()).map(ProcessHandle::info);
-            return new WorkerStats(id, pid(), state, Duration.ofNanos(System.nanoTime() - forkedNanos),
+            return new WorkerStats(id, pid(), state, Duration.ofNanos(System.nanoTime() - forkedAtNanos),
                     messagesSent(), messagesReceived(), c == null ? 0 : c.bytesSent(), c == null ? 0 : c.bytesReceived(),
                     c == null ? pendingBytes() : c.backlogBytes(), connectionsDealt, connectionsRefused,
                     dead ? OptionalLong.empty() : ProcessMemory.residentBytes(pid()),
