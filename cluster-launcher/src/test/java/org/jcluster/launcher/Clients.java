@@ -75,19 +75,28 @@ final class Clients {
 
     /** GETs until two worker pids have answered (each request on a new connection), within a deadline. */
     static Set<Long> pidsAnswering(int port) throws Exception {
+        return pidsAnswering(InetAddress.getLoopbackAddress(), port);
+    }
+
+    /** As {@link #pidsAnswering(int)}, over {@code address} (127.0.0.1 or ::1). */
+    static Set<Long> pidsAnswering(InetAddress address, int port) throws Exception {
         Set<Long> pids = new HashSet<>();
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (pids.size() < 2 && System.nanoTime() < deadline) {
-            pids.add(pidIn(get(port)));
+            pids.add(pidIn(get(address, port)));
         }
-        assertThat(pids).as("worker pids answering on port " + port).hasSize(2);
+        assertThat(pids).as("worker pids answering on " + address + " port " + port).hasSize(2);
         return pids;
     }
 
     /** One GET on a new connection ({@code Connection: close}); the body. */
     static String get(int port) throws IOException {
+        return get(InetAddress.getLoopbackAddress(), port);
+    }
+
+    static String get(InetAddress address, int port) throws IOException {
         try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
+            socket.connect(new InetSocketAddress(address, port), 2000);
             socket.setSoTimeout(10_000);
             socket.getOutputStream().write(("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));

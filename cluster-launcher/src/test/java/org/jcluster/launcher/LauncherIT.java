@@ -1,6 +1,7 @@
 package org.jcluster.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.jcluster.launcher.Clients.freeTcpPort;
 import static org.jcluster.launcher.Clients.get;
 import static org.jcluster.launcher.Clients.pidIn;
@@ -10,6 +11,7 @@ import static org.jcluster.launcher.Clients.workersOf;
 import static org.jcluster.launcher.Jcluster.APPS;
 import static org.jcluster.launcher.Jcluster.APPS_CLASS_PATH;
 
+import java.net.ConnectException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -130,6 +132,28 @@ class LauncherIT {
             }
             assertThat(ports).hasSize(1).doesNotContain("0");
             assertThat(pidsAnswering(Integer.parseInt(ports.iterator().next()))).hasSize(2);
+        }
+    }
+
+    @Test
+    void aWildcardBindIsSharedOnIpv4AndIpv6AndAnIpv4StackOnIpv4Alone() throws Exception {
+        InetAddress ipv6Loopback = InetAddress.getByName("::1");
+        int port = freeTcpPort();
+        try (Jcluster run = Jcluster.start("run", "--workers", "2", "--name", "it-dual-stack", "-cp", APPS_CLASS_PATH,
+                APPS + "JdkHttpHello", Integer.toString(port))) {
+            run.awaitLines(l -> l.matches("\\[w\\d+\\] listening on " + port), 2, START, "both workers listening");
+            // The program's socket is IPv6 (dual-stack): so is the one the primary binds for it.
+            assertThat(pidsAnswering(InetAddress.getByName("127.0.0.1"), port)).hasSize(2);
+            assertThat(pidsAnswering(ipv6Loopback, port)).hasSize(2);
+        }
+        int ipv4Port = freeTcpPort();
+        try (Jcluster run = Jcluster.start("run", "--workers", "2", "--name", "it-ipv4-stack",
+                "--java-option=-Djava.net.preferIPv4Stack=true", "-cp", APPS_CLASS_PATH, APPS + "JdkHttpHello",
+                Integer.toString(ipv4Port))) {
+            run.awaitLines(l -> l.matches("\\[w\\d+\\] listening on " + ipv4Port), 2, START, "both workers listening");
+            assertThat(pidsAnswering(InetAddress.getByName("127.0.0.1"), ipv4Port)).hasSize(2);
+            // An INET socket: the primary binds IPv4 only, as the program would alone.
+            assertThatThrownBy(() -> get(ipv6Loopback, ipv4Port)).isInstanceOf(ConnectException.class);
         }
     }
 
