@@ -1,0 +1,15 @@
+/**
+ * Micrometer meters across a jcluster cluster: each worker shares its registry's meters
+ * ({@link org.jcluster.metrics.micrometer.WorkerMeters}), and the primary collects them over IPC into one
+ * Prometheus text exposition with a {@code worker} label
+ * ({@link org.jcluster.metrics.micrometer.ClusterScraper}), counters continuing across a worker's replacement.
+ */
+module jcluster.metrics.micrometer {
+    requires transitive jcluster.api;
+    requires transitive jcluster.supervisor;
+    // Only WorkerMeters.share(Cluster, MeterRegistry) names it: the primary runs without Micrometer, and the
+    // meters themselves are read by reflection, whichever class loader the registry comes from.
+    requires static micrometer.core;
+
+    exports org.jcluster.metrics.micrometer;
+}
