@@ -7,9 +7,9 @@
 module jcluster.metrics.micrometer {
     requires transitive jcluster.api;
     requires transitive jcluster.supervisor;
-    // Only WorkerMeters.share(Cluster, MeterRegistry) names it: the primary runs without Micrometer, and the
-    // meters themselves are read by reflection, whichever class loader the registry comes from.
-    requires static micrometer.core;
+    // Only WorkerMeters.share(Cluster, MeterRegistry) names it, and a program calling that has it: the primary
+    // runs without Micrometer, and the meters themselves are read by reflection, from any class loader.
+    requires static transitive micrometer.core;
 
     exports org.jcluster.metrics.micrometer;
 }

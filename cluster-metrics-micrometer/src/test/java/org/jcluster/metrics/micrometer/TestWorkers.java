@@ -57,12 +57,6 @@ final class TestWorkers implements AutoCloseable {
         }
     }
 
-    boolean said(Worker worker, String message) {
-        synchronized (messages) {
-            return messages.getOrDefault(worker.id(), List.of()).contains(message);
-        }
-    }
-
     @Override
     public void close() {
         listener.remove();
