@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -29,6 +30,7 @@ final class MetricsEndpoint implements AutoCloseable {
 
     private final HttpServer server;
     private final ExecutorService threads;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private MetricsEndpoint(HttpServer server, ExecutorService threads) {
         this.server = server;
@@ -96,9 +98,12 @@ final class MetricsEndpoint implements AutoCloseable {
         exchange.getResponseBody().write(bytes);
     }
 
+    /** Stops serving; the shutdown hook and the end of {@code run} both call it. */
     @Override
     public void close() {
-        server.stop(0);
-        threads.shutdownNow();
+        if (closed.compareAndSet(false, true)) {
+            server.stop(0);
+            threads.shutdownNow();
+        }
     }
 }

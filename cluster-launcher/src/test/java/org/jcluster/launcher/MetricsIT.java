@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code bin/jcluster run --metrics-port}: an unmodified program counting its requests with Micrometer's
  * global registry (examples-unmodified's MeteredHello, no jcluster import), its two workers' counters in
- * one Prometheus endpoint, read by the agent in each worker.
+ * one Prometheus endpoint, read by the agent in each worker, and carried over a reload.
  */
 class MetricsIT {
     private static final Duration START = Duration.ofSeconds(60);
@@ -35,7 +35,7 @@ class MetricsIT {
     private static final Pattern CONNECTIONS = Pattern.compile("(?m)^jcluster_worker_connections_total\\{worker=\"(\\d+)\"} (\\d+)$");
 
     @Test
-    void theEndpointCarriesBothWorkersCountersUnderWorkerLabels_andRefusesAllButGetMetrics() throws Exception {
+    void theEndpointCarriesBothWorkersCountersUnderSlotLabels_continuingAcrossAReload_andRefusesAllButGetMetrics() throws Exception {
         int port = freeTcpPort();
         int metricsPort = freeTcpPort();
         try (Jcluster run = Jcluster.start("run", "--workers", "2", "--name", "it-metrics", "--metrics-port",
@@ -44,15 +44,8 @@ class MetricsIT {
             run.awaitLine(l -> l.contains("metrics at http://127.0.0.1:" + metricsPort + "/metrics"), START,
                     "the metrics address");
 
-            // Requests on new connections until both workers answered, and at least 20.
             Set<Long> pids = new HashSet<>();
-            int answered = 0;
-            long deadline = System.nanoTime() + START.toNanos();
-            while ((pids.size() < 2 || answered < 20) && System.nanoTime() < deadline) {
-                pids.add(pidIn(get(port)));
-                answered++;
-            }
-            assertThat(pids).as("workers answering").hasSize(2);
+            int answered = getUntilBothAnswer(port, pids);
 
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
             URI metrics = URI.create("http://127.0.0.1:" + metricsPort + "/metrics");
@@ -65,12 +58,29 @@ class MetricsIT {
             Map<String, Long> hello = samplesByWorker(HELLO, text);
             assertThat(hello.keySet()).as(text).containsExactlyInAnyOrder("1", "2");
             assertThat(hello.values()).as(text).allMatch(n -> n >= 1);
-            assertThat(hello.values().stream().mapToLong(Long::longValue).sum()).as(text).isEqualTo(answered);
+            assertThat(sum(hello)).as(text).isEqualTo(answered);
             // The agent counted the same connections for jcluster's own figure.
-            assertThat(samplesByWorker(CONNECTIONS, text).values().stream().mapToLong(Long::longValue).sum()).as(text)
-                    .isEqualTo(answered);
+            assertThat(sum(samplesByWorker(CONNECTIONS, text))).as(text).isEqualTo(answered);
             assertThat(text).contains("jcluster_workers 2").contains("jcluster_scrape_worker_errors 0")
                     .contains("jcluster_worker_restarts_total{worker=\"1\"} 0");
+
+            // A reload replaces both workers, whose counts start again from zero: each slot's counter goes on.
+            Jcluster.Result reload = Jcluster.run(COMMAND, "reload", "--name", "it-metrics");
+            assertThat(reload.status()).as(reload.output()).isZero();
+            Set<Long> newPids = new HashSet<>();
+            int answeredAfter = getUntilBothAnswer(port, newPids);
+            assertThat(newPids).doesNotContainAnyElementsOf(pids);
+            pids.addAll(newPids);
+            String afterReload = http.send(HttpRequest.newBuilder(metrics).timeout(COMMAND).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            Map<String, Long> helloAfter = samplesByWorker(HELLO, afterReload);
+            assertThat(helloAfter.keySet()).as(afterReload).containsExactlyInAnyOrder("1", "2");
+            for (String slot : hello.keySet()) {
+                assertThat(helloAfter.get(slot)).as("slot " + slot + "\n" + afterReload).isGreaterThan(hello.get(slot));
+            }
+            assertThat(sum(helloAfter)).as(afterReload).isEqualTo(answered + answeredAfter);
+            assertThat(afterReload).contains("jcluster_worker_restarts_total{worker=\"1\"} 1")
+                    .contains("jcluster_worker_restarts_total{worker=\"2\"} 1");
 
             HttpResponse<String> post = http.send(HttpRequest.newBuilder(metrics)
                     .POST(HttpRequest.BodyPublishers.ofString("x")).timeout(COMMAND).build(), HttpResponse.BodyHandlers.ofString());
@@ -89,7 +99,8 @@ class MetricsIT {
             try (ServerSocket again = new ServerSocket()) {
                 again.bind(new InetSocketAddress("127.0.0.1", metricsPort)); // the endpoint went with the primary
             }
-            assertThat(run.output().lines().filter(l -> l.contains("WARNING"))).as(run.output()).isEmpty();
+            assertThat(run.output().lines().filter(l -> l.contains("WARNING") || l.contains("Exception")))
+                    .as(run.output()).isEmpty();
         }
     }
 
@@ -107,6 +118,22 @@ class MetricsIT {
             assertThat(badPort.status()).isEqualTo(2);
             assertThat(badPort.output()).contains("--metrics-port 70000: write a TCP port from 1 to 65535");
         }
+    }
+
+    /** GETs on new connections until both workers answered (their pids into {@code pids}), and at least 20. */
+    private static int getUntilBothAnswer(int port, Set<Long> pids) throws Exception {
+        int answered = 0;
+        long deadline = System.nanoTime() + START.toNanos();
+        while ((pids.size() < 2 || answered < 20) && System.nanoTime() < deadline) {
+            pids.add(pidIn(get(port)));
+            answered++;
+        }
+        assertThat(pids).as("workers answering").hasSize(2);
+        return answered;
+    }
+
+    private static long sum(Map<String, Long> values) {
+        return values.values().stream().mapToLong(Long::longValue).sum();
     }
 
     private static Map<String, Long> samplesByWorker(Pattern pattern, String text) {
