@@ -240,9 +240,8 @@ public final class ClusterScraper {
                 emitted.add(new Emitted(position.slot() + 1, JclusterFigures.restarts(position.restarts())));
             }
         }
-        // jcluster's families come first, in the order declared; the program's after them, by name.
-        emitted.sort(Comparator.comparing((Emitted x) -> x.point.source).thenComparing(x -> x.point.source == Source.METERS
-                ? x.point.family : ""));
+        // jcluster's families were declared first and keep that order; the program's follow them, by name.
+        emitted.sort(Comparator.comparing((Emitted x) -> x.point.source == Source.METERS ? x.point.family : ""));
         Set<String> conflictsNamed = new HashSet<>();
         for (Emitted x : emitted) {
             Map<String, String> labels = new LinkedHashMap<>();
