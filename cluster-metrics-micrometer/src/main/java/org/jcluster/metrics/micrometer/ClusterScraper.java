@@ -19,7 +19,6 @@ import java.util.concurrent.TimeoutException;
 
 import org.jcluster.api.Cluster;
 import org.jcluster.api.Worker;
-import org.jcluster.api.WorkerHealth;
 import org.jcluster.api.WorkerStats;
 import org.jcluster.metrics.micrometer.Exposition.Sample;
 import org.jcluster.metrics.micrometer.Exposition.Type;
@@ -51,10 +50,10 @@ public final class ClusterScraper {
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     /** Where a series comes from: its answer can fail while the other's does not. */
-    private enum Source { METERS, STATS }
+    enum Source { METERS, STATS }
 
     /** One series of one worker, without its worker label. */
-    private record Point(Source source, String family, Type type, String help, String sample,
+    record Point(Source source, String family, Type type, String help, String sample,
             Map<String, String> labels, double value, boolean cumulative) {
         Key key() {
             return new Key(source, family, type, sample, labels);
@@ -113,6 +112,23 @@ public final class ClusterScraper {
      *     say which workers it keeps within the timeout
      */
     public CompletableFuture<String> scrape(Duration timeout) {
+        return collect(timeout, true).thenApply(ClusterScraper::render);
+    }
+
+    /** Every series of the cluster now, each with its label, and what the scrape has to say. */
+    record Collected(List<Series> series, List<String> comments, int workers, int errors) {
+    }
+
+    /** One series of one worker label. */
+    record Series(int label, Point point) {
+    }
+
+    /**
+     * The series of the cluster now, the carry-over of earlier workers included.
+     *
+     * @param withMeters false: jcluster's own figures only, without asking the workers for their meters
+     */
+    CompletableFuture<Collected> collect(Duration timeout, boolean withMeters) {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("scrape timeout " + timeout + ": give a positive duration, e.g. 2s");
         }
@@ -120,7 +136,7 @@ public final class ClusterScraper {
                 ? CompletableFuture.completedFuture(null)
                 : supervisor.workers().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
         return positions.thenCompose(kept -> {
-            List<Target> targets = targets(kept, timeout);
+            List<Target> targets = targets(kept, timeout, withMeters);
             List<CompletableFuture<?>> answers = new ArrayList<>();
             for (Target t : targets) {
                 answers.add(t.meters);
@@ -131,12 +147,12 @@ public final class ClusterScraper {
         });
     }
 
-    private List<Target> targets(List<SupervisedWorker> kept, Duration timeout) {
+    private List<Target> targets(List<SupervisedWorker> kept, Duration timeout, boolean withMeters) {
         List<Target> targets = new ArrayList<>();
         if (kept == null) {
             for (Worker w : cluster.workers().values()) {
                 if (w.isConnected()) {
-                    targets.add(ask(w.id(), w, true, timeout));
+                    targets.add(ask(w.id(), w, true, timeout, withMeters));
                 }
             }
             return targets;
@@ -145,7 +161,7 @@ public final class ClusterScraper {
         for (SupervisedWorker position : kept) {
             Optional<Worker> w = position.worker();
             if (w.isPresent() && w.get().isConnected()) {
-                targets.add(ask(position.slot() + 1, w.get(), true, timeout));
+                targets.add(ask(position.slot() + 1, w.get(), true, timeout, withMeters));
                 current.add(w.get().id());
             }
         }
@@ -157,23 +173,23 @@ public final class ClusterScraper {
         earlier.forEach((id, label) -> {
             Worker w = cluster.workers().get(id);
             if (w != null && w.isConnected() && !current.contains(id)) {
-                targets.add(ask(label, w, false, timeout));
+                targets.add(ask(label, w, false, timeout, withMeters));
             }
         });
         return targets;
     }
 
-    private static Target ask(int label, Worker worker, boolean current, Duration timeout) {
+    private static Target ask(int label, Worker worker, boolean current, Duration timeout, boolean withMeters) {
         // The worker's own timeouts end these; the margin only guards against an answer that never comes.
         long guard = timeout.toMillis() + 1000;
         return new Target(label, worker, current,
-                worker.ask(WorkerMeters.TOPIC, timeout).orTimeout(guard, TimeUnit.MILLISECONDS),
+                withMeters ? worker.ask(WorkerMeters.TOPIC, timeout).orTimeout(guard, TimeUnit.MILLISECONDS)
+                        : CompletableFuture.completedFuture(List.of()),
                 worker.stats(timeout).orTimeout(guard, TimeUnit.MILLISECONDS));
     }
 
-    private synchronized String combine(List<SupervisedWorker> kept, List<Target> targets) {
-        Exposition out = new Exposition();
-        JclusterFigures.declare(out);
+    private synchronized Collected combine(List<SupervisedWorker> kept, List<Target> targets) {
+        List<String> comments = new ArrayList<>();
         Map<Integer, Target> currentOfLabel = new TreeMap<>();
         Map<Integer, List<Point>> gaugesOfLabel = new TreeMap<>();
         Map<Integer, Set<Source>> answeredOfLabel = new HashMap<>();
@@ -194,7 +210,7 @@ public final class ClusterScraper {
                 answered.add(Source.METERS);
             } catch (RuntimeException e) {
                 errors++;
-                out.comment("jcluster: worker " + t.label + " (id " + id + ", pid " + t.worker.pid() + ") left out of"
+                comments.add("jcluster: worker " + t.label + " (id " + id + ", pid " + t.worker.pid() + ") left out of"
                         + " this scrape: " + reason(e));
             }
             try {
@@ -222,28 +238,36 @@ public final class ClusterScraper {
         }
         departWorkersGone(alive);
 
-        List<Emitted> emitted = new ArrayList<>();
+        List<Series> emitted = new ArrayList<>();
         for (Map.Entry<Integer, Slot> e : new TreeMap<>(slots).entrySet()) {
             int label = e.getKey();
             Set<Source> answered = currentOfLabel.containsKey(label) ? answeredOfLabel.get(label) : Set.of(Source.values());
             for (Point p : cumulative(e.getValue())) {
                 if (answered.contains(p.source)) {
-                    emitted.add(new Emitted(label, p));
+                    emitted.add(new Series(label, p));
                 }
             }
             for (Point p : gaugesOfLabel.getOrDefault(label, List.of())) {
-                emitted.add(new Emitted(label, p));
+                emitted.add(new Series(label, p));
             }
         }
         if (kept != null) {
             for (SupervisedWorker position : kept) {
-                emitted.add(new Emitted(position.slot() + 1, JclusterFigures.restarts(position.restarts())));
+                emitted.add(new Series(position.slot() + 1, JclusterFigures.restarts(position.restarts())));
             }
         }
+        return new Collected(emitted, comments, currentOfLabel.size(), errors);
+    }
+
+    private static String render(Collected collected) {
+        Exposition out = new Exposition();
+        JclusterFigures.declare(out);
+        collected.comments().forEach(out::comment);
+        List<Series> series = new ArrayList<>(collected.series());
         // jcluster's families were declared first and keep that order; the program's follow them, by name.
-        emitted.sort(Comparator.comparing((Emitted x) -> x.point.source == Source.METERS ? x.point.family : ""));
+        series.sort(Comparator.comparing((Series x) -> x.point.source == Source.METERS ? x.point.family : ""));
         Set<String> conflictsNamed = new HashSet<>();
-        for (Emitted x : emitted) {
+        for (Series x : series) {
             Map<String, String> labels = new LinkedHashMap<>();
             labels.put("worker", Integer.toString(x.label));
             labels.putAll(x.point.labels);
@@ -253,13 +277,11 @@ public final class ClusterScraper {
                         + ", but a " + existing.text() + " elsewhere: left out (one name has one type)");
             }
         }
-        out.add("jcluster_workers", Type.GAUGE, null, new Sample("jcluster_workers", Map.of(), currentOfLabel.size()));
-        out.add("jcluster_scrape_worker_errors", Type.GAUGE, null,
-                new Sample("jcluster_scrape_worker_errors", Map.of(), errors));
+        String workers = JclusterFigures.WORKERS.family();
+        out.add(workers, Type.GAUGE, null, new Sample(workers, Map.of(), collected.workers()));
+        String errors = JclusterFigures.SCRAPE_ERRORS.family();
+        out.add(errors, Type.GAUGE, null, new Sample(errors, Map.of(), collected.errors()));
         return out.render(SAMPLE_ORDER);
-    }
-
-    private record Emitted(int label, Point point) {
     }
 
     private static final Comparator<Sample> SAMPLE_ORDER = Comparator
@@ -400,91 +422,5 @@ public final class ClusterScraper {
             };
         }
         return null;
-    }
-
-    /** jcluster's own per-worker figures, from {@link WorkerStats}. */
-    private static final class JclusterFigures {
-        private JclusterFigures() {
-        }
-
-        /** Fixes the families' order: jcluster's first, in this order. */
-        static void declare(Exposition out) {
-            for (String[] f : FAMILIES) {
-                out.declare(f[0], Type.valueOf(f[1]), f[2]);
-            }
-        }
-
-        private static final String[][] FAMILIES = {
-            {"jcluster_workers", "GAUGE", "Workers scraped now (under a supervisor: slots with a worker)"},
-            {"jcluster_scrape_worker_errors", "GAUGE", "Workers whose meters were left out of this scrape (no answer in time)"},
-            {"jcluster_worker_info", "GAUGE", "The worker now in the label's place: its id and pid"},
-            {"jcluster_worker_restarts_total", "COUNTER", "Workers that took this slot after its first: respawned, reloaded or recycled"},
-            {"jcluster_worker_uptime_seconds", "GAUGE", "Since the primary forked the worker"},
-            {"jcluster_worker_messages_sent_total", "COUNTER", "Messages the primary sent the worker (worker.send)"},
-            {"jcluster_worker_messages_received_total", "COUNTER", "Messages the worker sent the primary"},
-            {"jcluster_worker_ipc_sent_bytes_total", "COUNTER", "Bytes the primary wrote to the worker's channel, jcluster's frames included"},
-            {"jcluster_worker_ipc_received_bytes_total", "COUNTER", "Bytes the primary read from the worker's channel"},
-            {"jcluster_worker_ipc_send_backlog_bytes", "GAUGE", "Bytes queued for the worker and not yet written"},
-            {"jcluster_worker_connections_dealt_total", "COUNTER", "Connections the primary handed the worker (rr)"},
-            {"jcluster_worker_connections_refused_total", "COUNTER", "Of those, the ones the worker handed back"},
-            {"jcluster_worker_connections_total", "COUNTER", "Connections the worker's servers took"},
-            {"jcluster_worker_resident_memory_bytes", "GAUGE", "The worker process's resident memory (VmRSS)"},
-            {"jcluster_worker_cpu_seconds_total", "COUNTER", "CPU time the worker process used"},
-            {"jcluster_worker_heap_used_bytes", "GAUGE", "Heap in use in the worker, garbage included"},
-            {"jcluster_worker_heap_used_after_gc_bytes", "GAUGE", "Heap the worker's collectors left in use after their last collection"},
-            {"jcluster_worker_gc_seconds_total", "COUNTER", "Time the worker's collectors spent collecting"},
-        };
-
-        private static final Map<String, String> HELP = new HashMap<>();
-
-        static {
-            for (String[] f : FAMILIES) {
-                HELP.put(f[0], f[2]);
-            }
-        }
-
-        static List<Point> of(WorkerStats s) {
-            List<Point> p = new ArrayList<>();
-            gauge(p, "jcluster_worker_uptime_seconds", s.uptime().toNanos() / 1e9);
-            counter(p, "jcluster_worker_messages_sent_total", s.messagesSent());
-            counter(p, "jcluster_worker_messages_received_total", s.messagesReceived());
-            counter(p, "jcluster_worker_ipc_sent_bytes_total", s.bytesSent());
-            counter(p, "jcluster_worker_ipc_received_bytes_total", s.bytesReceived());
-            gauge(p, "jcluster_worker_ipc_send_backlog_bytes", s.sendBacklogBytes());
-            counter(p, "jcluster_worker_connections_dealt_total", s.connectionsDealt());
-            counter(p, "jcluster_worker_connections_refused_total", s.connectionsRefused());
-            s.residentBytes().ifPresent(b -> gauge(p, "jcluster_worker_resident_memory_bytes", b));
-            s.cpuTime().ifPresent(t -> counter(p, "jcluster_worker_cpu_seconds_total", t.toNanos() / 1e9));
-            if (s.health().isPresent()) {
-                WorkerHealth h = s.health().get();
-                counter(p, "jcluster_worker_connections_total", h.connections());
-                gauge(p, "jcluster_worker_heap_used_bytes", h.heapUsed());
-                h.heapUsedAfterGc().ifPresent(b -> gauge(p, "jcluster_worker_heap_used_after_gc_bytes", b));
-                counter(p, "jcluster_worker_gc_seconds_total", h.gcTime().toNanos() / 1e9);
-            }
-            return p;
-        }
-
-        static Point info(Worker w) {
-            Map<String, String> labels = new LinkedHashMap<>();
-            labels.put("id", Integer.toString(w.id()));
-            labels.put("pid", Long.toString(w.pid()));
-            return new Point(Source.STATS, "jcluster_worker_info", Type.GAUGE, HELP.get("jcluster_worker_info"),
-                    "jcluster_worker_info", labels, 1, false);
-        }
-
-        static Point restarts(int restarts) {
-            // The supervisor counts these per slot itself: nothing to carry over.
-            return new Point(Source.STATS, "jcluster_worker_restarts_total", Type.COUNTER,
-                    HELP.get("jcluster_worker_restarts_total"), "jcluster_worker_restarts_total", Map.of(), restarts, false);
-        }
-
-        private static void counter(List<Point> p, String name, double value) {
-            p.add(new Point(Source.STATS, name, Type.COUNTER, HELP.get(name), name, Map.of(), value, true));
-        }
-
-        private static void gauge(List<Point> p, String name, double value) {
-            p.add(new Point(Source.STATS, name, Type.GAUGE, HELP.get(name), name, Map.of(), value, false));
-        }
     }
 }
