@@ -100,9 +100,8 @@ final class RunCommand implements Callable<Integer> {
             + " connections (default 0: never).")
     String maxRequests;
 
-    @Option(names = "--metrics-port", paramLabel = "PORT", description = {"Serve every worker's Micrometer meters and"
-            + " jcluster's per-worker figures as one Prometheus", "endpoint at http://127.0.0.1:PORT/metrics (default:"
-            + " none)."})
+    @Option(names = "--metrics-port", paramLabel = "PORT", description = "Serve every worker's Micrometer meters and"
+            + " jcluster's per-worker figures as one Prometheus endpoint at http://127.0.0.1:PORT/metrics (default: none).")
     Integer metricsPort;
 
     @Option(names = "-jar", paramLabel = "FILE", description = "The program: an executable jar.")
