@@ -19,6 +19,7 @@ import java.util.concurrent.TimeoutException;
 
 import org.jcluster.api.Cluster;
 import org.jcluster.api.Worker;
+import org.jcluster.api.WorkerState;
 import org.jcluster.api.WorkerStats;
 import org.jcluster.metrics.micrometer.Exposition.Sample;
 import org.jcluster.metrics.micrometer.Exposition.Type;
@@ -151,7 +152,7 @@ public final class ClusterScraper {
         List<Target> targets = new ArrayList<>();
         if (kept == null) {
             for (Worker w : cluster.workers().values()) {
-                if (w.isConnected()) {
+                if (answers(w)) {
                     targets.add(ask(w.id(), w, true, timeout, withMeters));
                 }
             }
@@ -160,7 +161,7 @@ public final class ClusterScraper {
         Set<Integer> current = new HashSet<>();
         for (SupervisedWorker position : kept) {
             Optional<Worker> w = position.worker();
-            if (w.isPresent() && w.get().isConnected()) {
+            if (w.isPresent() && answers(w.get())) {
                 targets.add(ask(position.slot() + 1, w.get(), true, timeout, withMeters));
                 current.add(w.get().id());
             }
@@ -172,11 +173,16 @@ public final class ClusterScraper {
         }
         earlier.forEach((id, label) -> {
             Worker w = cluster.workers().get(id);
-            if (w != null && w.isConnected() && !current.contains(id)) {
+            if (w != null && answers(w) && !current.contains(id)) {
                 targets.add(ask(label, w, false, timeout, withMeters));
             }
         });
         return targets;
+    }
+
+    /** A worker killed by a signal can be seen exiting before its channel is seen closing: it answers nothing. */
+    private static boolean answers(Worker w) {
+        return w.isConnected() && w.state() != WorkerState.DEAD;
     }
 
     private static Target ask(int label, Worker worker, boolean current, Duration timeout, boolean withMeters) {

@@ -89,8 +89,8 @@ public final class WorkerStatsBinder implements MeterBinder, AutoCloseable {
             throw new IllegalStateException("this WorkerStatsBinder is bound to a registry already: create one per registry");
         }
         this.registry = registry;
+        // Not the scrape's error count: the binder asks the workers for nothing that can go unanswered.
         register(new MeterKey(JclusterFigures.WORKERS, 0));
-        register(new MeterKey(JclusterFigures.SCRAPE_ERRORS, 0));
         timer.scheduleWithFixedDelay(this::refreshAndWait, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -124,7 +124,6 @@ public final class WorkerStatsBinder implements MeterBinder, AutoCloseable {
             return;
         }
         values.put(new MeterKey(JclusterFigures.WORKERS, 0), (double) collected.workers());
-        values.put(new MeterKey(JclusterFigures.SCRAPE_ERRORS, 0), (double) collected.errors());
         Set<Integer> labels = new HashSet<>();
         for (Series s : collected.series()) {
             Figure figure = JclusterFigures.byFamily(s.point().family());
