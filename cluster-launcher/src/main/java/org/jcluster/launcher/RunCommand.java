@@ -1,6 +1,7 @@
 package org.jcluster.launcher;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import java.util.jar.JarFile;
 import org.jcluster.agent.AgentMain;
 import org.jcluster.api.Cluster;
 import org.jcluster.api.ClusterSettings;
+import org.jcluster.metrics.micrometer.ClusterScraper;
 import org.jcluster.supervisor.ShutdownReport;
 import org.jcluster.supervisor.Supervisor;
 import org.jcluster.supervisor.SupervisorSettings;
@@ -98,6 +100,10 @@ final class RunCommand implements Callable<Integer> {
             + " connections (default 0: never).")
     String maxRequests;
 
+    @Option(names = "--metrics-port", paramLabel = "PORT", description = "Serve every worker's Micrometer meters and"
+            + " jcluster's per-worker figures as one Prometheus endpoint at http://127.0.0.1:PORT/metrics (default: none).")
+    Integer metricsPort;
+
     @Option(names = "-jar", paramLabel = "FILE", description = "The program: an executable jar.")
     Path jar;
 
@@ -145,6 +151,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         int workerCount = workerCount();
         checkPolicy();
+        checkMetricsPort();
         ClusterSettings.Builder program = ClusterSettings.builder().args(programArguments());
         String defaultName;
         if (jar != null && classPath != null) {
@@ -199,11 +206,37 @@ final class RunCommand implements Callable<Integer> {
             System.err.println("jcluster: " + e.getMessage());
             return 1;
         }
-        // The socket goes with the primary, however it ends (the supervisor exits the JVM after a shutdown).
-        Runtime.getRuntime().addShutdownHook(new Thread(control::close, "jcluster-control-close"));
+        MetricsEndpoint metrics = null;
+        if (metricsPort != null) {
+            try {
+                metrics = MetricsEndpoint.start(metricsPort, ClusterScraper.of(supervisor));
+            } catch (BindException e) {
+                control.close();
+                String why = String.valueOf(e.getMessage()).contains("in use")
+                        ? "the port is in use; give a free port, or stop what listens on it (ss -ltnp 'sport = :"
+                                + metricsPort + "' names it)"
+                        : "cannot listen on 127.0.0.1:" + metricsPort + " (" + e.getMessage() + "); give another port";
+                throw usage("--metrics-port " + metricsPort + ": " + why);
+            } catch (IOException e) {
+                control.close();
+                System.err.println("jcluster: --metrics-port " + metricsPort + ": cannot serve the metrics: " + e.getMessage());
+                return 1;
+            }
+        }
+        MetricsEndpoint endpoint = metrics;
+        // The sockets go with the primary, however it ends (the supervisor exits the JVM after a shutdown).
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            control.close();
+            if (endpoint != null) {
+                endpoint.close();
+            }
+        }, "jcluster-control-close"));
         supervisor.start();
         System.err.println("jcluster: " + clusterName + ": " + workerCount + " workers, policy " + policy
                 + "; bin/jcluster status|reload|stop --name " + clusterName);
+        if (endpoint != null) {
+            System.err.println("jcluster: " + clusterName + ": metrics at http://127.0.0.1:" + endpoint.port() + MetricsEndpoint.PATH);
+        }
         if (policy.equals("reuseport") && !migratesQueuedConnections()) {
             System.err.println("jcluster: note: under reuseport, Linux resets the connections still queued on a"
                     + " replaced worker's socket; sysctl -w net.ipv4.tcp_migrate_req=1 makes it move them to another"
@@ -211,6 +244,9 @@ final class RunCommand implements Callable<Integer> {
         }
         ShutdownReport report = supervisor.whenDone().join();
         control.close();
+        if (endpoint != null) {
+            endpoint.close();
+        }
         // The supervisor ends the JVM itself, after its last line: main must not race it with a System.exit.
         return settings.exitAfterShutdown() ? Main.EXIT_LEFT_TO_SUPERVISOR : report.exitStatus();
     }
@@ -276,6 +312,13 @@ final class RunCommand implements Callable<Integer> {
         }
         if (!policy.equals("none") && !policy.equals("reuseport")) {
             throw usage("--policy " + policy + ": write none or reuseport");
+        }
+    }
+
+    private void checkMetricsPort() {
+        if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
+            throw usage("--metrics-port " + metricsPort + ": write a TCP port from 1 to 65535 (0: any free port, printed"
+                    + " at start)");
         }
     }
 

@@ -10,7 +10,8 @@ import org.jcluster.api.Cluster;
 
 /**
  * The agent's implementation, loaded in the agent's own class loader by
- * {@link org.jcluster.agent.AgentMain}: joins the cluster, then hooks the JDK's bind.
+ * {@link org.jcluster.agent.AgentMain}: joins the cluster, then hooks the JDK's bind, and answers the
+ * primary's asks for the program's Micrometer meters.
  */
 public final class WorkerAgent {
     private WorkerAgent() {
@@ -65,6 +66,7 @@ public final class WorkerAgent {
         SocketSharing sharing = new SocketSharing(cluster, policy.equals("reuseport"), drain);
         JdkBindTransformer.install(instrumentation);
         NativeTransports.watch(instrumentation);
+        ProgramMeters.answer(cluster, instrumentation);
         return sharing;
     }
 }

@@ -1,0 +1,131 @@
+package org.jcluster.metrics.micrometer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.jcluster.metrics.micrometer.PrometheusText.value;
+import static org.jcluster.metrics.micrometer.TestWorkers.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import org.jcluster.api.Cluster;
+import org.jcluster.api.ClusterEvent;
+import org.jcluster.api.Registration;
+import org.jcluster.api.Worker;
+import org.jcluster.api.WorkerState;
+import org.jcluster.metrics.micrometer.PrometheusText.Family;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The scrape of a cluster without a supervisor, this test JVM being the primary and two real worker JVMs
+ * sharing a {@code SimpleMeterRegistry} each: labels are worker ids.
+ */
+class ClusterScraperTest {
+    private static final Cluster cluster = Cluster.get();
+
+    @Test
+    void bothWorkersMetersAndFiguresUnderTheirIds_namedAsMicrometersPrometheusRegistry_aSilentWorkerLeftOut()
+            throws Exception {
+        Worker a = null;
+        Worker b = null;
+        try (TestWorkers workers = new TestWorkers(cluster)) {
+            a = cluster.fork();
+            b = cluster.fork();
+            workers.await(a, "ready");
+            workers.await(b, "ready");
+            a.send("count 7");
+            b.send("count 3");
+            workers.await(a, "counted 7");
+            workers.await(b, "counted 3");
+
+            ClusterScraper scraper = ClusterScraper.of(cluster);
+            String text = await(scraper.scrape(Duration.ofSeconds(10)), "a scrape");
+            List<Family> families = PrometheusText.parse(text);
+            for (Worker w : List.of(a, b)) {
+                Map<String, String> worker = Map.of("worker", Integer.toString(w.id()));
+                assertThat(value(families, "test_requests_total", Map.of("worker", Integer.toString(w.id()),
+                        "path", AllMeters.AWKWARD_PATH))).as(text).isEqualTo(w == a ? 7 : 3);
+                // jcluster's own figures: one message each way from the test, "ready" and "counted N" back.
+                assertThat(value(families, "jcluster_worker_messages_sent_total", worker)).isEqualTo(1);
+                assertThat(value(families, "jcluster_worker_messages_received_total", worker)).isEqualTo(2);
+                assertThat(value(families, "jcluster_worker_resident_memory_bytes", worker)).isGreaterThan(1 << 20);
+                assertThat(value(families, "jcluster_worker_heap_used_bytes", worker)).isPositive();
+                assertThat(value(families, "jcluster_worker_gc_seconds_total", worker)).isNotNegative();
+                assertThat(value(families, "jcluster_worker_connections_total", worker)).isZero();
+                assertThat(value(families, "jcluster_worker_info", Map.of("worker", Integer.toString(w.id()),
+                        "pid", Long.toString(w.pid())))).isEqualTo(1);
+                assertThat(value(families, "test_latency_seconds_sum", worker)).isEqualTo(1.5);
+                assertThat(value(families, "test_age_seconds", worker)).isEqualTo(2.5);
+                assertThat(value(families, "test_unknown", worker)).isNaN();
+                assertThat(value(families, "test_tagged_total", Map.of("worker", Integer.toString(w.id()),
+                        "exported_worker", "mine"))).isEqualTo(2);
+            }
+            assertThat(value(families, "jcluster_workers", Map.of())).isEqualTo(2);
+            assertThat(value(families, "jcluster_scrape_worker_errors", Map.of())).isZero();
+            assertThat(text).contains("# HELP test_requests_total Requests answered, \"all\" of them\\\\\\nsee docs");
+
+            // Micrometer's Prometheus registry, given the same meters, names and types them the same way.
+            PrometheusMeterRegistry micrometers = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            AllMeters.register(micrometers);
+            assertThat(shapes(PrometheusText.parse(text))).isEqualTo(shapes(PrometheusText.parse(micrometers.scrape())));
+
+            // A worker whose event thread is stuck cannot answer: it is left out, the scrape still answers.
+            b.send("block");
+            workers.await(b, "blocking");
+            String partial = await(scraper.scrape(Duration.ofMillis(500)), "a scrape with a silent worker");
+            List<Family> left = PrometheusText.parse(partial);
+            assertThat(value(left, "jcluster_scrape_worker_errors", Map.of())).isEqualTo(1);
+            assertThat(partial).contains("# jcluster: worker " + b.id() + " (id " + b.id() + ", pid " + b.pid()
+                    + ") left out of this scrape: no answer in time");
+            assertThat(value(left, "test_requests_total", Map.of("worker", Integer.toString(a.id())))).isEqualTo(7);
+            assertThat(partial).doesNotContain("test_requests_total{worker=\"" + b.id() + "\"");
+            assertThat(value(left, "jcluster_worker_messages_sent_total", Map.of("worker", Integer.toString(b.id()))))
+                    .as("the primary's own figures of it are still there").isEqualTo(2);
+        } finally {
+            end(a);
+            end(b);
+        }
+    }
+
+    /** Each family of the program's meters: name, type, and its samples' names with their label names. */
+    private static Set<String> shapes(List<Family> families) {
+        Set<String> shapes = new TreeSet<>();
+        for (Family f : families) {
+            if (f.name().startsWith("jcluster_") || f.name().equals("test_tagged")) {
+                continue; // test_tagged: its "worker" tag is exported_worker here, on purpose (asserted above)
+            }
+            shapes.add(f.name() + " " + f.type() + " " + f.samples().stream()
+                    .map(s -> s.name() + s.labels().keySet().stream().filter(k -> !k.equals("worker"))
+                            .collect(Collectors.toCollection(TreeSet::new)))
+                    .collect(Collectors.toCollection(TreeSet::new)));
+        }
+        return shapes;
+    }
+
+    private static void end(Worker w) {
+        if (w == null) {
+            return;
+        }
+        CompletableFuture<Void> gone = new CompletableFuture<>();
+        Registration exit = cluster.on(ClusterEvent.EXIT, (worker, status) -> {
+            if (worker == w) {
+                gone.complete(null);
+            }
+        });
+        try {
+            if (w.state() != WorkerState.DEAD) {
+                w.kill("SIGKILL");
+                await(gone, "worker " + w.id() + "'s exit");
+            }
+        } finally {
+            exit.remove();
+        }
+    }
+}
