@@ -12,8 +12,8 @@ public final class BindBridge {
      * Takes {@code {"bind", ProtocolFamily, FileDescriptor, InetAddress, Integer port}} before a bind
      * and answers {@code Boolean.TRUE} when the agent bound the socket itself (the JDK's bind is then
      * skipped); {@code {"bound", server}} after a server (a ServerSocketChannel, ServerSocket or
-     * AsynchronousServerSocketChannel) bound, and {@code {"accepted", server, connection}} after it
-     * accepted, both answering null.
+     * AsynchronousServerSocketChannel) bound, {@code {"bindFailed", server}} when its bind failed after
+     * the agent's part, and {@code {"accepted", server, connection}} after it accepted, all answering null.
      * Null until the agent has started: binds are then left alone.
      */
     public static volatile Function<Object[], Object> hook;

@@ -223,7 +223,9 @@ public interface Cluster {
      * Worker side: what this worker answers when the primary asks it for {@code topic}
      * ({@link Worker#ask}): {@code answer} runs on the worker's event thread, once per ask, and its value
      * travels with the cluster's serialization. For figures only the worker has (its application's
-     * meters, a cache's size). A second answer for the same topic replaces the first.
+     * meters, a cache's size). A second answer for the same topic replaces the first. It must be quick:
+     * while it runs, the worker's events and the primary's pings wait (a supervisor takes a worker whose
+     * pings go unanswered for hung).
      *
      * @return removes this answer; later asks of the topic fail, naming it
      * @throws IllegalStateException in the primary

@@ -122,8 +122,9 @@ public interface Worker {
      * connections dealt to it, its process's memory and CPU, and what it says of itself through a
      * {@link #ping(Duration)} within {@code timeout}. Cheap enough to ask every second.
      *
-     * @return completes on the primary's event thread, within about {@code timeout}; a worker that does
-     *     not answer (hung, leaving, gone) still has its figures, with an empty {@link WorkerStats#health()}
+     * @return completes on the primary's event thread within about {@code timeout} (at once, on the
+     *     caller's, for a worker already disconnected); a worker that does not answer (hung, leaving, gone)
+     *     still has its figures, with an empty {@link WorkerStats#health()}
      * @throws IllegalArgumentException for a timeout that is not positive
      * @throws UnsupportedOperationException inside a worker, or from a Worker written before this method
      *     existed
@@ -137,7 +138,7 @@ public interface Worker {
      * ping does, on its event thread.
      *
      * @return completes on the primary's event thread with the answer, decoded with the cluster's
-     *     serialization; exceptionally with a {@link java.util.concurrent.TimeoutException} when none came
+     *     serialization (a worker already disconnected fails it at once); exceptionally with a {@link java.util.concurrent.TimeoutException} when none came
      *     within {@code timeout}, or an {@link IllegalStateException} when the worker answers nothing for
      *     the topic, its answer failed, or it disconnected first
      * @throws IllegalArgumentException for a timeout that is not positive

@@ -152,6 +152,15 @@ final class ControlServer implements AutoCloseable {
             stats.add(slot.worker().map(w -> w.stats(PING_TIMEOUT).thenApply(Optional::of))
                     .orElse(CompletableFuture.completedFuture(Optional.empty())));
         }
+        // One deadline for all: stats answers within about PING_TIMEOUT, and the client waits 15 s in all.
+        try {
+            CompletableFuture.allOf(stats.toArray(CompletableFuture[]::new)).get(PING_TIMEOUT.toMillis() + 5000,
+                    TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException late) {
+            // whatever answered is shown; the rest shows without figures
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         return json(g -> {
             g.writeStringField("name", name);
             g.writeNumberField("pid", ProcessHandle.current().pid());
@@ -163,8 +172,8 @@ final class ControlServer implements AutoCloseable {
                 g.writeNumberField("slot", slot.slot());
                 g.writeStringField("state", slot.state());
                 g.writeNumberField("restarts", slot.restarts());
-                Optional<WorkerStats> figures = stats.get(i).orTimeout(PING_TIMEOUT.toMillis() + 5000, TimeUnit.MILLISECONDS)
-                        .exceptionally(e -> Optional.empty()).join();
+                Optional<WorkerStats> figures = stats.get(i).exceptionally(e -> Optional.empty())
+                        .getNow(Optional.empty());
                 if (figures.isPresent()) {
                     writeStats(g, figures.get());
                 }

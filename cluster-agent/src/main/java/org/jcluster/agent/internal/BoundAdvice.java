@@ -15,18 +15,18 @@ final class BoundAdvice {
     private BoundAdvice() {
     }
 
-    /** A failure of the agent's own must not fail a bind that succeeded: suppressed. */
+    /**
+     * A failure of the agent's own must not fail a bind that succeeded: suppressed. A bind that failed
+     * after the agent's part (the JDK's listen) is reported too, so that the agent leaves its share.
+     */
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     static void exit(@Advice.This Object channel, @Advice.Thrown Throwable thrown) throws Throwable {
-        if (thrown != null) {
-            return;
-        }
         @SuppressWarnings("unchecked")
         Function<Object[], Object> hook = (Function<Object[], Object>) Class
                 .forName("org.jcluster.agent.BindBridge", true, ClassLoader.getSystemClassLoader())
                 .getField("hook").get(null);
         if (hook != null) {
-            hook.apply(new Object[] {"bound", channel});
+            hook.apply(new Object[] {thrown == null ? "bound" : "bindFailed", channel});
         }
     }
 }

@@ -128,6 +128,8 @@ final class SocketSharing implements Function<Object[], Object> {
             }
             if (call[0].equals("bound")) {
                 bound((Closeable) call[1]);
+            } else if (call[0].equals("bindFailed")) {
+                leaveUnclaimedShare();
             } else if (applicationServers.containsKey((Closeable) call[1])) {
                 accepted.add((Closeable) call[2]);
                 cluster.countConnection(); // for status, and the supervisor's --max-requests
@@ -143,11 +145,7 @@ final class SocketSharing implements Function<Object[], Object> {
     private enum Caller { STREAM_SERVER, DATAGRAM, OTHER }
 
     private Boolean bind(ProtocolFamily family, FileDescriptor fd, InetAddress address, int port) throws IOException {
-        AutoCloseable unclaimed = pendingShare.get();
-        if (unclaimed != null) { // the JDK failed the previous bind on this thread after the agent's part
-            pendingShare.remove();
-            closeQuietly(unclaimed);
-        }
+        leaveUnclaimedShare(); // none, unless a bind on this thread escaped the advice that reports its end
         Caller caller = caller();
         if (caller == Caller.OTHER || caller == Caller.DATAGRAM && port == 0) {
             // A client socket binding before it connects, or a datagram socket on a port of its own (a DNS or
@@ -233,6 +231,15 @@ final class SocketSharing implements Function<Object[], Object> {
         }
         p.fcntlInt(target, Fcntl.F_SETFD, FD_CLOEXEC);
         p.fcntlInt(target, Fcntl.F_SETFL, p.fcntl(target, Fcntl.F_GETFL) | OpenFlags.O_NONBLOCK.intValue());
+    }
+
+    /** The JDK failed the server's bind after the agent's part (its listen): the share goes. */
+    private void leaveUnclaimedShare() {
+        AutoCloseable unclaimed = pendingShare.get();
+        if (unclaimed != null) {
+            pendingShare.remove();
+            closeQuietly(unclaimed);
+        }
     }
 
     private void bound(Closeable server) {

@@ -373,6 +373,11 @@ public abstract class AbstractWorker implements Worker {
         return payload;
     }
 
+    /** Whether an internal message's encoded payload fits in a frame. */
+    protected final boolean fitsInAFrame(byte[] encodedInternal) {
+        return encodedInternal.length < maxFrameBytes;
+    }
+
     /** Emits a worker-level event (on the event thread). */
     protected final <L> void emit(WorkerEvent<L> event, Consumer<L> call) {
         listeners.emit(event, call);

@@ -51,6 +51,19 @@ class AskAndAnswerTest {
     }
 
     @Test
+    void anAnswerWithNoRoomInAFrameAndOneThatCannotLinkAreAnsweredWithWhy() throws Exception {
+        try (TestCluster t = new TestCluster(TestCluster.settings("answer").maxFrameBytes(4096).build())) {
+            Worker w = t.fork();
+            assertThat(await(nextMessage(w))).isEqualTo("answering");
+            assertThatThrownBy(() -> w.ask("huge", TIMEOUT).join()).cause().isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("answer for 'huge' is 4092 bytes: no room for it in a frame");
+            assertThatThrownBy(() -> w.ask("unlinked", TIMEOUT).join()).cause().isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("answer for 'unlinked' failed").hasMessageContaining("com/example/Gone");
+            assertThat(await(w.ask("figures", TIMEOUT))).as("the worker answers on").isEqualTo(Map.of("messages", 0L));
+        }
+    }
+
+    @Test
     void aGoneWorkerAndThePrimarysOwnAnswerAreRefused() throws Exception {
         try (TestCluster t = new TestCluster("idle")) {
             Worker w = t.fork();

@@ -243,6 +243,11 @@ public final class WorkerMain {
                 cluster.answer("broken", () -> {
                     throw new IllegalStateException("no figures today");
                 });
+                // Under a limit of 4096 bytes: a value that encodes within it, in an answer frame that does not.
+                cluster.answer("huge", () -> "x".repeat(4090));
+                cluster.answer("unlinked", () -> {
+                    throw new NoClassDefFoundError("com/example/Gone");
+                });
                 me.on(WorkerEvent.MESSAGE, m -> {
                     messages[0]++;
                     if ("forget".equals(m)) {

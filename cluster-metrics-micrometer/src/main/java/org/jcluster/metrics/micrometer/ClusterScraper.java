@@ -43,8 +43,8 @@ import org.jcluster.supervisor.Supervisor;
  *
  * <p>A worker that does not answer within the timeout is left out of that scrape (its meters, not the
  * figures the primary has of it), which says so in a comment line and in
- * {@code jcluster_scrape_worker_errors}; it never fails the scrape. Safe for concurrent scrapes from any
- * thread.
+ * {@code jcluster_scrape_worker_errors}; it never fails the scrape. Scrapes may come from any thread at
+ * once; they run one after the other.
  */
 public final class ClusterScraper {
     /** The exposition's media type, for an HTTP answer's {@code Content-Type}. */
@@ -83,6 +83,8 @@ public final class ClusterScraper {
     private final Supervisor supervisor;
     // guarded by this
     private final Map<Integer, Slot> slots = new HashMap<>();
+    /** The collect in flight, or the last one: the next starts when it ends. */
+    private CompletableFuture<?> previous = CompletableFuture.completedFuture(null);
     /** Supervised: the slot label of each worker seen in a slot, kept while it lives (it may still be draining). */
     private final Map<Integer, Integer> labelOfWorker = new HashMap<>();
 
@@ -133,6 +135,16 @@ public final class ClusterScraper {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("scrape timeout " + timeout + ": give a positive duration, e.g. 2s");
         }
+        // One at a time: two collects around a replacement would both carry the replaced worker's counts over.
+        synchronized (this) {
+            CompletableFuture<Collected> next = previous.handle((ignored, failure) -> null)
+                    .thenCompose(ignored -> collectNow(timeout, withMeters));
+            previous = next;
+            return next;
+        }
+    }
+
+    private CompletableFuture<Collected> collectNow(Duration timeout, boolean withMeters) {
         CompletableFuture<List<SupervisedWorker>> positions = supervisor == null
                 ? CompletableFuture.completedFuture(null)
                 : supervisor.workers().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);

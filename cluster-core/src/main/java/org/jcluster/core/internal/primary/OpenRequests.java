@@ -56,7 +56,15 @@ final class OpenRequests {
                 late.answer().completeExceptionally(new TimeoutException(unanswered.apply(timeout.toMillis())));
             }
         });
-        send.accept(request.apply(seq));
+        try {
+            send.accept(request.apply(seq));
+        } catch (RuntimeException e) { // a request that cannot be encoded (a topic over 64 KiB): it ends here
+            Open unsent = open.remove(seq);
+            if (unsent != null) {
+                unsent.timeout().remove();
+                answer.completeExceptionally(e);
+            }
+        }
         return answer;
     }
 

@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
@@ -72,9 +73,9 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
     private boolean exitEmitted;
     private boolean readyEmitted;
 
-    /** Written by the dispatcher's single thread; read by stats(). */
-    private volatile long connectionsDealt;
-    private volatile long connectionsRefused;
+    /** Counted by the dispatchers of every rr server the worker listens on, each on its own thread. */
+    private final AtomicLong connectionsDealt = new AtomicLong();
+    private final AtomicLong connectionsRefused = new AtomicLong();
 
     private final OpenRequests requests;
 
@@ -222,7 +223,7 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
     public CompletableFuture<WorkerHealth> ping(Duration timeout) {
         long sent = System.nanoTime();
         return request(timeout, InternalMessage.Ping::new, "a ping").thenApply(a -> {
-            InternalMessage.Health h = (InternalMessage.Health) a.message();
+            InternalMessage.Health h = answerOf(a, InternalMessage.Health.class, "a ping");
             OptionalLong afterGc = h.heapUsedAfterGc() < 0 ? OptionalLong.empty() : OptionalLong.of(h.heapUsedAfterGc());
             return new WorkerHealth(Duration.ofNanos(a.arrivedNanos() - sent), h.heapUsed(), afterGc,
                     Duration.ofMillis(h.gcMillis()), h.connections());
@@ -233,12 +234,21 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
     public CompletableFuture<Object> ask(String topic, Duration timeout) {
         Objects.requireNonNull(topic, "topic");
         return request(timeout, seq -> new InternalMessage.Ask(seq, topic), "'" + topic + "'").thenApply(a -> {
-            InternalMessage.Answer answer = (InternalMessage.Answer) a.message();
+            InternalMessage.Answer answer = answerOf(a, InternalMessage.Answer.class, "'" + topic + "'");
             if (!answer.error().isEmpty()) {
                 throw new CompletionException(new IllegalStateException(answer.error()));
             }
             return serialization.decode(ByteBuffer.wrap(answer.payload()));
         });
+    }
+
+    /** The answer, if the worker answered with the kind of message the request asked for. */
+    private <M extends InternalMessage> M answerOf(OpenRequests.Answer a, Class<M> kind, String what) {
+        if (!kind.isInstance(a.message())) {
+            throw new CompletionException(new IllegalStateException("worker " + id + " answered " + what + " with "
+                    + a.message().getClass().getSimpleName() + " instead of " + kind.getSimpleName()));
+        }
+        return kind.cast(a.message());
     }
 
     /** A request the worker answers from its event thread; completes on the primary's event thread. */
@@ -265,17 +275,20 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
 
     @Override
     public void connectionDealt() {
-        connectionsDealt++; // the dispatcher's thread alone
+        connectionsDealt.incrementAndGet();
     }
 
     @Override
     public void connectionRefused() {
-        connectionsRefused++;
+        connectionsRefused.incrementAndGet();
     }
 
     @Override
     public CompletableFuture<WorkerStats> stats(Duration timeout) {
-        CompletableFuture<Optional<WorkerHealth>> health = connected
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("the timeout of stats must be positive, not " + timeout);
+        }
+        CompletableFuture<Optional<WorkerHealth>> health = connected && !dead
                 ? ping(timeout).thenApply(Optional::of).exceptionally(notAnswered -> Optional.empty())
                 : CompletableFuture.completedFuture(Optional.empty());
         return health.thenApply(answer -> {
@@ -283,7 +296,7 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
             Optional<ProcessHandle.Info> info = dead ? Optional.empty() : ProcessHandle.of(pid()).map(ProcessHandle::info);
             return new WorkerStats(id, pid(), state, Duration.ofNanos(System.nanoTime() - forkedAtNanos),
                     messagesSent(), messagesReceived(), c == null ? 0 : c.bytesSent(), c == null ? 0 : c.bytesReceived(),
-                    c == null ? pendingBytes() : c.backlogBytes(), connectionsDealt, connectionsRefused,
+                    c == null ? pendingBytes() : c.backlogBytes(), connectionsDealt.get(), connectionsRefused.get(),
                     dead ? OptionalLong.empty() : ProcessMemory.residentBytes(pid()),
                     info.flatMap(ProcessHandle.Info::totalCpuDuration), answer);
         });

@@ -169,6 +169,7 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
         }
         c.handedTo = worker;
         inFlight.put(c.id, c); // before the send: the answer may be read at once
+        peer.connectionDealt(); // before the copy: a failed copy comes back as this worker's refusal
         Descriptor copy;
         try {
             copy = c.socket.duplicate();
@@ -181,7 +182,6 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
             return true;
         }
         peer.sendInternal(new InternalMessage.NewConnection(id, c.id), copy);
-        peer.connectionDealt();
         return true;
     }
 

@@ -114,7 +114,7 @@ public sealed interface InternalMessage {
     byte ASK = 15;
     byte ANSWER = 16;
 
-    /** A length, then that many bytes, all of which must be there. */
+    /** A length, then that many bytes, all of which must be there ({@code in} reads an array: available() is exact). */
     private static byte[] sizedBytes(DataInputStream in) throws IOException, ProtocolException {
         int length = in.readInt();
         if (length < 0 || length > in.available()) {

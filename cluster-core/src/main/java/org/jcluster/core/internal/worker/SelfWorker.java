@@ -173,12 +173,22 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
             error = "worker " + id + " answers nothing for '" + ask.topic() + "' (Cluster.answer registers an answer)";
         } else {
             try {
-                payload = encode(answer.get());
-            } catch (RuntimeException e) {
+                payload = encode(answer.get()); // refuses a value over the frame limit, saying so
+            } catch (RuntimeException | LinkageError e) { // LinkageError: an answer reading another loader's classes
                 error = "worker " + id + "'s answer for '" + ask.topic() + "' failed: " + e;
             }
         }
-        sendInternal(new InternalMessage.Answer(ask.seq(), error, payload), null);
+        byte[] frame = InternalMessage.encode(new InternalMessage.Answer(ask.seq(), shortened(error), payload));
+        if (!fitsInAFrame(frame)) {
+            frame = InternalMessage.encode(new InternalMessage.Answer(ask.seq(), "worker " + id + "'s answer for '"
+                    + ask.topic() + "' is " + payload.length + " bytes: no room for it in a frame", new byte[0]));
+        }
+        channel.send(FrameKind.INTERNAL, frame, null, null);
+    }
+
+    /** An error fits in writeUTF's 64 KiB, and a reader needs its start only. */
+    private static String shortened(String error) {
+        return error.length() <= 2000 ? error : error.substring(0, 2000) + "...";
     }
 
     /** Event thread: the answer to a ping, which waited behind every event queued before it. */
