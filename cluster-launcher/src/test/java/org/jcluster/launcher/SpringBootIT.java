@@ -6,6 +6,7 @@ import static org.jcluster.launcher.Clients.pidsAnswering;
 import static org.jcluster.launcher.Clients.union;
 import static org.jcluster.launcher.Clients.workersOf;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,7 @@ import java.util.Set;
 
 import org.jcluster.launcher.Clients.ClientLoop;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code bin/jcluster run -jar} with a Spring Boot web application (examples-spring-boot: Tomcat, Spring's
@@ -25,11 +27,15 @@ class SpringBootIT {
     private static final Duration RELOAD = Duration.ofSeconds(180);
 
     @Test
-    void aSpringBootJarAnswersFromBothWorkers_reloadsUnderLoad_andStopsLeavingNothing() throws Exception {
+    void aSpringBootJarAnswersFromBothWorkers_reloadsUnderLoad_andStopsLeavingNothing(@TempDir Path tomcatBase)
+            throws Exception {
         int port = freeTcpPort();
         String name = "it-spring-boot";
+        // Spring Boot's Tomcat leaves a tomcat.PORT.* directory in /tmp at every exit, alone as here: it goes
+        // where the test can remove it.
         try (Jcluster run = Jcluster.start("run", "--workers", "2", "--name", name, "--drain-timeout", "5s",
-                "-jar", Jcluster.springBootJar().toString(), "--server.port=" + port)) {
+                "-jar", Jcluster.springBootJar().toString(), "--server.port=" + port,
+                "--server.tomcat.basedir=" + tomcatBase)) {
             run.awaitLines(l -> l.matches("\\[w\\d+\\] .* Started SpringBootHello in .*"), 2, START,
                     "both workers started");
             Set<Long> before = pidsAnswering(port);
