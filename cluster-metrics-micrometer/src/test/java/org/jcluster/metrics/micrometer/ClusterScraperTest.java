@@ -9,17 +9,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import org.jcluster.api.Cluster;
-import org.jcluster.api.ClusterEvent;
-import org.jcluster.api.Registration;
 import org.jcluster.api.Worker;
-import org.jcluster.api.WorkerState;
 import org.jcluster.metrics.micrometer.PrometheusText.Family;
 import org.junit.jupiter.api.Test;
 
@@ -89,8 +85,8 @@ class ClusterScraperTest {
             assertThat(value(left, "jcluster_worker_messages_sent_total", Map.of("worker", Integer.toString(b.id()))))
                     .as("the primary's own figures of it are still there").isEqualTo(2);
         } finally {
-            end(a);
-            end(b);
+            TestWorkers.end(cluster, a);
+            TestWorkers.end(cluster, b);
         }
     }
 
@@ -109,23 +105,4 @@ class ClusterScraperTest {
         return shapes;
     }
 
-    private static void end(Worker w) {
-        if (w == null) {
-            return;
-        }
-        CompletableFuture<Void> gone = new CompletableFuture<>();
-        Registration exit = cluster.on(ClusterEvent.EXIT, (worker, status) -> {
-            if (worker == w) {
-                gone.complete(null);
-            }
-        });
-        try {
-            if (w.state() != WorkerState.DEAD) {
-                w.kill("SIGKILL");
-                await(gone, "worker " + w.id() + "'s exit");
-            }
-        } finally {
-            exit.remove();
-        }
-    }
 }

@@ -17,6 +17,7 @@ import org.jcluster.api.ClusterEvent;
 import org.jcluster.api.ClusterSettings;
 import org.jcluster.api.Registration;
 import org.jcluster.api.Worker;
+import org.jcluster.api.WorkerState;
 
 /**
  * Worker JVMs running {@link MetersWorkerMain}, and the messages they send, kept per worker for the test
@@ -77,6 +78,27 @@ final class TestWorkers implements AutoCloseable {
      * path the test classes are patched into this module and named by no path property, so the pom passes
      * their directory as a system property.
      */
+    /** SIGKILLs {@code w} (null: none) and waits for its exit, unless it is already dead. */
+    static void end(Cluster cluster, Worker w) {
+        if (w == null) {
+            return;
+        }
+        CompletableFuture<Void> gone = new CompletableFuture<>();
+        Registration exit = cluster.on(ClusterEvent.EXIT, (worker, status) -> {
+            if (worker == w) {
+                gone.complete(null);
+            }
+        });
+        try {
+            if (w.state() != WorkerState.DEAD) { // its exit is delivered once: a worker already dead has had it
+                w.kill("SIGKILL");
+                await(gone, "worker " + w.id() + "'s exit");
+            }
+        } finally {
+            exit.remove();
+        }
+    }
+
     private static String classPath() {
         Set<String> entries = new LinkedHashSet<>();
         for (String property : List.of("jcluster.test.classes", "jcluster.test.main.classes", "jdk.module.path",

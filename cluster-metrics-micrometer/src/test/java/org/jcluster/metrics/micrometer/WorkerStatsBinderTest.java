@@ -7,16 +7,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import org.jcluster.api.Cluster;
-import org.jcluster.api.ClusterEvent;
-import org.jcluster.api.Registration;
 import org.jcluster.api.Worker;
-import org.jcluster.api.WorkerState;
 import org.jcluster.metrics.micrometer.PrometheusText.Family;
 import org.junit.jupiter.api.Test;
 
@@ -55,7 +51,7 @@ class WorkerStatsBinderTest {
                     "jcluster_worker_messages_sent counter", "jcluster_worker_resident_memory_bytes gauge",
                     "jcluster_worker_cpu_seconds counter", "jcluster_workers gauge");
 
-            end(b);
+            TestWorkers.end(cluster, b);
             await(binder.refresh(), "a refresh after a worker left");
             assertThat(registry.find("jcluster.worker.messages.received").tag("worker", Integer.toString(b.id())).meters())
                     .isEmpty();
@@ -64,8 +60,8 @@ class WorkerStatsBinderTest {
             assertThat(registry.find("jcluster.worker.messages.received").meters()).isEmpty();
         } finally {
             binder.close();
-            end(a);
-            end(b);
+            TestWorkers.end(cluster, a);
+            TestWorkers.end(cluster, b);
         }
     }
 
@@ -80,23 +76,4 @@ class WorkerStatsBinderTest {
         return names;
     }
 
-    private static void end(Worker w) {
-        if (w == null) {
-            return;
-        }
-        CompletableFuture<Void> gone = new CompletableFuture<>();
-        Registration exit = cluster.on(ClusterEvent.EXIT, (worker, status) -> {
-            if (worker == w) {
-                gone.complete(null);
-            }
-        });
-        try {
-            if (w.state() != WorkerState.DEAD) { // its exit is delivered once: a worker already dead has had it
-                w.kill("SIGKILL");
-                await(gone, "worker " + w.id() + "'s exit");
-            }
-        } finally {
-            exit.remove();
-        }
-    }
 }
