@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
@@ -80,6 +81,19 @@ public interface Cluster {
      * worker leaves it once it has both disconnected and exited. Empty in a worker.
      */
     Map<Integer, Worker> workers();
+
+    /**
+     * Primary side: the cluster's figures now: every worker's ({@link Worker#stats(Duration)}, asked
+     * together within {@code timeout}) and every shared server's, with the round-robin dispatch queue and
+     * hand-off latency ({@link ServerStats}).
+     *
+     * @return completes on the primary's event thread within about {@code timeout}
+     * @throws IllegalArgumentException for a timeout that is not positive
+     * @throws UnsupportedOperationException in a worker, or from a Cluster written before this method existed
+     */
+    default CompletableFuture<ClusterStats> stats(Duration timeout) {
+        throw new UnsupportedOperationException("stats is the primary's call");
+    }
 
     /** In a worker, the worker itself; empty in the primary. */
     Optional<Worker> worker();

@@ -23,6 +23,15 @@ public interface ClusterServer extends AutoCloseable {
     /** The number of connections handed to the handler and still open. */
     int openConnections();
 
+    /**
+     * Counts one connection the program accepted itself on {@link #listeningChannel()}, which jcluster
+     * cannot see: it then shows for this server in {@link WorkerHealth#connectionsByServer()} and
+     * {@link ServerStats#takenByWorker()}, and in what {@link Cluster#countConnection()} counts. Safe from
+     * any thread.
+     */
+    default void countConnection() {
+    }
+
     /** False once {@link #close()} has been called. */
     boolean isOpen();
 

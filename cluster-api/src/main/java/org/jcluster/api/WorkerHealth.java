@@ -1,6 +1,7 @@
 package org.jcluster.api;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.OptionalLong;
 
 /**
@@ -15,7 +16,12 @@ import java.util.OptionalLong;
  * @param gcTime the time the worker's collectors have spent collecting since it started, summed
  * @param connections the connections the worker's servers ({@link Cluster#listen}) have taken since it
  *     started, with those the program counted itself ({@link Cluster#countConnection()})
+ * @param connectionsByServer of those, the ones each of its shared servers open now took, by the
+ *     server's address (what it counted with {@link ClusterServer#countConnection()} included)
  */
 public record WorkerHealth(Duration roundTrip, long heapUsed, OptionalLong heapUsedAfterGc, Duration gcTime,
-        long connections) {
+        long connections, Map<ListenAddress, Long> connectionsByServer) {
+    public WorkerHealth {
+        connectionsByServer = Map.copyOf(connectionsByServer);
+    }
 }

@@ -130,9 +130,17 @@ final class SocketSharing implements Function<Object[], Object> {
                 bound((Closeable) call[1]);
             } else if (call[0].equals("bindFailed")) {
                 leaveUnclaimedShare();
-            } else if (applicationServers.containsKey((Closeable) call[1])) {
-                accepted.add((Closeable) call[2]);
-                cluster.countConnection(); // for status, and the supervisor's --max-requests
+            } else {
+                AutoCloseable share = applicationServers.get((Closeable) call[1]);
+                if (share != null) {
+                    accepted.add((Closeable) call[2]);
+                    // For status and stats (by server when the primary shares it), and the supervisor's --max-requests.
+                    if (share instanceof ClusterServer server) {
+                        server.countConnection();
+                    } else {
+                        cluster.countConnection();
+                    }
+                }
             }
             return null;
         } catch (IOException e) {

@@ -8,16 +8,22 @@ import static org.jcluster.core.it.TestCluster.nextMessage;
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Predicate;
 
+import org.jcluster.api.ClusterStats;
+import org.jcluster.api.ServerStats;
 import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerHealth;
 import org.jcluster.api.WorkerState;
 import org.jcluster.api.WorkerStats;
 import org.junit.jupiter.api.Test;
 
-/** Worker.stats: the figures match what happened, in real worker JVMs under round-robin. */
+/** Worker.stats and Cluster.stats: the figures match what happened, in real worker JVMs. */
 class StatsTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
@@ -94,5 +100,103 @@ class StatsTest {
             assertThat(stats.residentBytes()).isEmpty();
             assertThat(stats.cpuTime()).isEmpty();
         }
+    }
+
+    @Test
+    void theClusterSnapshotCountsEachServersConnectionsAndTimesTheirHandOffs() throws Exception {
+        try (TestCluster t = new TestCluster("count-connections")) {
+            Worker w = t.fork();
+            long port = (Long) ((Map<?, ?>) await(nextMessage(w))).get("port");
+            CompletableFuture<Void> threeTaken = messages(w, "took", 3);
+            for (int i = 0; i < 3; i++) {
+                SocketChannel.open(new InetSocketAddress("127.0.0.1", (int) port)).close();
+            }
+            await(threeTaken);
+
+            ClusterStats stats = await(t.cluster.stats(TIMEOUT));
+            assertThat(stats.workers()).extracting(WorkerStats::id).containsExactly(w.id());
+            assertThat(stats.uptime()).isPositive();
+            ServerStats server = single(stats.servers());
+            assertThat(server.address().port()).isEqualTo(port);
+            assertThat(server.policy()).isEqualTo("rr");
+            assertThat(server.workers()).containsExactly(w.id());
+            assertThat(server.accepted()).isEqualTo(3);
+            assertThat(server.dealt()).isEqualTo(3);
+            assertThat(server.refused()).isZero();
+            assertThat(server.waiting()).isZero();
+            assertThat(server.inFlight()).isZero();
+            assertThat(server.handOff().count()).as("one hand-off timed per connection taken").isEqualTo(3);
+            assertThat(server.handOff().sum()).isPositive();
+            assertThat(server.handOff().atMost(1.0)).as("within the last bound").isPresent();
+            assertThat(server.takenByWorker()).isEqualTo(Map.of(w.id(), 3L));
+            assertThat(stats.workers().get(0).health().orElseThrow().connectionsByServer())
+                    .isEqualTo(Map.of(server.address(), 3L));
+        }
+    }
+
+    @Test
+    void connectionsAWorkerHasNotAnsweredForShowAsInFlightAndTheRestAsWaiting() throws Exception {
+        try (TestCluster t = new TestCluster("block-in-handler")) {
+            Worker w = t.fork();
+            long port = (Long) ((Map<?, ?>) await(nextMessage(w))).get("port");
+            CompletableFuture<Void> firstTaken = messages(w, "took", 1);
+            List<SocketChannel> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    clients.add(SocketChannel.open(new InetSocketAddress("127.0.0.1", (int) port)));
+                }
+                await(firstTaken);
+                // The first is taken and its handler stuck; the second is dealt and queued behind it, unanswered
+                // (one in flight per worker under rr); the other two wait for the worker to answer.
+                ServerStats server = awaitServer(t, s -> s.accepted() == 4 && s.inFlight() == 1);
+                assertThat(server.dealt()).isEqualTo(2);
+                assertThat(server.waiting()).isEqualTo(2);
+                assertThat(server.handOff().count()).isEqualTo(1);
+                assertThat(server.takenByWorker()).isEqualTo(Map.of(w.id(), 1L));
+            } finally {
+                for (SocketChannel c : clients) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void underNoneTheWorkersSayWhatEachServerTookTheirCountedConnectionsIncluded() throws Exception {
+        try (TestCluster t = TestCluster.under("none", "accept-itself-and-count")) {
+            Worker w = t.fork();
+            long port = (Long) ((Map<?, ?>) await(nextMessage(w))).get("port");
+            CompletableFuture<Void> threeTaken = messages(w, "took", 3);
+            for (int i = 0; i < 3; i++) {
+                SocketChannel.open(new InetSocketAddress("127.0.0.1", (int) port)).close();
+            }
+            await(threeTaken);
+
+            ServerStats server = single(await(t.cluster.stats(TIMEOUT)).servers());
+            assertThat(server.policy()).isEqualTo("none");
+            assertThat(server.workers()).containsExactly(w.id());
+            assertThat(server.accepted()).as("the kernel dealt them; the primary saw none").isZero();
+            assertThat(server.handOff().count()).isZero();
+            assertThat(server.takenByWorker()).isEqualTo(Map.of(w.id(), 3L));
+        }
+    }
+
+    private static ServerStats single(List<ServerStats> servers) {
+        assertThat(servers).hasSize(1);
+        return servers.get(0);
+    }
+
+    /** The one server's figures, once they satisfy {@code settled}; fails after the deadline. */
+    private static ServerStats awaitServer(TestCluster t, Predicate<ServerStats> settled) {
+        long deadline = System.nanoTime() + TestCluster.DEADLINE.toNanos();
+        ServerStats last = null;
+        while (System.nanoTime() < deadline) {
+            last = single(await(t.cluster.stats(TIMEOUT)).servers());
+            if (settled.test(last)) {
+                return last;
+            }
+            LockSupport.parkNanos(20_000_000L);
+        }
+        throw new AssertionError("the server's figures did not settle within " + TestCluster.DEADLINE + ": " + last);
     }
 }

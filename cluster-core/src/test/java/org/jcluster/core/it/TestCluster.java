@@ -52,6 +52,11 @@ final class TestCluster implements AutoCloseable {
         return new TestCluster(policy, b.build());
     }
 
+    /** A primary under scheduling policy {@code policy} whose workers run {@code scenario}. */
+    static TestCluster under(String policy, String scenario, String... args) {
+        return new TestCluster(policy, settings(scenario, args).build());
+    }
+
     private TestCluster(String policy, ClusterSettings settings) {
         cluster.schedulingPolicy(policy);
         cluster.setupPrimary(settings);

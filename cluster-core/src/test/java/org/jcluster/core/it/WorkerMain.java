@@ -171,6 +171,34 @@ public final class WorkerMain {
                 });
                 me.send(Map.of("port", (long) server.address().port()));
             }
+            case "block-in-handler" -> {
+                // Under rr: the handler thread stops at the first connection, so the next one waits unanswered.
+                ClusterServer server = cluster.listen(ServerOptions.tcp(0), connection -> {
+                    me.send("took");
+                    for (;;) {
+                        java.util.concurrent.locks.LockSupport.park();
+                    }
+                });
+                me.send(Map.of("port", (long) server.address().port()));
+            }
+            case "accept-itself-and-count" -> {
+                // Under none: the program accepts on the shared socket itself and counts what it took.
+                ClusterServer server = cluster.listen(ServerOptions.tcp(0));
+                Thread acceptor = new Thread(() -> {
+                    try {
+                        for (;;) {
+                            server.listeningChannel().orElseThrow().accept().close();
+                            server.countConnection();
+                            me.send("took");
+                        }
+                    } catch (java.io.IOException e) {
+                        // the server closed
+                    }
+                });
+                acceptor.setDaemon(true);
+                acceptor.start();
+                me.send(Map.of("port", (long) server.address().port()));
+            }
             case "block-event-thread-on-message" -> me.on(WorkerEvent.MESSAGE, m -> cluster.schedule(
                     java.time.Duration.ZERO, () -> {
                         // Sent from another thread: a send from the event thread is flushed when its task ends.

@@ -3,6 +3,7 @@ package org.jcluster.core.internal.primary;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,6 +37,14 @@ abstract class Handle {
 
     /** Its last member left: unbind. */
     abstract void close();
+
+    /** Its figures now, from any thread. */
+    abstract ServerFigures figures();
+
+    /** The ids of the workers that asked for it, ascending. */
+    List<Integer> memberIds() {
+        return members.keySet().stream().map(Worker::id).sorted().toList();
+    }
 
     void removeSocketFile() {
         unixPath.ifPresent(p -> {

@@ -1,6 +1,7 @@
 package org.jcluster.core.internal.primary;
 
 import java.net.SocketAddress;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.jcluster.api.Worker;
 import org.jcluster.api.spi.PendingConnection;
@@ -12,8 +13,10 @@ final class HeldConnection implements PendingConnection {
     final Descriptor socket;
     final SocketAddress remote;
     final RoundRobinHandle handle;
+    final long acceptedAtNanos = System.nanoTime();
     /** Begun at the accept; null unless a recording wants hand-offs. */
     final JfrEvents.HandOff handOff = JfrEvents.HandOff.beginIfEnabled();
+    private final AtomicBoolean closed = new AtomicBoolean();
     /** Set in the handle's turn, before the connection goes into the in-flight map (which publishes it). */
     Worker handedTo;
 
@@ -34,9 +37,13 @@ final class HeldConnection implements PendingConnection {
         return remote;
     }
 
+    /** Its own copy: it stops counting as held by its server. */
     @Override
     public void close() {
-        socket.close();
+        if (closed.compareAndSet(false, true)) {
+            socket.close();
+            handle.connectionClosed();
+        }
     }
 
     @Override

@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
@@ -32,6 +34,7 @@ import java.util.stream.Collectors;
 import org.jcluster.api.Cluster;
 import org.jcluster.api.ClusterDatagramSocket;
 import org.jcluster.api.ClusterEvent;
+import org.jcluster.api.ClusterStats;
 import org.jcluster.api.ClusterServer;
 import org.jcluster.api.ClusterSettings;
 import org.jcluster.api.ConnectionHandler;
@@ -39,8 +42,10 @@ import org.jcluster.api.DatagramOptions;
 import org.jcluster.api.ProviderNotFoundException;
 import org.jcluster.api.Registration;
 import org.jcluster.api.ServerOptions;
+import org.jcluster.api.ServerStats;
 import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerState;
+import org.jcluster.api.WorkerStats;
 import org.jcluster.api.spi.SchedulingPolicy;
 import org.jcluster.api.spi.Serialization;
 import org.jcluster.api.spi.SerializationOptions;
@@ -71,6 +76,8 @@ public final class PrimaryCluster implements Cluster {
     private static final long CONNECTING_AT_EXIT_SECONDS = 5;
 
     private final EventLoop events = new EventLoop("jcluster-events");
+    /** For the uptime in stats. */
+    private final long startedAtNanos = System.nanoTime();
     private final ConcurrentSkipListMap<Integer, PrimaryWorker> live = new ConcurrentSkipListMap<>();
     private final Map<Integer, Worker> liveView = Collections.unmodifiableMap(live);
     private final EventRegistry listeners = new EventRegistry(ClusterEvent.MESSAGE,
@@ -138,6 +145,28 @@ public final class PrimaryCluster implements Cluster {
     @Override
     public Map<Integer, Worker> workers() {
         return liveView;
+    }
+
+    @Override
+    public CompletableFuture<ClusterStats> stats(Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("the timeout of stats must be positive, not " + timeout);
+        }
+        List<CompletableFuture<WorkerStats>> asked = liveView.values().stream().map(w -> w.stats(timeout)).toList();
+        return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)).thenApply(all -> {
+            List<WorkerStats> workers = asked.stream().map(CompletableFuture::join).toList();
+            String policy = schedulingPolicy();
+            List<ServerStats> shared = servers.figures().stream().map(f -> {
+                Map<Integer, Long> takenByWorker = new TreeMap<>();
+                for (WorkerStats w : workers) {
+                    w.health().map(h -> h.connectionsByServer().get(f.address()))
+                            .ifPresent(taken -> takenByWorker.put(w.id(), taken));
+                }
+                return new ServerStats(f.address(), policy, f.workers(), f.accepted(), f.dealt(), f.refused(),
+                        f.waiting(), f.inFlight(), f.handOff(), takenByWorker);
+            }).toList();
+            return new ClusterStats(Duration.ofNanos(System.nanoTime() - startedAtNanos), workers, shared);
+        });
     }
 
     @Override

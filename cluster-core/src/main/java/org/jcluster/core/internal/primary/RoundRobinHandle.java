@@ -50,6 +50,15 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
     private final CombiningExecutor turns = new CombiningExecutor("a scheduling policy's dispatcher",
             CombiningExecutor.RunnerHooks.NONE);
     private volatile boolean open = true;
+    // Figures for stats, read from any thread:
+    private final AtomicLong accepted = new AtomicLong();
+    private final AtomicLong dealt = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
+    /** Accepted, and not yet closed here (a worker took it, or it was given up). */
+    private final AtomicLong held = new AtomicLong();
+    /** Of those, handed to a worker that has not answered; written in turn. */
+    private volatile int inFlightHere;
+    private final LatencyBuckets handOffLatency = new LatencyBuckets();
     // In turn only:
     /** Workers the dispatcher was told about (added, not yet removed). */
     private final Set<Worker> listening = new HashSet<>();
@@ -97,6 +106,8 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
                 if (a == null) {
                     return; // the socket was shut down: the handle is closing
                 }
+                accepted.incrementAndGet();
+                held.incrementAndGet();
                 HeldConnection c = new HeldConnection(connectionIds.incrementAndGet(), a.socket(), a.remoteAddress(), this);
                 turns.execute(() -> distributeInTurn(c));
             }
@@ -141,7 +152,7 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
     private void removeInTurn(Worker worker, boolean gone) {
         if (gone) { // also when it had stopped listening before: what it held unanswered is lost with it
             for (HeldConnection c : inFlight.values()) {
-                if (c.handle == this && c.handedTo == worker && inFlight.remove(c.id, c)) {
+                if (c.handle == this && c.handedTo == worker && removeInFlight(c)) {
                     c.close();
                 }
             }
@@ -169,6 +180,8 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
         }
         c.handedTo = worker;
         inFlight.put(c.id, c); // before the send: the answer may be read at once
+        inFlightHere++;
+        dealt.incrementAndGet();
         peer.connectionDealt(); // before the copy: a failed copy comes back as this worker's refusal
         Descriptor copy;
         try {
@@ -207,24 +220,46 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
     }
 
     private void answerInTurn(Worker worker, HeldConnection c, boolean accepted) {
-        if (c.handedTo != worker || !inFlight.remove(c.id, c)) {
+        if (c.handedTo != worker || !removeInFlight(c)) {
             return; // written off meanwhile: the worker left
         }
         if (dispatcherClosed) {
             c.close();
         } else if (accepted) {
+            handOffLatency.record(System.nanoTime() - c.acceptedAtNanos);
             if (c.handOff != null) {
                 c.handOff.acknowledged(worker.id(), c.id, address);
             }
             c.close(); // the worker has its own copy now
             dispatcher.connectionAcknowledged(worker, c);
         } else {
+            refused.incrementAndGet();
             ServerPeer peer = members.get(worker);
             if (peer != null) {
                 peer.connectionRefused();
             }
             dispatcher.connectionRefused(worker, c);
         }
+    }
+
+    /** In turn: true when {@code c} was in flight (and is no longer). */
+    private boolean removeInFlight(HeldConnection c) {
+        if (!inFlight.remove(c.id, c)) {
+            return false;
+        }
+        inFlightHere--;
+        return true;
+    }
+
+    void connectionClosed() {
+        held.decrementAndGet();
+    }
+
+    @Override
+    ServerFigures figures() {
+        int handed = inFlightHere;
+        return new ServerFigures(id, address, memberIds(), accepted.get(), dealt.get(), refused.get(),
+                Math.max(0, held.get() - handed), handed, handOffLatency.snapshot());
     }
 
     /**
@@ -251,7 +286,7 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
             }
         } finally {
             for (HeldConnection c : inFlight.values()) {
-                if (c.handle == this && inFlight.remove(c.id, c)) {
+                if (c.handle == this && removeInFlight(c)) {
                     c.close();
                 }
             }

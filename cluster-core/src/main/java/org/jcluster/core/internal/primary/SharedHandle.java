@@ -15,6 +15,12 @@ final class SharedHandle extends Handle {
         this.socket = socket;
     }
 
+    /** The kernel deals its connections: the primary sees none of them. */
+    @Override
+    ServerFigures figures() {
+        return new ServerFigures(id, address, memberIds(), 0, 0, 0, 0, 0, LatencyBuckets.empty());
+    }
+
     @Override
     void close() {
         socket.close();

@@ -2,6 +2,7 @@ package org.jcluster.core.internal.primary;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -202,6 +203,16 @@ public final class SharedHandles {
             byId.remove(handle.id);
             handle.close();
         }
+    }
+
+    /** Every open server's figures, in the order they were first listened on. */
+    List<ServerFigures> figures() {
+        return byId.values().stream().sorted(Comparator.comparingInt(h -> h.id)).map(Handle::figures).toList();
+    }
+
+    /** Where the open server {@code handleId} listens; empty once it closed. */
+    public Optional<ListenAddress> addressOf(int handleId) {
+        return Optional.ofNullable(byId.get(handleId)).map(h -> h.address);
     }
 
     /** Number of handles open, for tests. */

@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The internal protocol between primary and worker, in its own frame kind. A small fixed binary
@@ -81,9 +83,12 @@ public sealed interface InternalMessage {
     /** Primary to worker: answer with {@link Health} from your event thread. */
     record Ping(int seq) implements InternalMessage { }
 
-    /** Worker to primary, the answer to {@link Ping}; {@code heapUsedAfterGc} is -1 when unknown. */
-    record Health(int seq, long heapUsed, long heapUsedAfterGc, long gcMillis, long connections)
-            implements InternalMessage { }
+    /**
+     * Worker to primary, the answer to {@link Ping}; {@code heapUsedAfterGc} is -1 when unknown;
+     * {@code connectionsByHandle}: what each of its shared servers took, by the primary's handle id.
+     */
+    record Health(int seq, long heapUsed, long heapUsedAfterGc, long gcMillis, long connections,
+            Map<Integer, Long> connectionsByHandle) implements InternalMessage { }
 
     /** Primary to worker: answer with {@link Answer}, from your event thread, what you answer for {@code topic}. */
     record Ask(int seq, String topic) implements InternalMessage { }
@@ -121,6 +126,19 @@ public sealed interface InternalMessage {
             throw new ProtocolException("a byte string of " + length + " bytes where " + in.available() + " are left");
         }
         return in.readNBytes(length);
+    }
+
+    /** A count, then that many (int key, long value) pairs, each 12 bytes, all of which must be there. */
+    private static Map<Integer, Long> readCounts(DataInputStream in) throws IOException, ProtocolException {
+        int size = in.readInt();
+        if (size < 0 || (long) size * 12 > in.available()) {
+            throw new ProtocolException(size + " counts where " + in.available() + " bytes are left");
+        }
+        Map<Integer, Long> counts = new LinkedHashMap<>();
+        for (int i = 0; i < size; i++) {
+            counts.put(in.readInt(), in.readLong());
+        }
+        return counts;
     }
 
     /** Encodes a message as a frame payload. */
@@ -190,6 +208,11 @@ public sealed interface InternalMessage {
                 out.writeLong(m.heapUsedAfterGc());
                 out.writeLong(m.gcMillis());
                 out.writeLong(m.connections());
+                out.writeInt(m.connectionsByHandle().size());
+                for (Map.Entry<Integer, Long> e : m.connectionsByHandle().entrySet()) {
+                    out.writeInt(e.getKey());
+                    out.writeLong(e.getValue());
+                }
             } else if (message instanceof Ready) {
                 out.writeByte(READY);
             } else if (message instanceof Ask m) {
@@ -249,7 +272,8 @@ public sealed interface InternalMessage {
                 case NEW_CONNECTION -> new NewConnection(in.readInt(), in.readLong());
                 case CONNECTION_ACK -> new ConnectionAck(in.readLong(), in.readBoolean());
                 case PING -> new Ping(in.readInt());
-                case HEALTH -> new Health(in.readInt(), in.readLong(), in.readLong(), in.readLong(), in.readLong());
+                case HEALTH -> new Health(in.readInt(), in.readLong(), in.readLong(), in.readLong(), in.readLong(),
+                        readCounts(in));
                 case READY -> new Ready();
                 case ASK -> new Ask(in.readInt(), in.readUTF());
                 case ANSWER -> new Answer(in.readInt(), in.readUTF(), sizedBytes(in));

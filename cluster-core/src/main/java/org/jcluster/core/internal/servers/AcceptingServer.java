@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
@@ -44,6 +45,8 @@ abstract class AcceptingServer implements ClusterServer {
     private final int maxConnections;
     private final Consumer<Throwable> errors;
     private final Set<SocketChannel> taken = ConcurrentHashMap.newKeySet();
+    /** Every connection it took, with those the program counted on it: what a ping reports per server. */
+    private final LongAdder takenCount = new LongAdder();
     private final AtomicBoolean open = new AtomicBoolean(true);
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     /** For the servers that accept themselves: the accept loop has returned, so nothing accepted is in flight. */
@@ -60,6 +63,17 @@ abstract class AcceptingServer implements ClusterServer {
     @Override
     public ListenAddress address() {
         return address;
+    }
+
+    @Override
+    public void countConnection() {
+        takenCount.increment();
+        ConnectionsTaken.one();
+    }
+
+    /** Since it listened. */
+    final long connectionsTaken() {
+        return takenCount.sum();
     }
 
     @Override
@@ -88,7 +102,7 @@ abstract class AcceptingServer implements ClusterServer {
      */
     final void take(SocketChannel connection) {
         taken.add(connection); // before the handler, which may hand it on and close it at once
-        ConnectionsTaken.one();
+        countConnection();
         if (taken.size() % 1024 == 0) {
             taken.removeIf(c -> !c.isOpen()); // a long-lived server must not remember every connection
         }

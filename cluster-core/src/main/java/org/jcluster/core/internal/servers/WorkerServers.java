@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -229,6 +230,17 @@ public final class WorkerServers {
             closing.add(share.closeForDisconnect().toCompletableFuture());
         }
         return CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new));
+    }
+
+    /** What each stream server open now took, by the primary's handle id: a ping's answer. */
+    public Map<Integer, Long> connectionsByHandle() {
+        Map<Integer, Long> counts = new TreeMap<>();
+        for (Share share : open.values()) {
+            if (share instanceof AcceptingServer server) {
+                counts.put(share.handleId(), server.connectionsTaken());
+            }
+        }
+        return counts;
     }
 
     // ---- for the shares ----

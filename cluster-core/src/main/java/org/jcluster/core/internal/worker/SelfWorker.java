@@ -195,7 +195,7 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
     private void answerPing(int pingSeq) {
         if (connected) {
             sendInternal(new InternalMessage.Health(pingSeq, Vitals.heapUsed(), Vitals.heapUsedAfterGc(),
-                    Vitals.gcMillis(), ConnectionsTaken.total()), null);
+                    Vitals.gcMillis(), ConnectionsTaken.total(), servers.connectionsByHandle()), null);
         }
     }
 
