@@ -18,6 +18,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.jcluster.api.Cluster;
+import org.jcluster.api.ClusterStats;
+import org.jcluster.api.ServerStats;
 import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerState;
 import org.jcluster.api.WorkerStats;
@@ -122,9 +124,12 @@ public final class ClusterScraper {
     record Collected(List<Series> series, List<String> comments, int workers, int errors) {
     }
 
-    /** One series of one worker label. */
+    /** One series of one worker label, or of the whole cluster ({@link #CLUSTER_WIDE}: no worker label). */
     record Series(int label, Point point) {
     }
+
+    /** The label of the series that belong to no worker (worker ids and slots count from 1). */
+    static final int CLUSTER_WIDE = 0;
 
     /**
      * The series of the cluster now, the carry-over of earlier workers included.
@@ -149,23 +154,31 @@ public final class ClusterScraper {
                 ? CompletableFuture.completedFuture(null)
                 : supervisor.workers().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
         return positions.thenCompose(kept -> {
-            List<Target> targets = targets(kept, timeout, withMeters);
+            // The workers' figures and the servers' in one snapshot: one ping per worker.
+            CompletableFuture<ClusterStats> snapshot = cluster.stats(timeout).orTimeout(guardMillis(timeout), TimeUnit.MILLISECONDS);
+            List<Target> targets = targets(kept, timeout, withMeters, snapshot);
             List<CompletableFuture<?>> answers = new ArrayList<>();
+            answers.add(snapshot);
             for (Target t : targets) {
                 answers.add(t.meters);
-                answers.add(t.stats);
             }
             return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
-                    .handle((ignored, failure) -> combine(kept, targets));
+                    .handle((ignored, failure) -> combine(kept, targets, snapshot));
         });
     }
 
-    private List<Target> targets(List<SupervisedWorker> kept, Duration timeout, boolean withMeters) {
+    /** The workers' own timeouts end the asks; the margin only guards against an answer that never comes. */
+    private static long guardMillis(Duration timeout) {
+        return timeout.toMillis() + 1000;
+    }
+
+    private List<Target> targets(List<SupervisedWorker> kept, Duration timeout, boolean withMeters,
+            CompletableFuture<ClusterStats> snapshot) {
         List<Target> targets = new ArrayList<>();
         if (kept == null) {
             for (Worker w : cluster.workers().values()) {
                 if (answers(w)) {
-                    targets.add(ask(w.id(), w, true, timeout, withMeters));
+                    targets.add(ask(w.id(), w, true, timeout, withMeters, snapshot));
                 }
             }
             return targets;
@@ -174,7 +187,7 @@ public final class ClusterScraper {
         for (SupervisedWorker position : kept) {
             Optional<Worker> w = position.worker();
             if (w.isPresent() && answers(w.get())) {
-                targets.add(ask(position.slot() + 1, w.get(), true, timeout, withMeters));
+                targets.add(ask(position.slot() + 1, w.get(), true, timeout, withMeters, snapshot));
                 current.add(w.get().id());
             }
         }
@@ -186,7 +199,7 @@ public final class ClusterScraper {
         earlier.forEach((id, label) -> {
             Worker w = cluster.workers().get(id);
             if (w != null && answers(w) && !current.contains(id)) {
-                targets.add(ask(label, w, false, timeout, withMeters));
+                targets.add(ask(label, w, false, timeout, withMeters, snapshot));
             }
         });
         return targets;
@@ -197,16 +210,17 @@ public final class ClusterScraper {
         return w.isConnected() && w.state() != WorkerState.DEAD;
     }
 
-    private static Target ask(int label, Worker worker, boolean current, Duration timeout, boolean withMeters) {
-        // The worker's own timeouts end these; the margin only guards against an answer that never comes.
-        long guard = timeout.toMillis() + 1000;
+    private static Target ask(int label, Worker worker, boolean current, Duration timeout, boolean withMeters,
+            CompletableFuture<ClusterStats> snapshot) {
         return new Target(label, worker, current,
-                withMeters ? worker.ask(WorkerMeters.TOPIC, timeout).orTimeout(guard, TimeUnit.MILLISECONDS)
+                withMeters ? worker.ask(WorkerMeters.TOPIC, timeout).orTimeout(guardMillis(timeout), TimeUnit.MILLISECONDS)
                         : CompletableFuture.completedFuture(List.of()),
-                worker.stats(timeout).orTimeout(guard, TimeUnit.MILLISECONDS));
+                snapshot.thenApply(s -> s.workers().stream().filter(w -> w.id() == worker.id()).findFirst()
+                        .orElseThrow(() -> new IllegalStateException("worker " + worker.id() + " left"))));
     }
 
-    private synchronized Collected combine(List<SupervisedWorker> kept, List<Target> targets) {
+    private synchronized Collected combine(List<SupervisedWorker> kept, List<Target> targets,
+            CompletableFuture<ClusterStats> snapshot) {
         List<String> comments = new ArrayList<>();
         Map<Integer, Target> currentOfLabel = new TreeMap<>();
         Map<Integer, List<Point>> gaugesOfLabel = new TreeMap<>();
@@ -274,6 +288,14 @@ public final class ClusterScraper {
                 emitted.add(new Series(position.slot() + 1, JclusterFigures.restarts(position.restarts())));
             }
         }
+        if (!snapshot.isCompletedExceptionally()) {
+            // The primary's own counts of each server: no worker's, so nothing to carry over.
+            for (ServerStats server : snapshot.join().servers()) {
+                for (Point p : JclusterFigures.of(server)) {
+                    emitted.add(new Series(CLUSTER_WIDE, p));
+                }
+            }
+        }
         return new Collected(emitted, comments, currentOfLabel.size(), errors);
     }
 
@@ -287,7 +309,9 @@ public final class ClusterScraper {
         Set<String> conflictsNamed = new HashSet<>();
         for (Series x : series) {
             Map<String, String> labels = new LinkedHashMap<>();
-            labels.put("worker", Integer.toString(x.label));
+            if (x.label != CLUSTER_WIDE) {
+                labels.put("worker", Integer.toString(x.label));
+            }
             labels.putAll(x.point.labels);
             Type existing = out.add(x.point.family, x.point.type, x.point.help, new Sample(x.point.sample, labels, x.point.value));
             if (existing != null && conflictsNamed.add(x.point.family + "/" + x.label)) {
@@ -302,10 +326,30 @@ public final class ClusterScraper {
         return out.render(SAMPLE_ORDER);
     }
 
+    /** By worker, then each label set's samples together (a histogram's buckets by bound, then count and sum). */
     private static final Comparator<Sample> SAMPLE_ORDER = Comparator
             .comparingInt((Sample s) -> s.labels().containsKey("worker") ? Integer.parseInt(s.labels().get("worker")) : 0)
+            .thenComparing(s -> withoutBound(s.labels()))
             .thenComparing(Sample::name)
-            .thenComparing(s -> s.labels().toString());
+            .thenComparingDouble(s -> bound(s.labels()));
+
+    private static String withoutBound(Map<String, String> labels) {
+        Map<String, String> rest = new LinkedHashMap<>(labels);
+        rest.remove("le");
+        return rest.toString();
+    }
+
+    private static double bound(Map<String, String> labels) {
+        String le = labels.get("le");
+        if (le == null) {
+            return 0;
+        }
+        try {
+            return le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le);
+        } catch (NumberFormatException e) {
+            return 0; // a program's own tag of that name
+        }
+    }
 
     /** The slot's cumulative series: what departed workers left, plus the last values of those still here. */
     private static List<Point> cumulative(Slot slot) {

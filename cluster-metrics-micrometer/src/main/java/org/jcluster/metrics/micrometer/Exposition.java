@@ -16,7 +16,7 @@ import java.util.Set;
 final class Exposition {
     /** What a family's samples mean, as the format names it. */
     enum Type {
-        COUNTER, GAUGE, SUMMARY;
+        COUNTER, GAUGE, SUMMARY, HISTOGRAM;
 
         String text() {
             return name().toLowerCase(Locale.ROOT);

@@ -1,10 +1,15 @@
 package org.jcluster.metrics.micrometer;
 
+import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.jcluster.api.LatencyHistogram;
+import org.jcluster.api.ListenAddress;
+import org.jcluster.api.ServerStats;
 import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerHealth;
 import org.jcluster.api.WorkerStats;
@@ -22,7 +27,12 @@ final class JclusterFigures {
     record Figure(String meterName, String baseUnit, Type type, String help) {
         /** Its Prometheus family name: a counter's ends with {@code _total}, an info gauge's with {@code _info}. */
         String family() {
-            String base = Exposition.baseName(meterName, type == Type.COUNTER ? "counter" : "gauge", baseUnit);
+            String kind = switch (type) {
+                case COUNTER -> "counter";
+                case HISTOGRAM -> "timer";
+                default -> "gauge";
+            };
+            String base = Exposition.baseName(meterName, kind, baseUnit);
             return type == Type.COUNTER ? base + "_total" : meterName.endsWith(".info") ? base + "_info" : base;
         }
     }
@@ -63,11 +73,25 @@ final class JclusterFigures {
             "Heap the worker's collectors left in use after their last collection");
     static final Figure GC = new Figure("jcluster.worker.gc", "seconds", Type.COUNTER,
             "Time the worker's collectors spent collecting");
+    static final Figure SERVER_CONNECTIONS = new Figure("jcluster.worker.server.connections", null, Type.COUNTER,
+            "Connections the worker's share of the server took");
+    static final Figure ACCEPTED = new Figure("jcluster.server.connections.accepted", null, Type.COUNTER,
+            "Connections the primary accepted on the server (rr)");
+    static final Figure SERVER_DEALT = new Figure("jcluster.server.connections.dealt", null, Type.COUNTER,
+            "Times the primary handed one of the server's connections to a worker (rr)");
+    static final Figure SERVER_REFUSED = new Figure("jcluster.server.connections.refused", null, Type.COUNTER,
+            "Of those, the times a worker handed one back");
+    static final Figure WAITING = new Figure("jcluster.server.dispatch.waiting", null, Type.GAUGE,
+            "Connections accepted and not yet handed to a worker: the dispatch queue (rr)");
+    static final Figure IN_FLIGHT = new Figure("jcluster.server.dispatch.in.flight", null, Type.GAUGE,
+            "Connections handed to a worker that has not yet answered (rr)");
+    static final Figure HAND_OFF = new Figure("jcluster.server.handoff", "seconds", Type.HISTOGRAM,
+            "From the primary's accept until a worker acknowledged the connection (rr)");
 
     /** In the exposition's order. */
     static final List<Figure> ALL = List.of(WORKERS, SCRAPE_ERRORS, INFO, RESTARTS, UPTIME, MESSAGES_SENT,
             MESSAGES_RECEIVED, IPC_SENT, IPC_RECEIVED, IPC_BACKLOG, DEALT, REFUSED, CONNECTIONS, RESIDENT, CPU, HEAP,
-            HEAP_AFTER_GC, GC);
+            HEAP_AFTER_GC, GC, SERVER_CONNECTIONS, ACCEPTED, SERVER_DEALT, SERVER_REFUSED, WAITING, IN_FLIGHT, HAND_OFF);
 
     private static final Map<String, Figure> BY_FAMILY = new LinkedHashMap<>();
 
@@ -110,8 +134,46 @@ final class JclusterFigures {
             add(p, HEAP, h.heapUsed());
             h.heapUsedAfterGc().ifPresent(b -> add(p, HEAP_AFTER_GC, b));
             add(p, GC, h.gcTime().toNanos() / 1e9);
+            h.connectionsByServer().forEach((address, taken) ->
+                    p.add(point(SERVER_CONNECTIONS, SERVER_CONNECTIONS.family(), serverLabel(address), taken)));
         }
         return p;
+    }
+
+    /** A shared server's figures, the primary's own: labelled with the server, not a worker. */
+    static List<Point> of(ServerStats s) {
+        List<Point> p = new ArrayList<>();
+        Map<String, String> server = serverLabel(s.address());
+        p.add(point(ACCEPTED, ACCEPTED.family(), server, s.accepted()));
+        p.add(point(SERVER_DEALT, SERVER_DEALT.family(), server, s.dealt()));
+        p.add(point(SERVER_REFUSED, SERVER_REFUSED.family(), server, s.refused()));
+        p.add(point(WAITING, WAITING.family(), server, s.waiting()));
+        p.add(point(IN_FLIGHT, IN_FLIGHT.family(), server, s.inFlight()));
+        LatencyHistogram h = s.handOff();
+        String family = HAND_OFF.family();
+        long cumulative = 0;
+        for (int i = 0; i <= h.upperBounds().size(); i++) {
+            cumulative += h.counts().get(i);
+            Map<String, String> labels = new LinkedHashMap<>(server);
+            labels.put("le", i < h.upperBounds().size() ? seconds(h.upperBounds().get(i)) : "+Inf");
+            p.add(point(HAND_OFF, family + "_bucket", labels, cumulative));
+        }
+        p.add(point(HAND_OFF, family + "_count", server, cumulative));
+        p.add(point(HAND_OFF, family + "_sum", server, h.sum().toNanos() / 1e9));
+        return p;
+    }
+
+    private static Map<String, String> serverLabel(ListenAddress a) {
+        return Map.of("server", a.port() < 0 ? a.address() : a.address() + ":" + a.port());
+    }
+
+    /** A bucket bound as Prometheus clients write it: seconds, in plain decimal. */
+    private static String seconds(Duration d) {
+        return BigDecimal.valueOf(d.toNanos(), 9).stripTrailingZeros().toPlainString();
+    }
+
+    private static Point point(Figure f, String sample, Map<String, String> labels, double value) {
+        return new Point(Source.STATS, f.family(), f.type(), f.help(), sample, labels, value, f.type() == Type.COUNTER);
     }
 
     static Point info(Worker w) {

@@ -1,8 +1,10 @@
 package org.jcluster.metrics.micrometer;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -15,9 +17,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
 import org.jcluster.api.Cluster;
@@ -27,12 +31,14 @@ import org.jcluster.metrics.micrometer.JclusterFigures.Figure;
 import org.jcluster.supervisor.Supervisor;
 
 /**
- * Primary side, for a primary with a Micrometer registry of its own: jcluster's per-worker figures
- * ({@link Cluster#workers()}' {@code stats()}: messages, bytes, connections, memory, heap, GC, CPU, and the
- * supervisor's restarts) as meters of that registry, tagged {@code worker}, read from all workers every
- * {@code interval} on a thread of its own. The meters and their values are those of {@link ClusterScraper}'s
- * {@code jcluster_*} series: under a supervisor the tag is the slot and the counters continue across
- * replacements; without one it is the worker id, and a worker's meters are removed once it is gone.
+ * Primary side, for a primary with a Micrometer registry of its own: jcluster's figures
+ * ({@link Cluster#stats}: each worker's messages, bytes, connections, memory, heap, GC, CPU, and the
+ * supervisor's restarts, tagged {@code worker}; each shared server's connections, dispatch queue and
+ * hand-off time, tagged {@code server}) as meters of that registry, read every {@code interval} on a
+ * thread of its own. The meters and their values are those of {@link ClusterScraper}'s {@code jcluster_*}
+ * series: under a supervisor the worker tag is the slot and the counters continue across replacements;
+ * without one it is the worker id, and a worker's meters are removed once it is gone. The hand-off time is
+ * a {@code FunctionTimer} (count and total; the scrape has its buckets).
  *
  * <pre>{@code
  * WorkerStatsBinder.of(supervisor, Duration.ofSeconds(5)).bindTo(registry);
@@ -45,14 +51,19 @@ public final class WorkerStatsBinder implements MeterBinder, AutoCloseable {
     /** The longest a worker is waited for at each refresh. */
     private static final Duration MAX_WAIT = Duration.ofSeconds(2);
 
-    private record MeterKey(Figure figure, int label) {
+    /** One meter: a figure, its worker label (0: the cluster's), its other tags (a server). */
+    private record MeterKey(Figure figure, int label, Map<String, String> tags) {
+    }
+
+    /** One value a meter reads: a histogram's meter reads two (count and sum). */
+    private record ValueKey(MeterKey meter, String sample) {
     }
 
     private final ClusterScraper scraper;
     private final Duration interval;
     private final Duration wait;
     /** Read by the meters' functions from the registry's threads, written at each refresh. */
-    private final Map<MeterKey, Double> values = new ConcurrentHashMap<>();
+    private final Map<ValueKey, Double> values = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "jcluster-worker-stats-binder");
         t.setDaemon(true);
@@ -90,7 +101,7 @@ public final class WorkerStatsBinder implements MeterBinder, AutoCloseable {
         }
         this.registry = registry;
         // Not the scrape's error count: the binder asks the workers for nothing that can go unanswered.
-        register(new MeterKey(JclusterFigures.WORKERS, 0));
+        register(new MeterKey(JclusterFigures.WORKERS, 0, Map.of()));
         timer.scheduleWithFixedDelay(this::refreshAndWait, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -123,46 +134,60 @@ public final class WorkerStatsBinder implements MeterBinder, AutoCloseable {
         if (registry == null || timer.isShutdown()) {
             return;
         }
-        values.put(new MeterKey(JclusterFigures.WORKERS, 0), (double) collected.workers());
-        Set<Integer> labels = new HashSet<>();
+        MeterKey workers = new MeterKey(JclusterFigures.WORKERS, 0, Map.of());
+        values.put(new ValueKey(workers, workers.figure().family()), (double) collected.workers());
+        Set<MeterKey> present = new HashSet<>(Set.of(workers));
         for (Series s : collected.series()) {
             Figure figure = JclusterFigures.byFamily(s.point().family());
-            if (figure == null || figure == JclusterFigures.INFO) {
-                continue; // the program's meters are the workers' own; the info series is one per worker
+            if (figure == null || figure == JclusterFigures.INFO || s.point().sample().endsWith("_bucket")) {
+                // The program's meters are the workers' own; the info series is one per worker; Micrometer
+                // keeps a histogram's buckets itself, so the binder carries count and sum (a FunctionTimer).
+                continue;
             }
-            MeterKey key = new MeterKey(figure, s.label());
-            values.put(key, s.point().value());
-            labels.add(s.label());
+            MeterKey key = new MeterKey(figure, s.label(), s.point().labels());
+            values.put(new ValueKey(key, s.point().sample()), s.point().value());
+            present.add(key);
             if (!meters.containsKey(key)) {
                 register(key);
             }
         }
-        // A label with no series any more is a worker gone (without a supervisor; slots stay): its meters too.
+        // Gone: a worker's meters once its label has no series (a worker gone without a supervisor; slots
+        // stay), a server's once it has none (it closed).
         meters.entrySet().removeIf(e -> {
             MeterKey key = e.getKey();
-            if (key.label() == 0 || labels.contains(key.label())) {
+            if (present.contains(key) || key.label() != ClusterScraper.CLUSTER_WIDE && hasLabel(present, key.label())) {
                 return false;
             }
             registry.remove(e.getValue());
-            values.remove(key);
+            values.keySet().removeIf(v -> v.meter().equals(key));
             return true;
         });
     }
 
+    private static boolean hasLabel(Set<MeterKey> present, int label) {
+        return present.stream().anyMatch(k -> k.label() == label);
+    }
+
     private void register(MeterKey key) {
         Figure f = key.figure();
-        Meter meter;
-        if (f.type() == Exposition.Type.COUNTER) {
-            FunctionCounter.Builder<Map<MeterKey, Double>> b = FunctionCounter
-                    .builder(f.meterName(), values, v -> v.getOrDefault(key, Double.NaN))
-                    .description(f.help()).baseUnit(f.baseUnit());
-            meter = (key.label() == 0 ? b : b.tag("worker", Integer.toString(key.label()))).register(registry);
-        } else {
-            Gauge.Builder<Map<MeterKey, Double>> b = Gauge
-                    .builder(f.meterName(), values, v -> v.getOrDefault(key, Double.NaN))
-                    .description(f.help()).baseUnit(f.baseUnit());
-            meter = (key.label() == 0 ? b : b.tag("worker", Integer.toString(key.label()))).register(registry);
+        List<Tag> tags = new ArrayList<>();
+        if (key.label() != ClusterScraper.CLUSTER_WIDE) {
+            tags.add(Tag.of("worker", Integer.toString(key.label())));
         }
+        key.tags().forEach((k, v) -> tags.add(Tag.of(k, v)));
+        ValueKey value = new ValueKey(key, f.family());
+        Meter meter = switch (f.type()) {
+            case COUNTER -> FunctionCounter.builder(f.meterName(), values, v -> v.getOrDefault(value, Double.NaN))
+                    .description(f.help()).baseUnit(f.baseUnit()).tags(tags).register(registry);
+            case HISTOGRAM -> {
+                ValueKey count = new ValueKey(key, f.family() + "_count");
+                ValueKey sum = new ValueKey(key, f.family() + "_sum");
+                yield FunctionTimer.builder(f.meterName(), values, v -> v.getOrDefault(count, 0.0).longValue(),
+                        v -> v.getOrDefault(sum, 0.0), TimeUnit.SECONDS).description(f.help()).tags(tags).register(registry);
+            }
+            default -> Gauge.builder(f.meterName(), values, v -> v.getOrDefault(value, Double.NaN))
+                    .description(f.help()).baseUnit(f.baseUnit()).tags(tags).register(registry);
+        };
         meters.put(key, meter);
     }
 }

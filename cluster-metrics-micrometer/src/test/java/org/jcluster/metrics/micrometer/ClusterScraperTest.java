@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.jcluster.metrics.micrometer.PrometheusText.value;
 import static org.jcluster.metrics.micrometer.TestWorkers.await;
 
+import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -87,6 +88,53 @@ class ClusterScraperTest {
         } finally {
             TestWorkers.end(cluster, a);
             TestWorkers.end(cluster, b);
+        }
+    }
+
+    @Test
+    void eachSharedServersFiguresWithTheHandOffHistogram_andWhatEachWorkersShareTook() throws Exception {
+        Worker a = null;
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        WorkerStatsBinder binder = WorkerStatsBinder.of(cluster, Duration.ofMinutes(10)); // refreshed when asked
+        try (TestWorkers workers = new TestWorkers(cluster)) {
+            assertThat(cluster.schedulingPolicy()).isEqualTo("rr");
+            a = cluster.fork();
+            workers.await(a, "ready");
+            a.send("listen");
+            String server = workers.awaitStartingWith(a, "listening ");
+            int port = Integer.parseInt(server.substring(server.lastIndexOf(':') + 1));
+            for (int i = 0; i < 3; i++) {
+                new Socket("127.0.0.1", port).close();
+            }
+            workers.await(a, "took", 3);
+
+            String text = await(ClusterScraper.of(cluster).scrape(Duration.ofSeconds(10)), "a scrape");
+            List<Family> families = PrometheusText.parse(text);
+            Map<String, String> ofServer = Map.of("server", server);
+            assertThat(value(families, "jcluster_server_connections_accepted_total", ofServer)).as(text).isEqualTo(3);
+            assertThat(value(families, "jcluster_server_connections_dealt_total", ofServer)).isEqualTo(3);
+            assertThat(value(families, "jcluster_server_connections_refused_total", ofServer)).isZero();
+            assertThat(value(families, "jcluster_server_dispatch_waiting", ofServer)).isZero();
+            assertThat(value(families, "jcluster_server_dispatch_in_flight", ofServer)).isZero();
+            assertThat(families).filteredOn(f -> f.name().equals("jcluster_server_handoff_seconds"))
+                    .singleElement().satisfies(f -> assertThat(f.type()).isEqualTo("histogram"));
+            assertThat(value(families, "jcluster_server_handoff_seconds_count", ofServer)).isEqualTo(3);
+            assertThat(value(families, "jcluster_server_handoff_seconds_bucket", Map.of("server", server, "le", "+Inf")))
+                    .isEqualTo(3);
+            assertThat(value(families, "jcluster_server_handoff_seconds_sum", ofServer)).isPositive();
+            assertThat(value(families, "jcluster_worker_server_connections_total",
+                    Map.of("worker", Integer.toString(a.id()), "server", server))).isEqualTo(3);
+
+            binder.bindTo(registry);
+            await(binder.refresh(), "a refresh");
+            assertThat(registry.get("jcluster.server.connections.accepted").tag("server", server).functionCounter().count())
+                    .isEqualTo(3);
+            assertThat(registry.get("jcluster.server.handoff").tag("server", server).functionTimer().count()).isEqualTo(3);
+            assertThat(registry.get("jcluster.worker.server.connections").tag("server", server)
+                    .tag("worker", Integer.toString(a.id())).functionCounter().count()).isEqualTo(3);
+        } finally {
+            binder.close();
+            TestWorkers.end(cluster, a);
         }
     }
 

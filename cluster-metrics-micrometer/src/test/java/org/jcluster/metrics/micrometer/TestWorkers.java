@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 
 import org.jcluster.api.Cluster;
 import org.jcluster.api.ClusterEvent;
@@ -45,16 +46,33 @@ final class TestWorkers implements AutoCloseable {
 
     /** Waits until {@code worker} has sent {@code message}. */
     void await(Worker worker, String message) throws InterruptedException {
+        awaitUntil(worker, "'" + message + "'", sent -> sent.contains(message));
+    }
+
+    /** Waits until {@code worker} has sent {@code message} {@code times} times. */
+    void await(Worker worker, String message, int times) throws InterruptedException {
+        awaitUntil(worker, times + " times '" + message + "'", sent -> sent.stream().filter(message::equals).count() >= times);
+    }
+
+    /** Waits until {@code worker} has sent a message starting with {@code prefix}, and returns the rest of it. */
+    String awaitStartingWith(Worker worker, String prefix) throws InterruptedException {
+        Predicate<Object> starts = m -> m instanceof String s && s.startsWith(prefix);
+        List<Object> sent = awaitUntil(worker, "a message starting with '" + prefix + "'", all -> all.stream().anyMatch(starts));
+        return sent.stream().filter(starts).findFirst().map(m -> ((String) m).substring(prefix.length())).orElseThrow();
+    }
+
+    private List<Object> awaitUntil(Worker worker, String what, Predicate<List<Object>> enough) throws InterruptedException {
         long deadline = System.nanoTime() + DEADLINE.toNanos();
         synchronized (messages) {
-            while (!messages.getOrDefault(worker.id(), List.of()).contains(message)) {
+            while (!enough.test(messages.getOrDefault(worker.id(), List.of()))) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new AssertionError("worker " + worker.id() + " did not send '" + message + "' within " + DEADLINE
+                    throw new AssertionError("worker " + worker.id() + " did not send " + what + " within " + DEADLINE
                             + "; it sent " + messages.get(worker.id()));
                 }
                 TimeUnit.NANOSECONDS.timedWait(messages, left);
             }
+            return List.copyOf(messages.get(worker.id()));
         }
     }
 
