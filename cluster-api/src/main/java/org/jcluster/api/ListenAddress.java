@@ -12,4 +12,13 @@ public record ListenAddress(String address, int port, AddressType addressType) {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(addressType, "addressType");
     }
+
+    /** As a URL writes it: {@code 127.0.0.1:8080}, {@code [::]:8080}, or the socket path. */
+    public String describe() {
+        return switch (addressType) {
+            case UNIX -> address;
+            case TCP6, UDP6 -> "[" + address + "]:" + port;
+            case TCP4, UDP4 -> address + ":" + port;
+        };
+    }
 }

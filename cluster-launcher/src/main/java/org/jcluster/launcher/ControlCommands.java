@@ -2,6 +2,7 @@ package org.jcluster.launcher;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -9,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import org.jcluster.launcher.ControlClient.ControlException;
 
@@ -54,8 +56,11 @@ final class ControlCommands {
 
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = {"One row per worker: id, pid, state, uptime, restarts, resident memory, heap in use, CPU"
-                    + " time, GC time, connections taken.", "--json adds the channel's messages and bytes each way, its"
-                    + " send backlog, and the connections dealt and refused under rr."})
+                    + " time, GC time, connections taken; then one row per shared server: under rr the connections the"
+                    + " primary accepted, those handed back, the dispatch queue, those in flight and the hand-off"
+                    + " time; under any policy what each worker took.", "--json adds the channel's messages and bytes"
+                    + " each way, its send backlog, the connections dealt and refused under rr, and the hand-off count"
+                    + " and mean."})
     static final class Status implements Callable<Integer> {
         /** Cursor home and clear to the end of the screen: the table is redrawn where it was. */
         private static final String REDRAW = "\033[H\033[J";
@@ -125,6 +130,34 @@ final class ControlCommands {
                         w.get("restarts"), mebibytes(w, "residentBytes"), mebibytes(w, "heapUsedBytes"),
                         seconds(w, "cpuMillis"), seconds(w, "gcMillis"), text(w, "connections"));
             }
+            List<Map<String, Object>> servers = (List<Map<String, Object>>) status.getOrDefault("servers", List.of());
+            if (servers.isEmpty()) {
+                return;
+            }
+            out.println();
+            String serverRow = "%-22s %-9s %-9s %-8s %-10s %-18s %s%n";
+            out.printf(serverRow, "SERVER", "ACCEPTED", "REFUSED", "WAITING", "IN FLIGHT", "HAND-OFF p50/p99", "TAKEN BY WORKER");
+            for (Map<String, Object> s : servers) {
+                boolean primaryAccepts = !"none".equals(s.get("policy")); // under none the kernel deals
+                Map<String, Object> taken = (Map<String, Object>) s.get("takenByWorker");
+                out.printf(serverRow, s.get("address"),
+                        primaryAccepts ? text(s, "accepted") : "-", primaryAccepts ? text(s, "refused") : "-",
+                        primaryAccepts ? text(s, "waiting") : "-", primaryAccepts ? text(s, "inFlight") : "-",
+                        s.containsKey("handOffP50Micros")
+                                ? micros(s, "handOffP50Micros") + " / " + micros(s, "handOffP99Micros") : "-",
+                        taken.isEmpty() ? "-" : taken.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue())
+                                .collect(Collectors.joining(", ")));
+            }
+        }
+
+        /** At most this, from the histogram's bucket bounds; "more" above the last bound. */
+        private static String micros(Map<String, Object> row, String key) {
+            return number(row, key).map(us -> "<=" + (us >= 1_000_000 ? decimal(us, 6) + "s"
+                    : us >= 1000 ? decimal(us, 3) + "ms" : us + "us")).orElse("more");
+        }
+
+        private static String decimal(long units, int scale) {
+            return BigDecimal.valueOf(units, scale).stripTrailingZeros().toPlainString();
         }
 
         private static String mebibytes(Map<String, Object> row, String key) {

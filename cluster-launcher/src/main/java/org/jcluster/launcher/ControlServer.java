@@ -12,10 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -26,6 +27,9 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 
+import org.jcluster.api.ClusterStats;
+import org.jcluster.api.LatencyHistogram;
+import org.jcluster.api.ServerStats;
 import org.jcluster.api.WorkerHealth;
 import org.jcluster.api.WorkerStats;
 import org.jcluster.supervisor.ReloadReport;
@@ -147,20 +151,20 @@ final class ControlServer implements AutoCloseable {
 
     private byte[] status() throws IOException {
         List<SupervisedWorker> slots = supervisor.workers().orTimeout(5, TimeUnit.SECONDS).join();
-        List<CompletableFuture<Optional<WorkerStats>>> stats = new ArrayList<>();
-        for (SupervisedWorker slot : slots) {
-            stats.add(slot.worker().map(w -> w.stats(PING_TIMEOUT).thenApply(Optional::of))
-                    .orElse(CompletableFuture.completedFuture(Optional.empty())));
-        }
-        // One deadline for all: stats answers within about PING_TIMEOUT, and the client waits 15 s in all.
+        // Stats answers within about PING_TIMEOUT, and the client waits 15 s in all.
+        Optional<ClusterStats> snapshot;
         try {
-            CompletableFuture.allOf(stats.toArray(CompletableFuture[]::new)).get(PING_TIMEOUT.toMillis() + 5000,
-                    TimeUnit.MILLISECONDS);
+            snapshot = Optional.of(supervisor.cluster().stats(PING_TIMEOUT).get(PING_TIMEOUT.toMillis() + 5000,
+                    TimeUnit.MILLISECONDS));
         } catch (TimeoutException | ExecutionException late) {
-            // whatever answered is shown; the rest shows without figures
+            snapshot = Optional.empty(); // the rows show without figures
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            snapshot = Optional.empty();
         }
+        Map<Integer, WorkerStats> statsById = new HashMap<>();
+        snapshot.ifPresent(s -> s.workers().forEach(w -> statsById.put(w.id(), w)));
+        List<ServerStats> servers = snapshot.map(ClusterStats::servers).orElse(List.of());
         return json(g -> {
             g.writeStringField("name", name);
             g.writeNumberField("pid", ProcessHandle.current().pid());
@@ -172,15 +176,48 @@ final class ControlServer implements AutoCloseable {
                 g.writeNumberField("slot", slot.slot());
                 g.writeStringField("state", slot.state());
                 g.writeNumberField("restarts", slot.restarts());
-                Optional<WorkerStats> figures = stats.get(i).exceptionally(e -> Optional.empty())
-                        .getNow(Optional.empty());
+                Optional<WorkerStats> figures = slot.worker().map(w -> statsById.get(w.id()));
                 if (figures.isPresent()) {
                     writeStats(g, figures.get());
                 }
                 g.writeEndObject();
             }
             g.writeEndArray();
+            g.writeArrayFieldStart("servers");
+            for (ServerStats s : servers) {
+                writeServer(g, s);
+            }
+            g.writeEndArray();
         });
+    }
+
+    private static void writeServer(JsonGenerator g, ServerStats s) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("address", s.address().describe());
+        g.writeStringField("policy", s.policy());
+        g.writeArrayFieldStart("workers");
+        for (int id : s.workers()) {
+            g.writeNumber(id);
+        }
+        g.writeEndArray();
+        g.writeNumberField("accepted", s.accepted());
+        g.writeNumberField("dealt", s.dealt());
+        g.writeNumberField("refused", s.refused());
+        g.writeNumberField("waiting", s.waiting());
+        g.writeNumberField("inFlight", s.inFlight());
+        LatencyHistogram h = s.handOff();
+        g.writeNumberField("handOffs", h.count());
+        if (h.count() > 0) {
+            g.writeNumberField("handOffMeanMicros", h.sum().toNanos() / 1000 / h.count());
+        }
+        writeAtMost(g, "handOffP50Micros", h, 0.5);
+        writeAtMost(g, "handOffP99Micros", h, 0.99);
+        g.writeObjectFieldStart("takenByWorker");
+        for (Map.Entry<Integer, Long> e : new TreeMap<>(s.takenByWorker()).entrySet()) {
+            g.writeNumberField(Integer.toString(e.getKey()), e.getValue());
+        }
+        g.writeEndObject();
+        g.writeEndObject();
     }
 
     private static void writeStats(JsonGenerator g, WorkerStats s) throws IOException {
@@ -209,6 +246,14 @@ final class ControlServer implements AutoCloseable {
             }
             g.writeNumberField("gcMillis", h.gcTime().toMillis());
             g.writeNumberField("pingMillis", h.roundTrip().toMillis());
+        }
+    }
+
+    /** A quantile as the bucket bound above it; nothing when there is no count, or it is above every bound. */
+    private static void writeAtMost(JsonGenerator g, String field, LatencyHistogram h, double quantile) throws IOException {
+        Optional<Duration> atMost = h.atMost(quantile);
+        if (atMost.isPresent()) {
+            g.writeNumberField(field, atMost.get().toNanos() / 1000);
         }
     }
 

@@ -117,10 +117,14 @@ final class Clients {
     /** {@code bin/jcluster status --name NAME --json}: one map per worker (id, pid, state, ...). */
     @SuppressWarnings("unchecked")
     static List<Map<String, Object>> workersOf(String name, Duration timeout) throws Exception {
+        return (List<Map<String, Object>>) statusOf(name, timeout).get("workers");
+    }
+
+    /** {@code status --json}'s answer. */
+    static Map<String, Object> statusOf(String name, Duration timeout) throws Exception {
         Jcluster.Result status = Jcluster.run(timeout, "status", "--name", name, "--json");
         assertThat(status.status()).as(status.output()).isZero();
-        Map<String, Object> document = (Map<String, Object>) ControlClient.parse(status.output());
-        return (List<Map<String, Object>>) document.get("workers");
+        return (Map<String, Object>) ControlClient.parse(status.output());
     }
 
     static int freeTcpPort() throws IOException {

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Assumptions;
@@ -23,6 +24,7 @@ class ControlSocketIT {
     private static final Duration COMMAND = Duration.ofSeconds(60);
 
     @Test
+    @SuppressWarnings("unchecked")
     void oneNamePerClusterAStaleSocketIsReplacedAndUnknownCommandsAreRefused() throws Exception {
         ControlDirectory directory = ControlDirectory.forThisUser();
         directory.create();
@@ -47,9 +49,16 @@ class ControlSocketIT {
             for (int i = 0; i < 5; i++) {
                 Clients.get(port);
             }
-            // The program accepted them, not jcluster: the agent counted them, for status and --max-requests.
-            Map<String, Object> worker = Clients.workersOf("it-control", COMMAND).get(0);
+            // The program accepted them, not jcluster: the agent counted them, for status and --max-requests, and
+            // by server.
+            Map<String, Object> status = Clients.statusOf("it-control", COMMAND);
+            Map<String, Object> worker = ((List<Map<String, Object>>) status.get("workers")).get(0);
             assertThat(worker.get("connections")).isEqualTo(5L);
+            Map<String, Object> server = ((List<Map<String, Object>>) status.get("servers")).get(0);
+            assertThat((String) server.get("address")).endsWith(":" + port);
+            assertThat(server).containsEntry("policy", "none").containsEntry("workers", List.of(1L))
+                    .containsEntry("takenByWorker", Map.of("1", 5L))
+                    .containsEntry("accepted", 0L); // the kernel dealt them
             // The worker's stats: it said how its heap and collectors are; the primary counted its channel.
             assertThat(worker).containsKeys("heapUsedBytes", "gcMillis", "cpuMillis", "residentBytes", "pingMillis")
                     .containsEntry("messagesSent", 0L).containsEntry("messagesReceived", 0L)
@@ -62,7 +71,7 @@ class ControlSocketIT {
             Jcluster.Result table = Jcluster.run(COMMAND, "status", "--name", "it-control");
             assertThat(table.status()).as(table.output()).isZero();
             assertThat(table.output()).contains("it-control: primary pid " + run.pid()).contains(header)
-                    .containsPattern(row);
+                    .containsPattern(row).containsPattern("\\n\\S+:" + port + " +- +- +- +- +- +1: 5(\\n|$)");
             try (Jcluster watch = Jcluster.start("status", "--name", "it-control", "--watch", "--interval", "200ms")) {
                 watch.awaitLines(l -> l.equals(header), 3, COMMAND, "three tables, one after the other");
             }

@@ -19,7 +19,6 @@ import java.util.stream.Collectors;
 import org.jcluster.api.Cluster;
 import org.jcluster.api.ClusterEvent;
 import org.jcluster.api.ClusterServer;
-import org.jcluster.api.ListenAddress;
 import org.jcluster.api.ListenException;
 import org.jcluster.api.ServerOptions;
 import org.jcluster.api.Worker;
@@ -164,7 +163,7 @@ public final class Demo {
             });
             cluster.on(ClusterEvent.ONLINE, w -> log("online    worker " + w.id()));
             cluster.on(ClusterEvent.LISTENING, (w, address) -> {
-                log("listening worker " + w.id() + " on " + format(address));
+                log("listening worker " + w.id() + " on " + address.describe());
                 if (listening.incrementAndGet() == workers) {
                     log("all " + workers + " workers listening: curl http://localhost:" + address.port() + "/");
                 }
@@ -272,15 +271,6 @@ public final class Demo {
             return code.equals("EADDRINUSE") || code.equals("EACCES")
                     ? " (in the demo: --port P; --port 0 picks a free one)" : "";
         }
-    }
-
-    /** A listen address as people write it: 127.0.0.1:8000, [::]:8000, or a Unix-domain socket's path. */
-    static String format(ListenAddress address) {
-        return switch (address.addressType()) {
-            case UNIX -> address.address();
-            case TCP6, UDP6 -> "[" + address.address() + "]:" + address.port();
-            case TCP4, UDP4 -> address.address() + ":" + address.port();
-        };
     }
 
     // ---- a worker ----

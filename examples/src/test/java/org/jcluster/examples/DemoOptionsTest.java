@@ -10,9 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.jcluster.api.AddressType;
 import org.jcluster.api.Cluster;
-import org.jcluster.api.ListenAddress;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -109,12 +107,5 @@ class DemoOptionsTest {
         } finally {
             process.destroyForcibly();
         }
-    }
-
-    @Test
-    void listenAddressesPrintAsPeopleWriteThem() {
-        assertThat(Demo.format(new ListenAddress("127.0.0.1", 8000, AddressType.TCP4))).isEqualTo("127.0.0.1:8000");
-        assertThat(Demo.format(new ListenAddress("::", 8000, AddressType.TCP6))).isEqualTo("[::]:8000");
-        assertThat(Demo.format(new ListenAddress("/tmp/demo.sock", -1, AddressType.UNIX))).isEqualTo("/tmp/demo.sock");
     }
 }

@@ -164,7 +164,7 @@ final class JclusterFigures {
     }
 
     private static Map<String, String> serverLabel(ListenAddress a) {
-        return Map.of("server", a.port() < 0 ? a.address() : a.address() + ":" + a.port());
+        return Map.of("server", a.describe());
     }
 
     /** A bucket bound as Prometheus clients write it: seconds, in plain decimal. */

@@ -17,7 +17,7 @@ import org.jcluster.api.WorkerEvent;
  * The tests' worker: shares a {@link SimpleMeterRegistry} holding {@link AllMeters}, says "ready", and on
  * {@code "count N"} increments the counter N times and answers {@code "counted N"}; on {@code "block"} it
  * parks its event thread for good (it can then answer no ask); on {@code "listen"} it listens on 127.0.0.1
- * (a port of the primary's choosing), answers {@code "listening ADDRESS:PORT"}, and {@code "took"} for each
+ * (a port of the primary's choosing), answers {@code "listening 127.0.0.1:PORT"}, and {@code "took"} for each
  * connection, which it closes. It ends once disconnected.
  */
 public final class MetersWorkerMain {
@@ -44,7 +44,7 @@ public final class MetersWorkerMain {
                         connection.close();
                         me.send("took");
                     });
-                    me.send("listening " + server.address().address() + ":" + server.address().port());
+                    me.send("listening " + server.address().describe());
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
