@@ -838,6 +838,9 @@ public final class Supervisor {
             r.killTimer = dumpThreadsAndKill(old);
             return;
         }
+        LOG.log(Level.DEBUG, () -> "jcluster supervisor: worker " + old.id() + " (pid " + old.pid() + ") leaves slot "
+                + r.slot.index + ", replaced");
+        emit(SupervisorEvent.LEAVING, new Leaving(old, r.slot.index, r.cause == Cause.RECYCLE));
         old.disconnect();
         r.killTimer = cluster.schedule(settings.drainTimeout(), () -> {
             LOG.log(Level.WARNING, () -> "jcluster supervisor: worker " + old.id() + " (pid " + old.pid() + ") is still"

@@ -43,10 +43,12 @@ public final class SupervisorEvent<L> {
     public static final SupervisorEvent<Consumer<Unresponsive>> UNRESPONSIVE = new SupervisorEvent<>("unresponsive");
     /** A worker that passed a recycling limit was replaced. INFO. */
     public static final SupervisorEvent<Consumer<Recycled>> RECYCLED = new SupervisorEvent<>("recycled");
+    /** A replaced worker (reload, recycle) is about to be disconnected; what listeners send it gets there first. DEBUG. */
+    public static final SupervisorEvent<Consumer<Leaving>> LEAVING = new SupervisorEvent<>("leaving");
 
     static final List<SupervisorEvent<?>> ALL = List.of(RESPAWN_SCHEDULED, RESPAWNED, BACKOFF_RESET, RETIRED, CRASH_LOOP,
             SHUTDOWN_STARTED, SHUTDOWN_DONE, RELOAD_STARTED, RELOAD_STEP, RELOAD_DONE, RELOAD_ROLLED_BACK, UNRESPONSIVE,
-            RECYCLED);
+            RECYCLED, LEAVING);
 
     private final String name;
 

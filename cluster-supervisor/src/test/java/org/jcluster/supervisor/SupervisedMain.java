@@ -63,6 +63,8 @@ public final class SupervisedMain {
                 + e.replacing()));
         supervisor.on(SupervisorEvent.RECYCLED, e -> print("event recycled " + e.replaced().id() + " " + e.replacement().id()
                 + " " + e.reason() + " " + e.value() + " " + e.limit()));
+        supervisor.on(SupervisorEvent.LEAVING, e -> print("event leaving " + e.worker().id() + " slot " + e.slot()
+                + (e.recycled() ? " recycled" : " reloaded") + " connected " + e.worker().isConnected()));
         cluster.on(ClusterEvent.EXIT, (w, status) -> print("exit " + w.id() + " " + status));
         cluster.on(ClusterEvent.LISTENING, (w, address) -> print("listening " + w.id() + " " + address.port()));
         supervisor.on(SupervisorEvent.SHUTDOWN_STARTED, e -> print("event shutdown-started " + e.reason() + " " + ids(e.workers())));

@@ -59,6 +59,10 @@ class SupervisorReloadTest {
                 return;
             }
             assertThat(replacementOf).containsExactlyInAnyOrderEntriesOf(Map.of(1, 5, 2, 6, 3, 7, 4, 8));
+            for (int old = 1; old <= 4; old++) {
+                assertThat(lines).as("told before it is let go, while still connected")
+                        .contains("event leaving " + old + " slot " + (old - 1) + " reloaded connected true");
+            }
             // One at a time: each old worker leaves only after its replacement listens, before the next is forked.
             for (int old = 1; old <= 4; old++) {
                 int replacement = old + 4;
@@ -194,7 +198,8 @@ class SupervisorReloadTest {
             TestJvms.signal(primary.pid(), "TERM");
             List<String> lines = primary.awaitExit();
             assertThat(indexOf(lines, "listening 2 ")).as("the replacement listens before worker 1 leaves")
-                    .isLessThan(indexOf(lines, "exit 1 "));
+                    .isLessThan(indexOf(lines, "event leaving 1 slot 0 recycled connected true"));
+            assertThat(indexOf(lines, "event leaving 1 ")).isLessThan(indexOf(lines, "exit 1 "));
             assertThat(lines).contains("exit 1 code 0");
             assertThat(primary.process.exitValue()).isZero();
         }

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
 import org.jcluster.api.Worker;
+import org.jcluster.api.WorkerHealth;
 import org.junit.jupiter.api.Test;
 
 /** Worker.ask and Cluster.answer: figures only the worker has, asked by the primary, in real worker JVMs. */
@@ -60,6 +61,22 @@ class AskAndAnswerTest {
             assertThatThrownBy(() -> w.ask("unlinked", TIMEOUT).join()).cause().isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("answer for 'unlinked' failed").hasMessageContaining("com/example/Gone");
             assertThat(await(w.ask("figures", TIMEOUT))).as("the worker answers on").isEqualTo(Map.of("messages", 0L));
+        }
+    }
+
+    @Test
+    void anAskAndAPingSentJustBeforeADisconnectAreAnsweredBeforeTheChannelCloses() throws Exception {
+        try (TestCluster t = new TestCluster("answer")) {
+            Worker w = t.fork();
+            assertThat(await(nextMessage(w))).isEqualTo("answering");
+            CompletableFuture<Void> gone = TestCluster.goneOf(w);
+            CompletableFuture<Object> slow = w.ask("slow", TIMEOUT);
+            CompletableFuture<WorkerHealth> ping = w.ping(TIMEOUT);
+            w.disconnect(); // the worker has no server to close: without the wait its channel would close at once
+            assertThat(await(slow)).isEqualTo("late but here");
+            assertThat(await(ping).heapUsed()).isPositive();
+            await(gone);
+            assertThat(w.exitedAfterDisconnect()).hasValue(true);
         }
     }
 

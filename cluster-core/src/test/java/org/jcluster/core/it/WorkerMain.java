@@ -265,7 +265,8 @@ public final class WorkerMain {
                 counter.start();
             });
             case "answer" -> {
-                // "figures" answers how many messages came so far; "broken" throws; "forget" removes "figures".
+                // "figures" answers how many messages came so far; "broken" throws; "forget" removes "figures";
+                // "slow" takes 300 ms.
                 long[] messages = {0};
                 org.jcluster.api.Registration figures = cluster.answer("figures", () -> Map.of("messages", messages[0]));
                 cluster.answer("broken", () -> {
@@ -273,6 +274,10 @@ public final class WorkerMain {
                 });
                 // Under a limit of 4096 bytes: a value that encodes within it, in an answer frame that does not.
                 cluster.answer("huge", () -> "x".repeat(4090));
+                cluster.answer("slow", () -> {
+                    java.util.concurrent.locks.LockSupport.parkNanos(300_000_000L); // longer than a disconnect takes
+                    return "late but here";
+                });
                 cluster.answer("unlinked", () -> {
                     throw new NoClassDefFoundError("com/example/Gone");
                 });

@@ -25,13 +25,15 @@ import org.jcluster.api.WorkerState;
 import org.jcluster.api.WorkerStats;
 import org.jcluster.metrics.micrometer.Exposition.Sample;
 import org.jcluster.metrics.micrometer.Exposition.Type;
+import org.jcluster.supervisor.Leaving;
 import org.jcluster.supervisor.SupervisedWorker;
 import org.jcluster.supervisor.Supervisor;
+import org.jcluster.supervisor.SupervisorEvent;
 
 /**
  * Primary side: scrapes the whole cluster into one Prometheus text exposition (format 0.0.4). Each scrape
- * asks every worker for its meters ({@link WorkerMeters#TOPIC}) and takes its {@link Worker#stats}, all at
- * once and within one timeout, and renders the workers' meters, named as Micrometer's Prometheus registry
+ * asks every worker for its meters ({@link WorkerMeters#TOPIC}) and takes the cluster's {@link Cluster#stats},
+ * all at once and within one timeout, and renders the workers' meters, named as Micrometer's Prometheus registry
  * names them, with a {@code worker} label, beside jcluster's own per-worker figures
  * ({@code jcluster_worker_*}).
  *
@@ -39,9 +41,15 @@ import org.jcluster.supervisor.Supervisor;
  * from 1, which a replacement takes over (reload, recycle, respawn), and every cumulative series (counters,
  * and the count and sum of timers and summaries) continues across replacements: the scrape adds to the
  * slot's present worker the last values it saw of the workers that held the slot before, so that
- * {@code rate()} sees no reset. What a worker counted after the last scrape that reached it is lost when it
- * leaves. Without a supervisor ({@link #of(Cluster)}) the label is the worker id, and a replacement is a new
- * series, as for any restarted process.
+ * {@code rate()} sees no reset. A worker the supervisor replaces is looked at once more as it is told to
+ * leave ({@link SupervisorEvent#LEAVING}), so that what it counted since the last scrape is kept too; only a
+ * worker that dies unasked (a crash, a kill) loses what it counted after the last look. Make one scraper per
+ * supervisor and keep it: it listens to the supervisor for those last looks. Without a supervisor
+ * ({@link #of(Cluster)}) the label is the worker id, and a replacement is a new series, as for any restarted
+ * process.
+ *
+ * <p>Each shared server's figures ({@link Cluster#stats}: the primary's accepts, its dispatch queue and
+ * hand-off histogram under rr) have a {@code server} label and no worker label.
  *
  * <p>A worker that does not answer within the timeout is left out of that scrape (its meters, not the
  * figures the primary has of it), which says so in a comment line and in
@@ -85,6 +93,8 @@ public final class ClusterScraper {
     private final Supervisor supervisor;
     // guarded by this
     private final Map<Integer, Slot> slots = new HashMap<>();
+    /** How long a replaced worker has to answer its last look. */
+    private static final Duration LAST_LOOK_TIMEOUT = Duration.ofSeconds(2);
     /** The collect in flight, or the last one: the next starts when it ends. */
     private CompletableFuture<?> previous = CompletableFuture.completedFuture(null);
     /** Supervised: the slot label of each worker seen in a slot, kept while it lives (it may still be draining). */
@@ -97,6 +107,9 @@ public final class ClusterScraper {
         }
         this.cluster = cluster;
         this.supervisor = supervisor;
+        if (supervisor != null) {
+            supervisor.on(SupervisorEvent.LEAVING, this::lastLook);
+        }
     }
 
     /** Scrapes the workers of {@code cluster}, labelled by worker id. */
@@ -178,7 +191,7 @@ public final class ClusterScraper {
         if (kept == null) {
             for (Worker w : cluster.workers().values()) {
                 if (answers(w)) {
-                    targets.add(ask(w.id(), w, true, timeout, withMeters, snapshot));
+                    targets.add(ask(w.id(), w, true, timeout, withMeters, statsOf(w, snapshot)));
                 }
             }
             return targets;
@@ -187,7 +200,7 @@ public final class ClusterScraper {
         for (SupervisedWorker position : kept) {
             Optional<Worker> w = position.worker();
             if (w.isPresent() && answers(w.get())) {
-                targets.add(ask(position.slot() + 1, w.get(), true, timeout, withMeters, snapshot));
+                targets.add(ask(position.slot() + 1, w.get(), true, timeout, withMeters, statsOf(w.get(), snapshot)));
                 current.add(w.get().id());
             }
         }
@@ -199,7 +212,7 @@ public final class ClusterScraper {
         earlier.forEach((id, label) -> {
             Worker w = cluster.workers().get(id);
             if (w != null && answers(w) && !current.contains(id)) {
-                targets.add(ask(label, w, false, timeout, withMeters, snapshot));
+                targets.add(ask(label, w, false, timeout, withMeters, statsOf(w, snapshot)));
             }
         });
         return targets;
@@ -211,12 +224,33 @@ public final class ClusterScraper {
     }
 
     private static Target ask(int label, Worker worker, boolean current, Duration timeout, boolean withMeters,
-            CompletableFuture<ClusterStats> snapshot) {
+            CompletableFuture<WorkerStats> stats) {
         return new Target(label, worker, current,
                 withMeters ? worker.ask(WorkerMeters.TOPIC, timeout).orTimeout(guardMillis(timeout), TimeUnit.MILLISECONDS)
                         : CompletableFuture.completedFuture(List.of()),
-                snapshot.thenApply(s -> s.workers().stream().filter(w -> w.id() == worker.id()).findFirst()
-                        .orElseThrow(() -> new IllegalStateException("worker " + worker.id() + " left"))));
+                stats);
+    }
+
+    private static CompletableFuture<WorkerStats> statsOf(Worker worker, CompletableFuture<ClusterStats> snapshot) {
+        return snapshot.thenApply(s -> s.workers().stream().filter(w -> w.id() == worker.id()).findFirst()
+                .orElseThrow(() -> new IllegalStateException("worker " + worker.id() + " left")));
+    }
+
+    /**
+     * A worker the supervisor replaced, just before it is told to leave: what it counted since the last scrape
+     * is kept for its slot (its answers arrive before its channel closes).
+     */
+    private void lastLook(Leaving leaving) {
+        Worker w = leaving.worker();
+        Target t = ask(leaving.slot() + 1, w, false, LAST_LOOK_TIMEOUT, true,
+                w.stats(LAST_LOOK_TIMEOUT).orTimeout(guardMillis(LAST_LOOK_TIMEOUT), TimeUnit.MILLISECONDS));
+        CompletableFuture.allOf(t.meters, t.stats).handle((ignored, failure) -> {
+            synchronized (this) {
+                labelOfWorker.put(w.id(), t.label);
+                take(t, slots.computeIfAbsent(t.label, l -> new Slot()), new ArrayList<>());
+            }
+            return null;
+        });
     }
 
     private synchronized Collected combine(List<SupervisedWorker> kept, List<Target> targets,
@@ -233,37 +267,17 @@ public final class ClusterScraper {
             if (supervisor != null) {
                 labelOfWorker.put(id, t.label);
             }
-            Slot slot = slots.computeIfAbsent(t.label, l -> new Slot());
-            Map<Key, Point> last = slot.lastOfWorker.computeIfAbsent(id, i -> new HashMap<>());
-            List<Point> fresh = new ArrayList<>();
-            Set<Source> answered = new HashSet<>();
-            try {
-                fresh.addAll(meterPoints(t.meters.join()));
-                answered.add(Source.METERS);
-            } catch (RuntimeException e) {
+            List<Point> gauges = new ArrayList<>();
+            Taken taken = take(t, slots.computeIfAbsent(t.label, l -> new Slot()), gauges);
+            if (taken.metersFailure() != null) {
                 errors++;
                 comments.add("jcluster: worker " + t.label + " (id " + id + ", pid " + t.worker.pid() + ") left out of"
-                        + " this scrape: " + reason(e));
-            }
-            try {
-                fresh.addAll(JclusterFigures.of(t.stats.join()));
-                answered.add(Source.STATS);
-            } catch (RuntimeException e) {
-                // The primary's own figures fail only with the worker gone; its departure is in the next scrape.
-            }
-            for (Point p : fresh) {
-                if (p.cumulative) {
-                    // Never backwards: an answer overtaken by a later one must not lower the sum.
-                    if (!Double.isNaN(p.value)) {
-                        last.merge(p.key(), p, (old, now) -> now.value >= old.value ? now : old);
-                    }
-                } else if (t.current) {
-                    gaugesOfLabel.computeIfAbsent(t.label, l -> new ArrayList<>()).add(p);
-                }
+                        + " this scrape: " + reason(taken.metersFailure()));
             }
             if (t.current) {
+                gaugesOfLabel.computeIfAbsent(t.label, l -> new ArrayList<>()).addAll(gauges);
                 currentOfLabel.put(t.label, t);
-                answeredOfLabel.put(t.label, answered);
+                answeredOfLabel.put(t.label, taken.answered());
                 gaugesOfLabel.computeIfAbsent(t.label, l -> new ArrayList<>())
                         .add(JclusterFigures.info(t.worker));
             }
@@ -297,6 +311,44 @@ public final class ClusterScraper {
             }
         }
         return new Collected(emitted, comments, currentOfLabel.size(), errors);
+    }
+
+    /** What a target answered: the sources that did, and why its meters did not (null when they did). */
+    private record Taken(Set<Source> answered, RuntimeException metersFailure) {
+    }
+
+    /**
+     * A target's answers: its cumulative points become its last values in {@code slot} (never lower than
+     * before), its gauges go to {@code gauges}.
+     */
+    private Taken take(Target t, Slot slot, List<Point> gauges) {
+        Map<Key, Point> last = slot.lastOfWorker.computeIfAbsent(t.worker.id(), i -> new HashMap<>());
+        List<Point> fresh = new ArrayList<>();
+        Set<Source> answered = new HashSet<>();
+        RuntimeException metersFailure = null;
+        try {
+            fresh.addAll(meterPoints(t.meters.join()));
+            answered.add(Source.METERS);
+        } catch (RuntimeException e) {
+            metersFailure = e;
+        }
+        try {
+            fresh.addAll(JclusterFigures.of(t.stats.join()));
+            answered.add(Source.STATS);
+        } catch (RuntimeException e) {
+            // The primary's own figures fail only with the worker gone; its departure is in the next scrape.
+        }
+        for (Point p : fresh) {
+            if (p.cumulative) {
+                // Never backwards: an answer overtaken by a later one must not lower the sum.
+                if (!Double.isNaN(p.value)) {
+                    last.merge(p.key(), p, (old, now) -> now.value >= old.value ? now : old);
+                }
+            } else {
+                gauges.add(p);
+            }
+        }
+        return new Taken(answered, metersFailure);
     }
 
     private static String render(Collected collected) {

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The scrape of a supervised cluster: the worker label is the slot, and cumulative series continue
- * across a reload, which replaces every worker with one counting from zero.
+ * across a reload, which replaces every worker with one counting from zero, with what each replaced worker
+ * counted after the last scrape.
  */
 class SupervisedScrapeTest {
     private static final Cluster cluster = Cluster.get();
@@ -47,6 +48,8 @@ class SupervisedScrapeTest {
                 assertThat(value(b, "jcluster_worker_info", Map.of("worker", "1", "id", Integer.toString(first.get(0).id()))))
                         .isEqualTo(1);
 
+                // Counted after the last scrape: the scraper's last look at each replaced worker keeps these.
+                assertThat(count(workers, supervisor, 2, 1)).isEqualTo(first);
                 ReloadReport reload = await(supervisor.reload(), "the reload");
                 assertThat(reload.done()).as(reload.message()).isTrue();
                 List<Worker> second = count(workers, supervisor, 3, 4);
@@ -54,8 +57,8 @@ class SupervisedScrapeTest {
 
                 String after = await(scraper.scrape(Duration.ofSeconds(10)), "a scrape after the reload");
                 List<Family> a = PrometheusText.parse(after);
-                assertThat(value(a, "test_requests_total", Map.of("worker", "1"))).as(after).isEqualTo(5 + 3);
-                assertThat(value(a, "test_requests_total", Map.of("worker", "2"))).isEqualTo(7 + 4);
+                assertThat(value(a, "test_requests_total", Map.of("worker", "1"))).as(after).isEqualTo(5 + 2 + 3);
+                assertThat(value(a, "test_requests_total", Map.of("worker", "2"))).isEqualTo(7 + 1 + 4);
                 assertThat(value(a, "jcluster_worker_restarts_total", Map.of("worker", "1"))).isEqualTo(1);
                 assertThat(value(a, "jcluster_worker_info", Map.of("worker", "1", "id", Integer.toString(second.get(0).id()))))
                         .isEqualTo(1);
@@ -72,7 +75,7 @@ class SupervisedScrapeTest {
                 }
                 // The replacements started from zero: the scrape carried the slot's earlier counts over.
                 assertThat(value(a, "jcluster_worker_messages_received_total", Map.of("worker", "1")))
-                        .as("ready and counted, from each of the slot's two workers").isEqualTo(4);
+                        .as("ready and counted twice from the first worker, ready and counted from the second").isEqualTo(5);
             } finally {
                 ShutdownReport report = await(supervisor.shutdown(Duration.ofSeconds(20)), "the shutdown");
                 assertThat(report.killed()).isEmpty();

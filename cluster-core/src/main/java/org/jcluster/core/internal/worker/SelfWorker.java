@@ -9,6 +9,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -376,7 +378,7 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
             leaving.set(true);
             CompletionStage<Void> closed = servers.closeAll();
             announceDisconnecting(true);
-            closed.whenComplete((ignored, error) -> closeChannel());
+            closed.whenComplete((ignored, error) -> closeChannelAfterQueuedEvents());
         } else if (message instanceof InternalMessage.Ping ping) {
             events.executeFromIo(() -> answerPing(ping.seq()));
         } else if (message instanceof InternalMessage.Ask ask) {
@@ -392,6 +394,28 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
     }
 
     private final Runnable closeChannelAction = this::closeChannel;
+
+    /**
+     * The primary's asks and pings read before its disconnect wait on the event thread: they are answered
+     * before the channel closes (a metrics scrape's last look at a leaving worker), unless that thread is
+     * stuck, when the channel closes anyway after {@link #STUCK_EVENT_THREAD_MILLIS}.
+     */
+    private void closeChannelAfterQueuedEvents() {
+        AtomicBoolean once = new AtomicBoolean();
+        Runnable close = () -> {
+            if (once.compareAndSet(false, true)) {
+                closeChannel();
+            }
+        };
+        // On the timer thread itself: the event thread may be the one that is stuck.
+        ScheduledFuture<?> fallback = events.timer().schedule(close, STUCK_EVENT_THREAD_MILLIS, TimeUnit.MILLISECONDS);
+        events.execute(() -> {
+            fallback.cancel(false);
+            close.run();
+        });
+    }
+
+    private static final long STUCK_EVENT_THREAD_MILLIS = 1000;
 
     private void closeChannel() {
         connected = false;
