@@ -11,10 +11,13 @@ import java.util.Map;
  * <p>Under a policy whose primary accepts ("rr") the primary sees each connection: it accepts it,
  * deals it to a worker (again, when that worker hands it back), and holds it until a worker acknowledged
  * it. Under "none" the kernel deals connections to the workers' copies of the socket, and only the
- * workers' own counts ({@code takenByWorker}) say how many there were; the primary's counts stay 0.
+ * workers' own counts ({@code takenByWorker}) say how many there were; the primary's counts stay 0
+ * ({@code primaryAccepts} is false).
  *
  * @param address where it listens
  * @param policy the scheduling policy's name ("rr", "none", ...)
+ * @param primaryAccepts true when the primary accepts its connections and deals them (rr); false when the
+ *     kernel deals them to the workers ("none")
  * @param workers the ids of the workers listening on it, ascending
  * @param accepted connections the primary accepted on it
  * @param dealt times a connection was handed to a worker; a connection handed back is dealt again
@@ -28,7 +31,8 @@ import java.util.Map;
  *     handler's and, for a program that accepts itself, {@link ClusterServer#countConnection()}), as the
  *     workers answered this snapshot's ping; a worker that did not answer in time is missing
  */
-public record ServerStats(ListenAddress address, String policy, List<Integer> workers, long accepted, long dealt,
+public record ServerStats(ListenAddress address, String policy, boolean primaryAccepts, List<Integer> workers,
+        long accepted, long dealt,
         long refused, long waiting, long inFlight, LatencyHistogram handOff, Map<Integer, Long> takenByWorker) {
     public ServerStats {
         workers = List.copyOf(workers);

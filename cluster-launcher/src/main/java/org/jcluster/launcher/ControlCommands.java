@@ -138,7 +138,7 @@ final class ControlCommands {
             String serverRow = "%-22s %-9s %-9s %-8s %-10s %-18s %s%n";
             out.printf(serverRow, "SERVER", "ACCEPTED", "REFUSED", "WAITING", "IN FLIGHT", "HAND-OFF p50/p99", "TAKEN BY WORKER");
             for (Map<String, Object> s : servers) {
-                boolean primaryAccepts = !"none".equals(s.get("policy")); // under none the kernel deals
+                boolean primaryAccepts = Boolean.TRUE.equals(s.get("primaryAccepts")); // else the kernel deals
                 Map<String, Object> taken = (Map<String, Object>) s.get("takenByWorker");
                 out.printf(serverRow, s.get("address"),
                         primaryAccepts ? text(s, "accepted") : "-", primaryAccepts ? text(s, "refused") : "-",

@@ -195,6 +195,7 @@ final class ControlServer implements AutoCloseable {
         g.writeStartObject();
         g.writeStringField("address", s.address().describe());
         g.writeStringField("policy", s.policy());
+        g.writeBooleanField("primaryAccepts", s.primaryAccepts());
         g.writeArrayFieldStart("workers");
         for (int id : s.workers()) {
             g.writeNumber(id);

@@ -56,7 +56,8 @@ class ControlSocketIT {
             assertThat(worker.get("connections")).isEqualTo(5L);
             Map<String, Object> server = ((List<Map<String, Object>>) status.get("servers")).get(0);
             assertThat((String) server.get("address")).endsWith(":" + port);
-            assertThat(server).containsEntry("policy", "none").containsEntry("workers", List.of(1L))
+            assertThat(server).containsEntry("policy", "none").containsEntry("primaryAccepts", false)
+                    .containsEntry("workers", List.of(1L))
                     .containsEntry("takenByWorker", Map.of("1", 5L))
                     .containsEntry("accepted", 0L); // the kernel dealt them
             // The worker's stats: it said how its heap and collectors are; the primary counted its channel.

@@ -119,6 +119,7 @@ class StatsTest {
             ServerStats server = single(stats.servers());
             assertThat(server.address().port()).isEqualTo(port);
             assertThat(server.policy()).isEqualTo("rr");
+            assertThat(server.primaryAccepts()).isTrue();
             assertThat(server.workers()).containsExactly(w.id());
             assertThat(server.accepted()).isEqualTo(3);
             assertThat(server.dealt()).isEqualTo(3);
@@ -174,6 +175,7 @@ class StatsTest {
 
             ServerStats server = single(await(t.cluster.stats(TIMEOUT)).servers());
             assertThat(server.policy()).isEqualTo("none");
+            assertThat(server.primaryAccepts()).isFalse();
             assertThat(server.workers()).containsExactly(w.id());
             assertThat(server.accepted()).as("the kernel dealt them; the primary saw none").isZero();
             assertThat(server.handOff().count()).isZero();

@@ -140,9 +140,15 @@ final class JclusterFigures {
         return p;
     }
 
-    /** A shared server's figures, the primary's own: labelled with the server, not a worker. */
+    /**
+     * A shared server's figures, the primary's own: labelled with the server, not a worker. None when the
+     * kernel deals its connections (what the workers took is in their own series).
+     */
     static List<Point> of(ServerStats s) {
         List<Point> p = new ArrayList<>();
+        if (!s.primaryAccepts()) {
+            return p;
+        }
         Map<String, String> server = serverLabel(s.address());
         p.add(point(ACCEPTED, ACCEPTED.family(), server, s.accepted()));
         p.add(point(SERVER_DEALT, SERVER_DEALT.family(), server, s.dealt()));

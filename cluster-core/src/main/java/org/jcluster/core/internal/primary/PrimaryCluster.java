@@ -162,7 +162,7 @@ public final class PrimaryCluster implements Cluster {
                     w.health().map(h -> h.connectionsByServer().get(f.address()))
                             .ifPresent(taken -> takenByWorker.put(w.id(), taken));
                 }
-                return new ServerStats(f.address(), policy, f.workers(), f.accepted(), f.dealt(), f.refused(),
+                return new ServerStats(f.address(), policy, f.primaryAccepts(), f.workers(), f.accepted(), f.dealt(), f.refused(),
                         f.waiting(), f.inFlight(), f.handOff(), takenByWorker);
             }).toList();
             return new ClusterStats(Duration.ofNanos(System.nanoTime() - startedAtNanos), workers, shared);

@@ -258,7 +258,7 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
     @Override
     ServerFigures figures() {
         int handed = inFlightHere;
-        return new ServerFigures(id, address, memberIds(), accepted.get(), dealt.get(), refused.get(),
+        return new ServerFigures(id, address, true, memberIds(), accepted.get(), dealt.get(), refused.get(),
                 Math.max(0, held.get() - handed), handed, handOffLatency.snapshot());
     }
 

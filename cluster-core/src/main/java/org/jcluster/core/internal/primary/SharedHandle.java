@@ -18,7 +18,7 @@ final class SharedHandle extends Handle {
     /** The kernel deals its connections: the primary sees none of them. */
     @Override
     ServerFigures figures() {
-        return new ServerFigures(id, address, memberIds(), 0, 0, 0, 0, 0, LatencyBuckets.empty());
+        return new ServerFigures(id, address, false, memberIds(), 0, 0, 0, 0, 0, LatencyBuckets.empty());
     }
 
     @Override
