@@ -450,11 +450,20 @@ public final class ClusterScraper {
         List<Point> points = new ArrayList<>();
         for (Object m : meters) {
             if (m instanceof Map<?, ?> meter && meter.get("name") instanceof String name
-                    && meter.get("type") instanceof String type) {
+                    && meter.get("type") instanceof String type && !isHistogramGauge(meter, name)) {
                 addMeter(points, meter, name, type);
             }
         }
         return points;
+    }
+
+    /**
+     * The gauges Micrometer adds for a histogram in a registry that does not keep histograms itself
+     * ({@code <name>.histogram}, tagged {@code le}): the histogram carries its buckets itself here.
+     */
+    private static boolean isHistogramGauge(Map<?, ?> meter, String name) {
+        return "gauge".equals(meter.get("type")) && name.endsWith(".histogram")
+                && meter.get("tags") instanceof Map<?, ?> tags && tags.containsKey("le");
     }
 
     private static void addMeter(List<Point> points, Map<?, ?> meter, String name, String type) {
@@ -473,8 +482,13 @@ public final class ClusterScraper {
             case "counter" -> point(points, meter, "count", base + "_total", Type.COUNTER, help, base + "_total", labels, true);
             case "gauge" -> point(points, meter, "value", base, Type.GAUGE, help, base, labels, false);
             case "timer", "distribution_summary" -> {
-                point(points, meter, "count", base, Type.SUMMARY, help, base + "_count", labels, true);
-                point(points, meter, "sum", base, Type.SUMMARY, help, base + "_sum", labels, true);
+                // With buckets a histogram (they add up across workers, as histogram_quantile needs); else a summary.
+                Type kind = meter.get("buckets") instanceof List<?> buckets && !buckets.isEmpty() ? Type.HISTOGRAM : Type.SUMMARY;
+                if (kind == Type.HISTOGRAM) {
+                    addBuckets(points, (List<?>) meter.get("buckets"), number(meter.get("count")), base, help, labels);
+                }
+                point(points, meter, "count", base, kind, help, base + "_count", labels, true);
+                point(points, meter, "sum", base, kind, help, base + "_sum", labels, true);
                 point(points, meter, "max", base + "_max", Type.GAUGE, help, base + "_max", labels, false);
             }
             case "long_task_timer" -> {
@@ -492,6 +506,28 @@ public final class ClusterScraper {
                     }
                 }
             }
+        }
+    }
+
+    /** A histogram's buckets, each with its {@code le} label, and the {@code +Inf} one (every value) last. */
+    private static void addBuckets(List<Point> points, List<?> buckets, Double count, String base, String help,
+            Map<String, String> tags) {
+        for (Object o : buckets) {
+            if (!(o instanceof Map<?, ?> bucket)) {
+                continue;
+            }
+            Double le = number(bucket.get("le"));
+            Double n = number(bucket.get("count"));
+            if (le != null && !le.isInfinite() && n != null) {
+                Map<String, String> labels = new LinkedHashMap<>(tags);
+                labels.put("le", Exposition.bound(le));
+                points.add(new Point(Source.METERS, base, Type.HISTOGRAM, help, base + "_bucket", labels, n, true));
+            }
+        }
+        if (count != null) {
+            Map<String, String> labels = new LinkedHashMap<>(tags);
+            labels.put("le", "+Inf");
+            points.add(new Point(Source.METERS, base, Type.HISTOGRAM, help, base + "_bucket", labels, count, true));
         }
     }
 

@@ -1,5 +1,6 @@
 package org.jcluster.metrics.micrometer;
 
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -135,6 +136,14 @@ final class Exposition {
             return Long.toString((long) v);
         }
         return Double.toString(v);
+    }
+
+    /** A histogram bucket's bound, as Prometheus clients write {@code le}: plain decimal, or {@code +Inf}. */
+    static String bound(double v) {
+        if (Double.isInfinite(v)) {
+            return v > 0 ? "+Inf" : "-Inf";
+        }
+        return BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
     }
 
     /**

@@ -1,7 +1,5 @@
 package org.jcluster.metrics.micrometer;
 
-import java.math.BigDecimal;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -161,7 +159,7 @@ final class JclusterFigures {
         for (int i = 0; i <= h.upperBounds().size(); i++) {
             cumulative += h.counts().get(i);
             Map<String, String> labels = new LinkedHashMap<>(server);
-            labels.put("le", i < h.upperBounds().size() ? seconds(h.upperBounds().get(i)) : "+Inf");
+            labels.put("le", i < h.upperBounds().size() ? Exposition.bound(h.upperBounds().get(i).toNanos() / 1e9) : "+Inf");
             p.add(point(HAND_OFF, family + "_bucket", labels, cumulative));
         }
         p.add(point(HAND_OFF, family + "_count", server, cumulative));
@@ -171,11 +169,6 @@ final class JclusterFigures {
 
     private static Map<String, String> serverLabel(ListenAddress a) {
         return Map.of("server", a.describe());
-    }
-
-    /** A bucket bound as Prometheus clients write it: seconds, in plain decimal. */
-    private static String seconds(Duration d) {
-        return BigDecimal.valueOf(d.toNanos(), 9).stripTrailingZeros().toPlainString();
     }
 
     private static Point point(Figure f, String sample, Map<String, String> labels, double value) {

@@ -32,7 +32,10 @@ import org.jcluster.api.Registration;
  *     {@code description} when the meter has them;</li>
  * <li>the values, time always in seconds: {@code count} for a counter (and a function counter);
  *     {@code count}, {@code sum} and {@code max} for a timer ({@code baseUnit} {@code "seconds"}) and a
- *     distribution summary, without {@code max} for a function timer; {@code value} for a gauge (a time
+ *     distribution summary, without {@code max} for a function timer, and {@code buckets} when the timer or
+ *     summary keeps a histogram (percentile histogram or service level objectives): a list of
+ *     {@code {le, count}}, each bucket's upper bound (seconds for a timer) and the values recorded up to it,
+ *     as Micrometer's cumulative registries count them; {@code value} for a gauge (a time
  *     gauge in seconds); {@code activeTasks}, {@code duration} and {@code max} for a long task timer;
  *     {@code measurements}, a list of {@code {statistic, value}} ({@code statistic}: Micrometer's
  *     {@code Statistic} constant, {@code "TOTAL"}, {@code "COUNT"}, ...), for any other meter.</li>
@@ -158,6 +161,11 @@ public final class WorkerMeters {
         final Method timeGaugeValue;
         final Class<?> gauge;
         final Method gaugeValue;
+        final Method takeSnapshot;
+        final Method histogramCounts;
+        final Method bucketCount;
+        final Method bucketBound;
+        final Method bucketBoundIn;
 
         Api(Class<?> registry) throws ReflectiveOperationException {
             ClassLoader loader = registry.getClassLoader();
@@ -200,6 +208,12 @@ public final class WorkerMeters {
             timeGaugeValue = timeGauge.getMethod("value", TimeUnit.class);
             gauge = load("Gauge", loader);
             gaugeValue = gauge.getMethod("value");
+            takeSnapshot = load("distribution.HistogramSupport", loader).getMethod("takeSnapshot");
+            histogramCounts = load("distribution.HistogramSnapshot", loader).getMethod("histogramCounts");
+            Class<?> countAtBucket = load("distribution.CountAtBucket", loader);
+            bucketCount = countAtBucket.getMethod("count");
+            bucketBound = countAtBucket.getMethod("bucket");
+            bucketBoundIn = countAtBucket.getMethod("bucket", TimeUnit.class);
         }
 
         private static Class<?> load(String simpleName, ClassLoader loader) throws ClassNotFoundException {
@@ -234,6 +248,7 @@ public final class WorkerMeters {
                 m.put("count", call(timerCount, meter));
                 m.put("sum", number(doubleOf(timerTotalTime, meter, TimeUnit.SECONDS)));
                 m.put("max", number(doubleOf(timerMax, meter, TimeUnit.SECONDS)));
+                putBuckets(m, meter, true);
             } else if (functionTimer.isInstance(meter)) {
                 m.put("baseUnit", "seconds");
                 m.put("count", number(doubleOf(functionTimerCount, meter)));
@@ -242,6 +257,7 @@ public final class WorkerMeters {
                 m.put("count", call(summaryCount, meter));
                 m.put("sum", number(doubleOf(summaryTotal, meter)));
                 m.put("max", number(doubleOf(summaryMax, meter)));
+                putBuckets(m, meter, false);
             } else if (longTaskTimer.isInstance(meter)) {
                 m.put("baseUnit", "seconds");
                 m.put("activeTasks", call(activeTasks, meter));
@@ -264,6 +280,22 @@ public final class WorkerMeters {
                 m.put("measurements", measurements);
             }
             return m;
+        }
+
+        /** A timer's or summary's histogram, when it keeps one; bounds in seconds for a timer. */
+        private void putBuckets(Map<String, Object> m, Object meter, boolean time) {
+            Object[] counts = (Object[]) call(histogramCounts, call(takeSnapshot, meter));
+            if (counts.length == 0) {
+                return;
+            }
+            List<Map<String, Object>> buckets = new ArrayList<>(counts.length);
+            for (Object bucket : counts) {
+                Map<String, Object> one = new LinkedHashMap<>();
+                one.put("le", number(time ? doubleOf(bucketBoundIn, bucket, TimeUnit.SECONDS) : doubleOf(bucketBound, bucket)));
+                one.put("count", number(doubleOf(bucketCount, bucket)));
+                buckets.add(one);
+            }
+            m.put("buckets", buckets);
         }
 
         private double doubleOf(Method method, Object target, Object... arguments) {

@@ -39,6 +39,12 @@ final class AllMeters {
                 .tag("path", AWKWARD_PATH).register(r);
         Timer.builder("test.latency").tag("uri", "/").register(r).record(Duration.ofMillis(1500));
         DistributionSummary.builder("test.payload").baseUnit("bytes").register(r).record(100);
+        // Histograms: buckets at service level objectives (a registry that aggregates percentiles, such as
+        // Prometheus's, adds its percentile buckets; a SimpleMeterRegistry keeps the objectives' only).
+        Timer.builder("test.histogram").publishPercentileHistogram().serviceLevelObjectives(Duration.ofMillis(10),
+                Duration.ofMillis(100)).minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(1))
+                .register(r).record(Duration.ofMillis(20));
+        DistributionSummary.builder("test.sizes").serviceLevelObjectives(10, 100).register(r).record(50);
         Gauge.builder("test.queue", () -> 3).register(r);
         Gauge.builder("test.unknown", () -> Double.NaN).register(r);
         TimeGauge.builder("test.age", () -> 2500, TimeUnit.MILLISECONDS).register(r);

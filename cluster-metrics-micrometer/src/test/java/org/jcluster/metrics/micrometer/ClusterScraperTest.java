@@ -59,6 +59,16 @@ class ClusterScraperTest {
                 assertThat(value(families, "jcluster_worker_info", Map.of("worker", Integer.toString(w.id()),
                         "pid", Long.toString(w.pid())))).isEqualTo(1);
                 assertThat(value(families, "test_latency_seconds_sum", worker)).isEqualTo(1.5);
+                // A histogram's buckets, whose counts add up across workers: 50 is above 10, within 100.
+                assertThat(value(families, "test_sizes_bucket", Map.of("worker", Integer.toString(w.id()), "le", "10")))
+                        .isZero();
+                assertThat(value(families, "test_sizes_bucket", Map.of("worker", Integer.toString(w.id()), "le", "100")))
+                        .isEqualTo(1);
+                assertThat(value(families, "test_sizes_bucket", Map.of("worker", Integer.toString(w.id()), "le", "+Inf")))
+                        .isEqualTo(1);
+                assertThat(value(families, "test_histogram_seconds_bucket", Map.of("worker", Integer.toString(w.id()),
+                        "le", "0.1"))).isEqualTo(1);
+                assertThat(value(families, "test_histogram_seconds_count", worker)).isEqualTo(1);
                 assertThat(value(families, "test_age_seconds", worker)).isEqualTo(2.5);
                 assertThat(value(families, "test_unknown", worker)).isNaN();
                 assertThat(value(families, "test_tagged_total", Map.of("worker", Integer.toString(w.id()),
