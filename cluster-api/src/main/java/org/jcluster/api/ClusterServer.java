@@ -28,8 +28,13 @@ public interface ClusterServer extends AutoCloseable {
      * cannot see: it then shows for this server in {@link WorkerHealth#connectionsByServer()} and
      * {@link ServerStats#takenByWorker()}, and in what {@link Cluster#countConnection()} counts. Safe from
      * any thread.
+     *
+     * @throws UnsupportedOperationException from a ClusterServer written before this method existed; count
+     *     with {@link Cluster#countConnection()} then
      */
     default void countConnection() {
+        throw new UnsupportedOperationException("this ClusterServer cannot count connections by server; use"
+                + " Cluster.countConnection()");
     }
 
     /** False once {@link #close()} has been called. */

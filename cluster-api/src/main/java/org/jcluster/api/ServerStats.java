@@ -17,13 +17,16 @@ import java.util.Map;
  * @param address where it listens
  * @param policy the scheduling policy's name ("rr", "none", ...)
  * @param primaryAccepts true when the primary accepts its connections and deals them (rr); false when the
- *     kernel deals them to the workers ("none")
+ *     kernel deals them to the workers ("none"), and for a datagram socket (under any policy each worker
+ *     reads its own copy, and nothing counts datagrams)
  * @param workers the ids of the workers listening on it, ascending
  * @param accepted connections the primary accepted on it
  * @param dealt times a connection was handed to a worker; a connection handed back is dealt again
- * @param refused of those, the times a worker handed one back (its server had closed, or it was leaving)
+ * @param refused of those, the times a connection came back: a worker handed it back (its server had
+ *     closed, or it was leaving), or the primary could not copy it to send (out of descriptors)
  * @param waiting connections accepted and not yet handed to any worker: the dispatch queue (every worker
- *     busy, or none listening)
+ *     busy, or none listening; under rr's fair dealing a connection may also wait, up to 100 ms, for a worker's
+ *     answer while another worker is idle)
  * @param inFlight connections handed to a worker that has not yet answered
  * @param handOff from the accept until a worker acknowledged the connection, refusals and deals to
  *     other workers included: one count per connection a worker took

@@ -135,11 +135,7 @@ final class SocketSharing implements Function<Object[], Object> {
                 if (share != null) {
                     accepted.add((Closeable) call[2]);
                     // For status and stats (by server when the primary shares it), and the supervisor's --max-requests.
-                    if (share instanceof ClusterServer server) {
-                        server.countConnection();
-                    } else {
-                        cluster.countConnection();
-                    }
+                    countConnection(share);
                 }
             }
             return null;
@@ -148,6 +144,19 @@ final class SocketSharing implements Function<Object[], Object> {
         } finally {
             insideHook.remove();
         }
+    }
+
+    /** By server when the share is one the primary holds; the cluster's count only otherwise. */
+    private void countConnection(AutoCloseable share) {
+        if (share instanceof ClusterServer server) {
+            try {
+                server.countConnection();
+                return;
+            } catch (UnsupportedOperationException olderProvider) {
+                // counted below, without the server
+            }
+        }
+        cluster.countConnection();
     }
 
     private enum Caller { STREAM_SERVER, DATAGRAM, OTHER }

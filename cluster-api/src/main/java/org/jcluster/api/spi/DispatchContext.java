@@ -24,8 +24,8 @@ public interface DispatchContext {
      *     channel is closed; {@link ConnectionDispatcher#workerLeft} follows, unless it came already):
      *     about the worker only; the connection is still the dispatcher's. A hand-off the primary cannot
      *     make for a moment (out of descriptors) answers true and comes back as a refusal.
-     * @throws IllegalArgumentException for a connection that is not this server's, or that the
-     *     dispatcher has already closed
+     * @throws IllegalArgumentException for a connection that is not this server's, that the dispatcher
+     *     has already closed, or that is in flight (handed off and not yet answered)
      * @throws IllegalStateException when called from outside the dispatcher's calls and scheduled tasks
      */
     boolean handOff(Worker worker, PendingConnection connection);

@@ -136,6 +136,25 @@ class StatsTest {
     }
 
     @Test
+    void statsAskedJustBeforeADisconnectStillCountWhatEachServerTook() throws Exception {
+        try (TestCluster t = new TestCluster("count-connections")) {
+            Worker w = t.fork();
+            long port = (Long) ((Map<?, ?>) await(nextMessage(w))).get("port");
+            CompletableFuture<Void> threeTaken = messages(w, "took", 3);
+            for (int i = 0; i < 3; i++) {
+                SocketChannel.open(new InetSocketAddress("127.0.0.1", (int) port)).close();
+            }
+            await(threeTaken);
+            w.send("pause"); // its event thread answers the ping after the disconnect was read
+            CompletableFuture<WorkerStats> last = w.stats(TIMEOUT);
+            w.disconnect(); // its server closes before its event thread answers: the counts were taken before
+            WorkerHealth health = await(last).health().orElseThrow();
+            assertThat(health.connectionsByServer()).hasSize(1).containsValue(3L);
+            assertThat(health.connectionsByServer().keySet().iterator().next().port()).isEqualTo(port);
+        }
+    }
+
+    @Test
     void connectionsAWorkerHasNotAnsweredForShowAsInFlightAndTheRestAsWaiting() throws Exception {
         try (TestCluster t = new TestCluster("block-in-handler")) {
             Worker w = t.fork();

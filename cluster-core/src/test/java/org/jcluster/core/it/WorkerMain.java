@@ -164,10 +164,16 @@ public final class WorkerMain {
                 }
             }
             case "count-connections" -> {
-                // Tells the primary its port, then "took" for each connection its server took.
+                // Tells the primary its port, then "took" for each connection its server took; "pause" holds its
+                // event thread for 300 ms.
                 ClusterServer server = cluster.listen(ServerOptions.tcp(0), connection -> {
                     connection.close();
                     me.send("took");
+                });
+                me.on(WorkerEvent.MESSAGE, m -> {
+                    if ("pause".equals(m)) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(300_000_000L);
+                    }
                 });
                 me.send(Map.of("port", (long) server.address().port()));
             }

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.jcluster.api.Cluster;
+import org.jcluster.api.Registration;
 import org.jcluster.api.ClusterStats;
 import org.jcluster.api.ServerStats;
 import org.jcluster.api.Worker;
@@ -44,9 +45,9 @@ import org.jcluster.supervisor.SupervisorEvent;
  * {@code rate()} sees no reset. A worker the supervisor replaces is looked at once more as it is told to
  * leave ({@link SupervisorEvent#LEAVING}), so that what it counted since the last scrape is kept too; only a
  * worker that dies unasked (a crash, a kill) loses what it counted after the last look. Make one scraper per
- * supervisor and keep it: it listens to the supervisor for those last looks. Without a supervisor
- * ({@link #of(Cluster)}) the label is the worker id, and a replacement is a new series, as for any restarted
- * process.
+ * supervisor and keep it: it listens to the supervisor for those last looks until {@link #close()}.
+ * Without a supervisor ({@link #of(Cluster)}) the label is the worker id, and a replacement is a new series,
+ * as for any restarted process.
  *
  * <p>Each shared server's figures ({@link Cluster#stats}: the primary's accepts, its dispatch queue and
  * hand-off histogram under rr) have a {@code server} label and no worker label.
@@ -56,7 +57,7 @@ import org.jcluster.supervisor.SupervisorEvent;
  * {@code jcluster_scrape_worker_errors}; it never fails the scrape. Scrapes may come from any thread at
  * once; they run one after the other.
  */
-public final class ClusterScraper {
+public final class ClusterScraper implements AutoCloseable {
     /** The exposition's media type, for an HTTP answer's {@code Content-Type}. */
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -99,6 +100,12 @@ public final class ClusterScraper {
     private CompletableFuture<?> previous = CompletableFuture.completedFuture(null);
     /** Supervised: the slot label of each worker seen in a slot, kept while it lives (it may still be draining). */
     private final Map<Integer, Integer> labelOfWorker = new HashMap<>();
+    /** Workers whose last values went to their slot for good: a late answer of theirs must not count twice. */
+    private final Set<Integer> departedWorkers = new HashSet<>();
+    /** Whether scrapes ask for the workers' meters (a binder's collects do not): the last look asks as they do. */
+    private volatile boolean withMeters;
+    /** The last looks' listener on the supervisor; null without one. */
+    private final Registration lastLooks;
 
     private ClusterScraper(Cluster cluster, Supervisor supervisor) {
         if (!cluster.isPrimary()) {
@@ -107,8 +114,14 @@ public final class ClusterScraper {
         }
         this.cluster = cluster;
         this.supervisor = supervisor;
-        if (supervisor != null) {
-            supervisor.on(SupervisorEvent.LEAVING, this::lastLook);
+        this.lastLooks = supervisor == null ? null : supervisor.on(SupervisorEvent.LEAVING, this::lastLook);
+    }
+
+    /** Stops listening to the supervisor (its last looks at replaced workers); scrapes still answer. */
+    @Override
+    public void close() {
+        if (lastLooks != null) {
+            lastLooks.remove();
         }
     }
 
@@ -152,6 +165,9 @@ public final class ClusterScraper {
     CompletableFuture<Collected> collect(Duration timeout, boolean withMeters) {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("scrape timeout " + timeout + ": give a positive duration, e.g. 2s");
+        }
+        if (withMeters) {
+            this.withMeters = true;
         }
         // One at a time: two collects around a replacement would both carry the replaced worker's counts over.
         synchronized (this) {
@@ -242,12 +258,14 @@ public final class ClusterScraper {
      */
     private void lastLook(Leaving leaving) {
         Worker w = leaving.worker();
-        Target t = ask(leaving.slot() + 1, w, false, LAST_LOOK_TIMEOUT, true,
+        Target t = ask(leaving.slot() + 1, w, false, LAST_LOOK_TIMEOUT, withMeters,
                 w.stats(LAST_LOOK_TIMEOUT).orTimeout(guardMillis(LAST_LOOK_TIMEOUT), TimeUnit.MILLISECONDS));
         CompletableFuture.allOf(t.meters, t.stats).handle((ignored, failure) -> {
             synchronized (this) {
-                labelOfWorker.put(w.id(), t.label);
-                take(t, slots.computeIfAbsent(t.label, l -> new Slot()), new ArrayList<>());
+                if (!departedWorkers.contains(w.id())) { // a scrape meanwhile may have seen it gone
+                    labelOfWorker.put(w.id(), t.label);
+                    take(t, slots.computeIfAbsent(t.label, l -> new Slot()), new ArrayList<>());
+                }
             }
             return null;
         });
@@ -424,6 +442,7 @@ public final class ClusterScraper {
                 }
                 if (supervisor != null) {
                     e.getValue().forEach((key, p) -> slot.departed.merge(key, p, (a, b) -> a.withValue(a.value + b.value)));
+                    departedWorkers.add(e.getKey());
                 }
                 return true;
             });

@@ -1,6 +1,5 @@
 package org.jcluster.metrics.micrometer;
 
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -138,12 +137,15 @@ final class Exposition {
         return Double.toString(v);
     }
 
-    /** A histogram bucket's bound, as Prometheus clients write {@code le}: plain decimal, or {@code +Inf}. */
+    /**
+     * A histogram bucket's bound as Micrometer's Prometheus registry writes {@code le} ({@code 0.01},
+     * {@code 1.0}, {@code +Inf}): a series moved from a per-worker endpoint keeps its label values.
+     */
     static String bound(double v) {
         if (Double.isInfinite(v)) {
             return v > 0 ? "+Inf" : "-Inf";
         }
-        return BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+        return Double.toString(v);
     }
 
     /**

@@ -143,16 +143,10 @@ public final class WorkerMeters {
         final Class<?> functionCounter;
         final Method functionCounterCount;
         final Class<?> timer;
-        final Method timerCount;
-        final Method timerTotalTime;
-        final Method timerMax;
         final Class<?> functionTimer;
         final Method functionTimerCount;
         final Method functionTimerTotalTime;
         final Class<?> summary;
-        final Method summaryCount;
-        final Method summaryTotal;
-        final Method summaryMax;
         final Class<?> longTaskTimer;
         final Method activeTasks;
         final Method duration;
@@ -162,6 +156,11 @@ public final class WorkerMeters {
         final Class<?> gauge;
         final Method gaugeValue;
         final Method takeSnapshot;
+        final Method snapshotCount;
+        final Method snapshotTotal;
+        final Method snapshotTotalIn;
+        final Method snapshotMax;
+        final Method snapshotMaxIn;
         final Method histogramCounts;
         final Method bucketCount;
         final Method bucketBound;
@@ -190,16 +189,10 @@ public final class WorkerMeters {
             functionCounter = load("FunctionCounter", loader);
             functionCounterCount = functionCounter.getMethod("count");
             timer = load("Timer", loader);
-            timerCount = timer.getMethod("count");
-            timerTotalTime = timer.getMethod("totalTime", TimeUnit.class);
-            timerMax = timer.getMethod("max", TimeUnit.class);
             functionTimer = load("FunctionTimer", loader);
             functionTimerCount = functionTimer.getMethod("count");
             functionTimerTotalTime = functionTimer.getMethod("totalTime", TimeUnit.class);
             summary = load("DistributionSummary", loader);
-            summaryCount = summary.getMethod("count");
-            summaryTotal = summary.getMethod("totalAmount");
-            summaryMax = summary.getMethod("max");
             longTaskTimer = load("LongTaskTimer", loader);
             activeTasks = longTaskTimer.getMethod("activeTasks");
             duration = longTaskTimer.getMethod("duration", TimeUnit.class);
@@ -209,7 +202,13 @@ public final class WorkerMeters {
             gauge = load("Gauge", loader);
             gaugeValue = gauge.getMethod("value");
             takeSnapshot = load("distribution.HistogramSupport", loader).getMethod("takeSnapshot");
-            histogramCounts = load("distribution.HistogramSnapshot", loader).getMethod("histogramCounts");
+            Class<?> snapshot = load("distribution.HistogramSnapshot", loader);
+            snapshotCount = snapshot.getMethod("count");
+            snapshotTotal = snapshot.getMethod("total");
+            snapshotTotalIn = snapshot.getMethod("total", TimeUnit.class);
+            snapshotMax = snapshot.getMethod("max");
+            snapshotMaxIn = snapshot.getMethod("max", TimeUnit.class);
+            histogramCounts = snapshot.getMethod("histogramCounts");
             Class<?> countAtBucket = load("distribution.CountAtBucket", loader);
             bucketCount = countAtBucket.getMethod("count");
             bucketBound = countAtBucket.getMethod("bucket");
@@ -245,19 +244,13 @@ public final class WorkerMeters {
                 m.put("count", number(doubleOf(functionCounterCount, meter)));
             } else if (timer.isInstance(meter)) {
                 m.put("baseUnit", "seconds");
-                m.put("count", call(timerCount, meter));
-                m.put("sum", number(doubleOf(timerTotalTime, meter, TimeUnit.SECONDS)));
-                m.put("max", number(doubleOf(timerMax, meter, TimeUnit.SECONDS)));
-                putBuckets(m, meter, true);
+                putDistribution(m, meter, true);
             } else if (functionTimer.isInstance(meter)) {
                 m.put("baseUnit", "seconds");
                 m.put("count", number(doubleOf(functionTimerCount, meter)));
                 m.put("sum", number(doubleOf(functionTimerTotalTime, meter, TimeUnit.SECONDS)));
             } else if (summary.isInstance(meter)) {
-                m.put("count", call(summaryCount, meter));
-                m.put("sum", number(doubleOf(summaryTotal, meter)));
-                m.put("max", number(doubleOf(summaryMax, meter)));
-                putBuckets(m, meter, false);
+                putDistribution(m, meter, false);
             } else if (longTaskTimer.isInstance(meter)) {
                 m.put("baseUnit", "seconds");
                 m.put("activeTasks", call(activeTasks, meter));
@@ -282,9 +275,16 @@ public final class WorkerMeters {
             return m;
         }
 
-        /** A timer's or summary's histogram, when it keeps one; bounds in seconds for a timer. */
-        private void putBuckets(Map<String, Object> m, Object meter, boolean time) {
-            Object[] counts = (Object[]) call(histogramCounts, call(takeSnapshot, meter));
+        /**
+         * A timer's or summary's count, sum, max and buckets, all from one snapshot (read apart, a value
+         * recorded between two reads would put a bucket above the count); time in seconds.
+         */
+        private void putDistribution(Map<String, Object> m, Object meter, boolean time) {
+            Object snapshot = call(takeSnapshot, meter);
+            m.put("count", call(snapshotCount, snapshot));
+            m.put("sum", number(time ? doubleOf(snapshotTotalIn, snapshot, TimeUnit.SECONDS) : doubleOf(snapshotTotal, snapshot)));
+            m.put("max", number(time ? doubleOf(snapshotMaxIn, snapshot, TimeUnit.SECONDS) : doubleOf(snapshotMax, snapshot)));
+            Object[] counts = (Object[]) call(histogramCounts, snapshot);
             if (counts.length == 0) {
                 return;
             }

@@ -109,6 +109,7 @@ public final class WorkerStatsBinder implements MeterBinder, AutoCloseable {
     @Override
     public synchronized void close() {
         timer.shutdownNow();
+        scraper.close();
         if (registry != null) {
             meters.values().forEach(registry::remove);
             meters.clear();

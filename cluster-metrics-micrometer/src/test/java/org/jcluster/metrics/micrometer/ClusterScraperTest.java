@@ -60,9 +60,9 @@ class ClusterScraperTest {
                         "pid", Long.toString(w.pid())))).isEqualTo(1);
                 assertThat(value(families, "test_latency_seconds_sum", worker)).isEqualTo(1.5);
                 // A histogram's buckets, whose counts add up across workers: 50 is above 10, within 100.
-                assertThat(value(families, "test_sizes_bucket", Map.of("worker", Integer.toString(w.id()), "le", "10")))
+                assertThat(value(families, "test_sizes_bucket", Map.of("worker", Integer.toString(w.id()), "le", "10.0")))
                         .isZero();
-                assertThat(value(families, "test_sizes_bucket", Map.of("worker", Integer.toString(w.id()), "le", "100")))
+                assertThat(value(families, "test_sizes_bucket", Map.of("worker", Integer.toString(w.id()), "le", "100.0")))
                         .isEqualTo(1);
                 assertThat(value(families, "test_sizes_bucket", Map.of("worker", Integer.toString(w.id()), "le", "+Inf")))
                         .isEqualTo(1);

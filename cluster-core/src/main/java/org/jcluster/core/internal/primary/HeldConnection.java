@@ -1,7 +1,6 @@
 package org.jcluster.core.internal.primary;
 
 import java.net.SocketAddress;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.jcluster.api.Worker;
 import org.jcluster.api.spi.PendingConnection;
@@ -16,7 +15,7 @@ final class HeldConnection implements PendingConnection {
     final long acceptedAtNanos = System.nanoTime();
     /** Begun at the accept; null unless a recording wants hand-offs. */
     final JfrEvents.HandOff handOff = JfrEvents.HandOff.beginIfEnabled();
-    private final AtomicBoolean closed = new AtomicBoolean();
+
     /** Set in the handle's turn, before the connection goes into the in-flight map (which publishes it). */
     Worker handedTo;
 
@@ -37,11 +36,10 @@ final class HeldConnection implements PendingConnection {
         return remote;
     }
 
-    /** Its own copy: it stops counting as held by its server. */
+    /** Its own copy: it stops counting as held by its server (once: the policy may close it again). */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
-            socket.close();
+        if (socket.closeIfUnspent()) {
             handle.connectionClosed();
         }
     }

@@ -6,9 +6,7 @@ import java.nio.channels.Channel;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -224,14 +222,11 @@ final class PrimaryWorker extends AbstractWorker implements ServerPeer {
     @Override
     public CompletableFuture<WorkerHealth> ping(Duration timeout) {
         long sent = System.nanoTime();
-        return request(timeout, InternalMessage.Ping::new, "a ping").thenApply(a -> {
+        return request(timeout, seq -> new InternalMessage.Ping(seq, true), "a ping").thenApply(a -> {
             InternalMessage.Health h = answerOf(a, InternalMessage.Health.class, "a ping");
             OptionalLong afterGc = h.heapUsedAfterGc() < 0 ? OptionalLong.empty() : OptionalLong.of(h.heapUsedAfterGc());
-            Map<ListenAddress, Long> byServer = new LinkedHashMap<>();
-            h.connectionsByHandle().forEach((handleId, taken) ->
-                    cluster.servers().addressOf(handleId).ifPresent(address -> byServer.put(address, taken)));
             return new WorkerHealth(Duration.ofNanos(a.arrivedNanos() - sent), h.heapUsed(), afterGc,
-                    Duration.ofMillis(h.gcMillis()), h.connections(), byServer);
+                    Duration.ofMillis(h.gcMillis()), h.connections(), h.connectionsByServer());
         });
     }
 

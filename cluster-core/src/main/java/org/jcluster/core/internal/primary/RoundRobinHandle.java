@@ -178,6 +178,10 @@ final class RoundRobinHandle extends Handle implements DispatchContext {
         if (peer == null || !listening.contains(worker) || !peer.isConnected()) {
             return false;
         }
+        if (inFlight.get(c.id) == c) {
+            throw new IllegalArgumentException(c + " is in flight to worker " + c.handedTo.id()
+                    + "; hand it off again only after that worker refused it");
+        }
         c.handedTo = worker;
         inFlight.put(c.id, c); // before the send: the answer may be read at once
         inFlightHere++;

@@ -210,11 +210,6 @@ public final class SharedHandles {
         return byId.values().stream().sorted(Comparator.comparingInt(h -> h.id)).map(Handle::figures).toList();
     }
 
-    /** Where the open server {@code handleId} listens; empty once it closed. */
-    public Optional<ListenAddress> addressOf(int handleId) {
-        return Optional.ofNullable(byId.get(handleId)).map(h -> h.address);
-    }
-
     /** Number of handles open, for tests. */
     public int openHandles() {
         return byId.size();

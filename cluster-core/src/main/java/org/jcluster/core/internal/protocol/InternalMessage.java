@@ -12,6 +12,9 @@ import java.nio.ByteOrder;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import org.jcluster.api.AddressType;
+import org.jcluster.api.ListenAddress;
+
 /**
  * The internal protocol between primary and worker, in its own frame kind. A small fixed binary
  * encoding: it must work whatever serialization module is present, and it is on no hot path.
@@ -81,14 +84,19 @@ public sealed interface InternalMessage {
     record ConnectionAck(long connectionId, boolean accepted) implements InternalMessage { }
 
     /** Primary to worker: answer with {@link Health} from your event thread. */
-    record Ping(int seq) implements InternalMessage { }
+    /**
+     * Primary to worker: answer with {@link Health} from your event thread; {@code wantsServers}: with what
+     * each server took (a primary older than that field sends none, and gets a Health without it).
+     */
+    record Ping(int seq, boolean wantsServers) implements InternalMessage { }
 
     /**
      * Worker to primary, the answer to {@link Ping}; {@code heapUsedAfterGc} is -1 when unknown;
-     * {@code connectionsByHandle}: what each of its shared servers took, by the primary's handle id.
+     * {@code connectionsByServer}: what each of its servers took, counted when the ping was read; null when
+     * the ping did not ask (an older primary, which would refuse the field).
      */
     record Health(int seq, long heapUsed, long heapUsedAfterGc, long gcMillis, long connections,
-            Map<Integer, Long> connectionsByHandle) implements InternalMessage { }
+            Map<ListenAddress, Long> connectionsByServer) implements InternalMessage { }
 
     /** Primary to worker: answer with {@link Answer}, from your event thread, what you answer for {@code topic}. */
     record Ask(int seq, String topic) implements InternalMessage { }
@@ -128,15 +136,24 @@ public sealed interface InternalMessage {
         return in.readNBytes(length);
     }
 
-    /** A count, then that many (int key, long value) pairs, each 12 bytes, all of which must be there. */
-    private static Map<Integer, Long> readCounts(DataInputStream in) throws IOException, ProtocolException {
+    /** A size, then that many (address, port, address type, count), each at least 16 bytes. */
+    private static Map<ListenAddress, Long> readCountsByServer(DataInputStream in) throws IOException, ProtocolException {
         int size = in.readInt();
-        if (size < 0 || (long) size * 12 > in.available()) {
-            throw new ProtocolException(size + " counts where " + in.available() + " bytes are left");
+        if (size < 0 || (long) size * 16 > in.available()) {
+            throw new ProtocolException(size + " server counts where " + in.available() + " bytes are left");
         }
-        Map<Integer, Long> counts = new LinkedHashMap<>();
+        Map<ListenAddress, Long> counts = new LinkedHashMap<>();
         for (int i = 0; i < size; i++) {
-            counts.put(in.readInt(), in.readLong());
+            String address = in.readUTF();
+            int port = in.readInt();
+            String type = in.readUTF();
+            AddressType addressType;
+            try {
+                addressType = AddressType.valueOf(type);
+            } catch (IllegalArgumentException e) {
+                throw new ProtocolException("unknown address type " + type + " in a health answer");
+            }
+            counts.put(new ListenAddress(address, port, addressType), in.readLong());
         }
         return counts;
     }
@@ -201,6 +218,9 @@ public sealed interface InternalMessage {
             } else if (message instanceof Ping m) {
                 out.writeByte(PING);
                 out.writeInt(m.seq());
+                if (m.wantsServers()) {
+                    out.writeBoolean(true);
+                }
             } else if (message instanceof Health m) {
                 out.writeByte(HEALTH);
                 out.writeInt(m.seq());
@@ -208,10 +228,14 @@ public sealed interface InternalMessage {
                 out.writeLong(m.heapUsedAfterGc());
                 out.writeLong(m.gcMillis());
                 out.writeLong(m.connections());
-                out.writeInt(m.connectionsByHandle().size());
-                for (Map.Entry<Integer, Long> e : m.connectionsByHandle().entrySet()) {
-                    out.writeInt(e.getKey());
-                    out.writeLong(e.getValue());
+                if (m.connectionsByServer() != null) {
+                    out.writeInt(m.connectionsByServer().size());
+                    for (Map.Entry<ListenAddress, Long> e : m.connectionsByServer().entrySet()) {
+                        out.writeUTF(e.getKey().address());
+                        out.writeInt(e.getKey().port());
+                        out.writeUTF(e.getKey().addressType().name());
+                        out.writeLong(e.getValue());
+                    }
                 }
             } else if (message instanceof Ready) {
                 out.writeByte(READY);
@@ -271,9 +295,10 @@ public sealed interface InternalMessage {
                 case CLOSE_SERVER -> new CloseServer(in.readInt(), in.readInt());
                 case NEW_CONNECTION -> new NewConnection(in.readInt(), in.readLong());
                 case CONNECTION_ACK -> new ConnectionAck(in.readLong(), in.readBoolean());
-                case PING -> new Ping(in.readInt());
+                // The fields added later are read when present: a peer of the version before sends none.
+                case PING -> new Ping(in.readInt(), in.available() > 0 && in.readBoolean());
                 case HEALTH -> new Health(in.readInt(), in.readLong(), in.readLong(), in.readLong(), in.readLong(),
-                        readCounts(in));
+                        in.available() > 0 ? readCountsByServer(in) : Map.of());
                 case READY -> new Ready();
                 case ASK -> new Ask(in.readInt(), in.readUTF());
                 case ANSWER -> new Answer(in.readInt(), in.readUTF(), sizedBytes(in));

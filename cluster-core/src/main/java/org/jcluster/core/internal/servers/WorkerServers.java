@@ -7,9 +7,9 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -232,12 +232,12 @@ public final class WorkerServers {
         return CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new));
     }
 
-    /** What each stream server open now took, by the primary's handle id: a ping's answer. */
-    public Map<Integer, Long> connectionsByHandle() {
-        Map<Integer, Long> counts = new TreeMap<>();
+    /** What each stream server open now took, by its address: a ping's answer. */
+    public Map<ListenAddress, Long> connectionsByServer() {
+        Map<ListenAddress, Long> counts = new LinkedHashMap<>();
         for (Share share : open.values()) {
             if (share instanceof AcceptingServer server) {
-                counts.put(share.handleId(), server.connectionsTaken());
+                counts.put(server.address(), server.connectionsTaken());
             }
         }
         return counts;

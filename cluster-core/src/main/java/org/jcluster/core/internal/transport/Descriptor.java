@@ -124,10 +124,17 @@ public final class Descriptor implements Closeable {
     /** Closes the descriptor, once; does nothing when it is spent already. */
     @Override
     public void close() {
+        closeIfUnspent();
+    }
+
+    /** {@link #close()}, saying whether this call closed it (false: it was spent already). */
+    public boolean closeIfUnspent() {
         int taken = (int) FD.getAndSet(this, SPENT);
-        if (taken != SPENT) {
-            Syscalls.close(taken);
+        if (taken == SPENT) {
+            return false;
         }
+        Syscalls.close(taken);
+        return true;
     }
 
     /** Whether this object gave up its descriptor: closed it, sent it, or made a channel of it. */

@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
+import org.jcluster.api.ListenAddress;
 import org.jcluster.api.Registration;
 import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerEvent;
@@ -194,10 +195,10 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
     }
 
     /** Event thread: the answer to a ping, which waited behind every event queued before it. */
-    private void answerPing(int pingSeq) {
+    private void answerPing(int pingSeq, Map<ListenAddress, Long> connectionsByServer) {
         if (connected) {
             sendInternal(new InternalMessage.Health(pingSeq, Vitals.heapUsed(), Vitals.heapUsedAfterGc(),
-                    Vitals.gcMillis(), ConnectionsTaken.total(), servers.connectionsByHandle()), null);
+                    Vitals.gcMillis(), ConnectionsTaken.total(), connectionsByServer), null);
         }
     }
 
@@ -380,7 +381,9 @@ final class SelfWorker extends AbstractWorker implements PrimaryLink {
             announceDisconnecting(true);
             closed.whenComplete((ignored, error) -> closeChannelAfterQueuedEvents());
         } else if (message instanceof InternalMessage.Ping ping) {
-            events.executeFromIo(() -> answerPing(ping.seq()));
+            // Counted now: a disconnect read next closes the servers before the event thread answers.
+            Map<ListenAddress, Long> byServer = ping.wantsServers() ? servers.connectionsByServer() : null;
+            events.executeFromIo(() -> answerPing(ping.seq(), byServer));
         } else if (message instanceof InternalMessage.Ask ask) {
             events.executeFromIo(() -> answerAsk(ask));
         } else if (message instanceof InternalMessage.Ack ack) {

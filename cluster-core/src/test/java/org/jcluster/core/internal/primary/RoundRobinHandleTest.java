@@ -204,6 +204,11 @@ class RoundRobinHandleTest {
                     .anyMatch(t -> t.getName().startsWith("jcluster-primary-accept-"))
                     .anyMatch(t -> t.getName().startsWith("test-reader-"));
             assertThat(peers).allSatisfy(p -> assertThat(takenBy.get(p.worker.id())).isGreaterThan(0));
+            ServerFigures figures = handle.figures();
+            assertThat(figures.accepted()).isEqualTo(clients * perClient);
+            assertThat(figures.dealt()).isEqualTo(clients * perClient);
+            assertThat(figures.handOff().count()).as("one hand-off timed per connection taken").isEqualTo(clients * perClient);
+            assertThat(figures.waiting() + figures.inFlight()).isZero();
         } finally {
             handle.close();
             for (Thread t : threads) {
@@ -234,6 +239,63 @@ class RoundRobinHandleTest {
         }
         assertThat(made[0].closed.await(DEADLINE_MS, TimeUnit.MILLISECONDS)).as("the dispatcher was closed").isTrue();
         timer.shutdown();
+    }
+
+    @Test
+    void theFiguresFollowEveryPathAConnectionTakes() throws Exception {
+        NativeSockets.BoundSocket socket = NativeSockets.listenTcp("127.0.0.1", 0, 16, false);
+        Map<Long, HeldConnection> inFlight = new ConcurrentHashMap<>();
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+        ProbedDispatcher[] made = new ProbedDispatcher[1];
+        RoundRobinHandle handle = new RoundRobinHandle(1, "test", socket.socket(),
+                Addresses.listenAddress(socket.localAddress(), false), Optional.empty(), probed(made), inFlight,
+                new AtomicLong(), timer);
+        RecordingPeer peer = new RecordingPeer(1);
+        InetSocketAddress address = (InetSocketAddress) socket.localAddress();
+        List<SocketChannel> clients = new ArrayList<>();
+        try {
+            clients.add(SocketChannel.open(address));
+            awaitFigures(handle, "accepted 1 waiting 1 dealt 0 refused 0 in flight 0 timed 0");
+
+            handle.members.put(peer.worker, peer);
+            handle.add(peer.worker);
+            long first = peer.next(InternalMessage.NewConnection.class, DEADLINE_MS).connectionId();
+            awaitFigures(handle, "accepted 1 waiting 0 dealt 1 refused 0 in flight 1 timed 0");
+
+            handle.answer(peer.worker, inFlight.get(first), false); // handed back: dealt again
+            long again = peer.next(InternalMessage.NewConnection.class, DEADLINE_MS).connectionId();
+            assertThat(again).isEqualTo(first);
+            awaitFigures(handle, "accepted 1 waiting 0 dealt 2 refused 1 in flight 1 timed 0");
+            handle.answer(peer.worker, inFlight.get(first), true);
+            awaitFigures(handle, "accepted 1 waiting 0 dealt 2 refused 1 in flight 0 timed 1");
+
+            clients.add(SocketChannel.open(address));
+            peer.next(InternalMessage.NewConnection.class, DEADLINE_MS);
+            awaitFigures(handle, "accepted 2 waiting 0 dealt 3 refused 1 in flight 1 timed 1");
+            handle.remove(peer.worker, true); // gone with it unanswered: lost, as in Node
+            awaitFigures(handle, "accepted 2 waiting 0 dealt 3 refused 1 in flight 0 timed 1");
+
+            clients.add(SocketChannel.open(address)); // nobody listens: it waits
+            awaitFigures(handle, "accepted 3 waiting 1 dealt 3 refused 1 in flight 0 timed 1");
+        } finally {
+            handle.close();
+            for (SocketChannel c : clients) {
+                c.close();
+            }
+        }
+        assertThat(made[0].closed.await(DEADLINE_MS, TimeUnit.MILLISECONDS)).as("the dispatcher was closed").isTrue();
+        awaitFigures(handle, "accepted 3 waiting 0 dealt 3 refused 1 in flight 0 timed 1");
+        timer.shutdown();
+    }
+
+    /** Waits until the handle's figures read {@code expected}. */
+    private static void awaitFigures(RoundRobinHandle handle, String expected) throws InterruptedException {
+        Supplier<String> now = () -> {
+            ServerFigures f = handle.figures();
+            return "accepted " + f.accepted() + " waiting " + f.waiting() + " dealt " + f.dealt() + " refused " + f.refused() + " in flight " + f.inFlight()
+                    + " timed " + f.handOff().count();
+        };
+        await(() -> now.get().equals(expected), () -> "figures " + now.get() + ", expected " + expected);
     }
 
     /** A policy whose dispatchers are {@link ProbedDispatcher}s, the last one made left in {@code made[0]}. */

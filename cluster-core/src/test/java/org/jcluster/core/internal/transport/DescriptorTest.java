@@ -48,7 +48,7 @@ class DescriptorTest {
         Descriptor keeper = pipeEnd();
         Descriptor first = keeper.duplicate();
         int number = first.number();
-        first.close();
+        assertThat(first.closeIfUnspent()).as("the first close closes").isTrue();
         assertThat(first.isSpent()).isTrue();
 
         // dup takes the lowest free number: the one just freed, unless another thread took it first.
@@ -56,6 +56,7 @@ class DescriptorTest {
         try {
             assumeThat(reuser.number()).as("the freed number, reused").isEqualTo(number);
             first.close();
+            assertThat(first.closeIfUnspent()).as("a close after the first says it closed nothing").isFalse();
             assertThat(isOpen(number)).as("the later owner's descriptor of that number").isTrue();
         } finally {
             reuser.close();
