@@ -112,6 +112,27 @@ class SettingsRulesTest {
         }
     }
 
+    @Test
+    void aFlightRecordingInTheWorkersFlagsGoesToAFileOfEachWorkersOwn(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        List<String> flags = new ArrayList<>(TestCluster.FAST_JVM);
+        flags.add("-XX:StartFlightRecording:filename=" + dir.resolve("shop.jfr") + ",dumponexit=true");
+        try (TestCluster t = new TestCluster(TestCluster.settings("idle").execArgv(flags).build())) {
+            for (int i = 0; i < 2; i++) {
+                org.jcluster.api.Worker w = t.fork();
+                await(w.ping(java.time.Duration.ofSeconds(10)));
+                CompletableFuture<Void> gone = TestCluster.goneOf(w);
+                w.disconnect(); // a normal exit: the recording is dumped
+                await(gone);
+            }
+        }
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder("shop-worker-1.jfr",
+                    "shop-worker-2.jfr");
+        }
+        assertThat(Files.size(dir.resolve("shop-worker-1.jfr"))).isPositive();
+    }
+
     /** A port p such that p and p+1 are both free right now. */
     private static int twoFreePorts() throws IOException {
         for (int attempt = 0; attempt < 50; attempt++) {

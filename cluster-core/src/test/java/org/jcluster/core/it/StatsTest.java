@@ -37,11 +37,7 @@ class StatsTest {
             assertThat(before.messagesReceived()).as("the port").isEqualTo(1);
             assertThat(before.connectionsDealt()).isZero();
 
-            CompletableFuture<Void> threeTaken = messages(w, "took", 3);
-            for (int i = 0; i < 3; i++) {
-                SocketChannel.open(new InetSocketAddress("127.0.0.1", (int) port)).close();
-            }
-            await(threeTaken);
+            connectThreeTimesAndAwaitTaken(w, port);
             String fourKilobytes = "x".repeat(4096);
             for (int i = 0; i < 4; i++) {
                 w.send(fourKilobytes); // the worker holds them: nobody listens there
@@ -107,11 +103,7 @@ class StatsTest {
         try (TestCluster t = new TestCluster("count-connections")) {
             Worker w = t.fork();
             long port = (Long) ((Map<?, ?>) await(nextMessage(w))).get("port");
-            CompletableFuture<Void> threeTaken = messages(w, "took", 3);
-            for (int i = 0; i < 3; i++) {
-                SocketChannel.open(new InetSocketAddress("127.0.0.1", (int) port)).close();
-            }
-            await(threeTaken);
+            connectThreeTimesAndAwaitTaken(w, port);
 
             ClusterStats stats = await(t.cluster.stats(TIMEOUT));
             assertThat(stats.workers()).extracting(WorkerStats::id).containsExactly(w.id());
@@ -140,11 +132,7 @@ class StatsTest {
         try (TestCluster t = new TestCluster("count-connections")) {
             Worker w = t.fork();
             long port = (Long) ((Map<?, ?>) await(nextMessage(w))).get("port");
-            CompletableFuture<Void> threeTaken = messages(w, "took", 3);
-            for (int i = 0; i < 3; i++) {
-                SocketChannel.open(new InetSocketAddress("127.0.0.1", (int) port)).close();
-            }
-            await(threeTaken);
+            connectThreeTimesAndAwaitTaken(w, port);
             w.send("pause"); // its event thread answers the ping after the disconnect was read
             CompletableFuture<WorkerStats> last = w.stats(TIMEOUT);
             w.disconnect(); // its server closes before its event thread answers: the counts were taken before
@@ -186,11 +174,7 @@ class StatsTest {
         try (TestCluster t = TestCluster.under("none", "accept-itself-and-count")) {
             Worker w = t.fork();
             long port = (Long) ((Map<?, ?>) await(nextMessage(w))).get("port");
-            CompletableFuture<Void> threeTaken = messages(w, "took", 3);
-            for (int i = 0; i < 3; i++) {
-                SocketChannel.open(new InetSocketAddress("127.0.0.1", (int) port)).close();
-            }
-            await(threeTaken);
+            connectThreeTimesAndAwaitTaken(w, port);
 
             ServerStats server = single(await(t.cluster.stats(TIMEOUT)).servers());
             assertThat(server.policy()).isEqualTo("none");
@@ -200,6 +184,15 @@ class StatsTest {
             assertThat(server.handOff().count()).isZero();
             assertThat(server.takenByWorker()).isEqualTo(Map.of(w.id(), 3L));
         }
+    }
+
+    /** Three connections to the worker's server, once it said it took each. */
+    private static void connectThreeTimesAndAwaitTaken(Worker w, long port) throws Exception {
+        CompletableFuture<Void> threeTaken = messages(w, "took", 3);
+        for (int i = 0; i < 3; i++) {
+            SocketChannel.open(new InetSocketAddress("127.0.0.1", (int) port)).close();
+        }
+        await(threeTaken);
     }
 
     private static ServerStats single(List<ServerStats> servers) {

@@ -103,7 +103,7 @@ public final class ClusterScraper implements AutoCloseable {
     /** Workers whose last values went to their slot for good: a late answer of theirs must not count twice. */
     private final Set<Integer> departedWorkers = new HashSet<>();
     /** Whether scrapes ask for the workers' meters (a binder's collects do not): the last look asks as they do. */
-    private volatile boolean withMeters;
+    private volatile boolean scrapesMeters;
     /** The last looks' listener on the supervisor; null without one. */
     private final Registration lastLooks;
 
@@ -167,7 +167,7 @@ public final class ClusterScraper implements AutoCloseable {
             throw new IllegalArgumentException("scrape timeout " + timeout + ": give a positive duration, e.g. 2s");
         }
         if (withMeters) {
-            this.withMeters = true;
+            scrapesMeters = true;
         }
         // One at a time: two collects around a replacement would both carry the replaced worker's counts over.
         synchronized (this) {
@@ -258,7 +258,7 @@ public final class ClusterScraper implements AutoCloseable {
      */
     private void lastLook(Leaving leaving) {
         Worker w = leaving.worker();
-        Target t = ask(leaving.slot() + 1, w, false, LAST_LOOK_TIMEOUT, withMeters,
+        Target t = ask(leaving.slot() + 1, w, false, LAST_LOOK_TIMEOUT, scrapesMeters,
                 w.stats(LAST_LOOK_TIMEOUT).orTimeout(guardMillis(LAST_LOOK_TIMEOUT), TimeUnit.MILLISECONDS));
         CompletableFuture.allOf(t.meters, t.stats).handle((ignored, failure) -> {
             synchronized (this) {

@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -152,9 +153,11 @@ public final class PrimaryCluster implements Cluster {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("the timeout of stats must be positive, not " + timeout);
         }
-        List<CompletableFuture<WorkerStats>> asked = liveView.values().stream().map(w -> w.stats(timeout)).toList();
+        // A worker's stats fail only in a bug of their own: that worker is left out, the snapshot still answers.
+        List<CompletableFuture<WorkerStats>> asked = liveView.values().stream()
+                .map(w -> w.stats(timeout).exceptionally(failed -> null)).toList();
         return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)).thenApply(all -> {
-            List<WorkerStats> workers = asked.stream().map(CompletableFuture::join).toList();
+            List<WorkerStats> workers = asked.stream().map(CompletableFuture::join).filter(Objects::nonNull).toList();
             String policy = schedulingPolicy();
             List<ServerStats> shared = servers.figures().stream().map(f -> {
                 Map<Integer, Long> takenByWorker = new TreeMap<>();

@@ -12,6 +12,8 @@ import org.jcluster.api.ClusterSettings;
 final class WorkerCommand {
     private static final Pattern JDWP = Pattern.compile("^(-agentlib:jdwp=|-Xrunjdwp:)(.*)$");
     private static final Pattern ADDRESS = Pattern.compile("(^|,)address=((?:[^,:]*:)?)(\\d+)(?=,|$)");
+    private static final Pattern RECORDING = Pattern.compile("^(-XX:StartFlightRecording[:=])(.*)$");
+    private static final Pattern RECORDING_FILE = Pattern.compile("(^|,)filename=([^,]*)\\.jfr(?=,|$)");
 
     private WorkerCommand() {
     }
@@ -27,7 +29,7 @@ final class WorkerCommand {
         List<String> flags = settings.execArgv().orElse(List.of());
         OptionalInt debugBase = settings.debugPort();
         for (String flag : flags) {
-            command.add(renumberDebugPort(flag, workerId, debugBase));
+            command.add(recordingPerWorker(renumberDebugPort(flag, workerId, debugBase), workerId));
         }
         // What the framework itself needs in a worker; the user never has to add these.
         addOnce(command, "--add-opens=java.base/sun.nio.ch=" + (moduleMode ? "jcluster.core" : "ALL-UNNAMED"));
@@ -56,6 +58,25 @@ final class WorkerCommand {
         if (!command.contains(flag)) {
             command.add(flag);
         }
+    }
+
+    /**
+     * Worker n records to {@code name-worker-n.jfr} when the flight recording it inherits names a file
+     * ({@code filename=name.jfr}): every JVM would otherwise write the same file, the last to exit winning.
+     * A name with {@code %p} (the pid) or a directory is left as it is: each JVM's file is its own already.
+     */
+    static String recordingPerWorker(String flag, int workerId) {
+        Matcher recording = RECORDING.matcher(flag);
+        if (!recording.matches()) {
+            return flag;
+        }
+        Matcher file = RECORDING_FILE.matcher(recording.group(2));
+        if (!file.find() || file.group(2).contains("%p")) {
+            return flag;
+        }
+        String options = file.replaceFirst("$1filename=" + Matcher.quoteReplacement(file.group(2)) + "-worker-" + workerId
+                + ".jfr");
+        return recording.group(1) + options;
     }
 
     /**

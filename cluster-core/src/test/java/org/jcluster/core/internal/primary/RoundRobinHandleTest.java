@@ -147,9 +147,7 @@ class RoundRobinHandleTest {
         Map<Long, HeldConnection> inFlight = new ConcurrentHashMap<>();
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
         ProbedDispatcher[] made = new ProbedDispatcher[1];
-        RoundRobinHandle handle = new RoundRobinHandle(1, "test", socket.socket(),
-                Addresses.listenAddress(socket.localAddress(), false), Optional.empty(), probed(made), inFlight,
-                new AtomicLong(), timer);
+        RoundRobinHandle handle = handleOn(socket, inFlight, timer, made);
         ProbedDispatcher dispatcher = made[0];
         List<RecordingPeer> peers = List.of(new RecordingPeer(1), new RecordingPeer(2));
         AtomicIntegerArray takenBy = new AtomicIntegerArray(peers.size() + 1); // by worker id
@@ -226,9 +224,7 @@ class RoundRobinHandleTest {
         NativeSockets.BoundSocket socket = NativeSockets.listenTcp("127.0.0.1", 0, 16, false);
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
         ProbedDispatcher[] made = new ProbedDispatcher[1];
-        RoundRobinHandle handle = new RoundRobinHandle(1, "test", socket.socket(),
-                Addresses.listenAddress(socket.localAddress(), false), Optional.empty(), probed(made),
-                new ConcurrentHashMap<>(), new AtomicLong(), timer);
+        RoundRobinHandle handle = handleOn(socket, new ConcurrentHashMap<>(), timer, made);
         try {
             Worker worker = new RecordingPeer(1).worker;
             assertThatThrownBy(() -> made[0].context.handOff(worker, null))
@@ -247,9 +243,7 @@ class RoundRobinHandleTest {
         Map<Long, HeldConnection> inFlight = new ConcurrentHashMap<>();
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
         ProbedDispatcher[] made = new ProbedDispatcher[1];
-        RoundRobinHandle handle = new RoundRobinHandle(1, "test", socket.socket(),
-                Addresses.listenAddress(socket.localAddress(), false), Optional.empty(), probed(made), inFlight,
-                new AtomicLong(), timer);
+        RoundRobinHandle handle = handleOn(socket, inFlight, timer, made);
         RecordingPeer peer = new RecordingPeer(1);
         InetSocketAddress address = (InetSocketAddress) socket.localAddress();
         List<SocketChannel> clients = new ArrayList<>();
@@ -296,6 +290,13 @@ class RoundRobinHandleTest {
                     + " timed " + f.handOff().count();
         };
         await(() -> now.get().equals(expected), () -> "figures " + now.get() + ", expected " + expected);
+    }
+
+    /** A handle on {@code socket} whose dispatcher is a {@link ProbedDispatcher}, left in {@code made[0]}. */
+    private static RoundRobinHandle handleOn(NativeSockets.BoundSocket socket, Map<Long, HeldConnection> inFlight,
+            ScheduledExecutorService timer, ProbedDispatcher[] made) {
+        return new RoundRobinHandle(1, "test", socket.socket(), Addresses.listenAddress(socket.localAddress(), false),
+                Optional.empty(), probed(made), inFlight, new AtomicLong(), timer);
     }
 
     /** A policy whose dispatchers are {@link ProbedDispatcher}s, the last one made left in {@code made[0]}. */

@@ -22,6 +22,19 @@ class WorkerCommandTest {
     }
 
     @Test
+    void aFlightRecordingsFileIsOneOfEachWorkersOwn() {
+        assertThat(WorkerCommand.recordingPerWorker("-XX:StartFlightRecording:filename=/tmp/shop.jfr,dumponexit=true", 2))
+                .isEqualTo("-XX:StartFlightRecording:filename=/tmp/shop-worker-2.jfr,dumponexit=true");
+        assertThat(WorkerCommand.recordingPerWorker("-XX:StartFlightRecording=settings=profile,filename=rec.jfr", 1))
+                .isEqualTo("-XX:StartFlightRecording=settings=profile,filename=rec-worker-1.jfr");
+        // Already one of each JVM's own: the pid in the name, a directory, or no file named at all.
+        for (String own : List.of("-XX:StartFlightRecording:filename=/tmp/rec-%p.jfr", "-XX:StartFlightRecording:filename=/tmp/recordings",
+                "-XX:StartFlightRecording:dumponexit=true", "-XX:FlightRecorderOptions:stackdepth=128")) {
+            assertThat(WorkerCommand.recordingPerWorker(own, 3)).isEqualTo(own);
+        }
+    }
+
+    @Test
     void theFrameworksOwnFlagsAreAddedForClassPathAndModuleLaunches() {
         ClusterSettings classPath = ClusterSettings.builder().javaCommand("java").exec("com.example.Main")
                 .classPath("app.jar").execArgv(List.of("-Xmx64m")).args(List.of("a")).build();
