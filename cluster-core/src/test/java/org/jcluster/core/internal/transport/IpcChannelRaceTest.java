@@ -173,7 +173,8 @@ class IpcChannelRaceTest {
         for (int i = 0; i < 30; i++) {
             runCycle();
         }
-        assertThat(openDescriptors()).isEqualTo(before);
+        // A subset, not equal: a socket an earlier test's channel reader releases late may close meanwhile.
+        assertThat(openDescriptors()).isSubsetOf(before);
     }
 
     private static void runCycle() throws Exception {

@@ -327,7 +327,8 @@ class NativeSocketsTest {
                 for (int i = 0; i < 20; i++) {
                     failures.run();
                 }
-                assertThat(openFds()).isEqualTo(before);
+                // Not equal: a socket an earlier test's channel reader releases late may close meanwhile.
+                assertThat(openFds()).as("descriptors open after 20 rounds of failures").isLessThanOrEqualTo(before);
             } finally {
                 unix.socket().close();
             }
