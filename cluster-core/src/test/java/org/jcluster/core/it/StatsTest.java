@@ -32,7 +32,7 @@ class StatsTest {
         try (TestCluster t = new TestCluster("count-connections")) {
             assertThat(t.cluster.schedulingPolicy()).isEqualTo("rr");
             Worker w = t.fork();
-            long port = (Long) ((Map<?, ?>) await(nextMessage(w))).get("port");
+            long port = portOf(w);
             WorkerStats before = await(w.stats(TIMEOUT));
             assertThat(before.messagesReceived()).as("the port").isEqualTo(1);
             assertThat(before.connectionsDealt()).isZero();
@@ -102,7 +102,7 @@ class StatsTest {
     void theClusterSnapshotCountsEachServersConnectionsAndTimesTheirHandOffs() throws Exception {
         try (TestCluster t = new TestCluster("count-connections")) {
             Worker w = t.fork();
-            long port = (Long) ((Map<?, ?>) await(nextMessage(w))).get("port");
+            long port = portOf(w);
             connectThreeTimesAndAwaitTaken(w, port);
 
             ClusterStats stats = await(t.cluster.stats(TIMEOUT));
@@ -131,7 +131,7 @@ class StatsTest {
     void statsAskedJustBeforeADisconnectStillCountWhatEachServerTook() throws Exception {
         try (TestCluster t = new TestCluster("count-connections")) {
             Worker w = t.fork();
-            long port = (Long) ((Map<?, ?>) await(nextMessage(w))).get("port");
+            long port = portOf(w);
             connectThreeTimesAndAwaitTaken(w, port);
             w.send("pause"); // its event thread answers the ping after the disconnect was read
             CompletableFuture<WorkerStats> last = w.stats(TIMEOUT);
@@ -146,7 +146,7 @@ class StatsTest {
     void connectionsAWorkerHasNotAnsweredForShowAsInFlightAndTheRestAsWaiting() throws Exception {
         try (TestCluster t = new TestCluster("block-in-handler")) {
             Worker w = t.fork();
-            long port = (Long) ((Map<?, ?>) await(nextMessage(w))).get("port");
+            long port = portOf(w);
             CompletableFuture<Void> firstTaken = messages(w, "took", 1);
             List<SocketChannel> clients = new ArrayList<>();
             try {
@@ -173,7 +173,7 @@ class StatsTest {
     void underNoneTheWorkersSayWhatEachServerTookTheirCountedConnectionsIncluded() throws Exception {
         try (TestCluster t = TestCluster.under("none", "accept-itself-and-count")) {
             Worker w = t.fork();
-            long port = (Long) ((Map<?, ?>) await(nextMessage(w))).get("port");
+            long port = portOf(w);
             connectThreeTimesAndAwaitTaken(w, port);
 
             ServerStats server = single(await(t.cluster.stats(TIMEOUT)).servers());
@@ -184,6 +184,11 @@ class StatsTest {
             assertThat(server.handOff().count()).isZero();
             assertThat(server.takenByWorker()).isEqualTo(Map.of(w.id(), 3L));
         }
+    }
+
+    /** The port the worker's server listens on, its first message. */
+    private static long portOf(Worker w) {
+        return (Long) ((Map<?, ?>) await(nextMessage(w))).get("port");
     }
 
     /** Three connections to the worker's server, once it said it took each. */

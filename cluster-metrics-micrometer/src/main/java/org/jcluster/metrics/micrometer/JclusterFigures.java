@@ -190,6 +190,6 @@ final class JclusterFigures {
 
     /** Counters accumulate, and so continue across a slot's workers; gauges are the present worker's. */
     private static void add(List<Point> p, Figure f, double value) {
-        p.add(new Point(Source.STATS, f.family(), f.type(), f.help(), f.family(), Map.of(), value, f.type() == Type.COUNTER));
+        p.add(point(f, f.family(), Map.of(), value));
     }
 }
