@@ -12,6 +12,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jcluster.testkit.WorkerJvms;
 
 /**
  * HTTP/1.1 clients on loopback, each sending one request after another until closed: keep-alive ones
@@ -46,13 +47,13 @@ final class HttpLoad implements AutoCloseable {
 
     /** Waits until {@code count} requests in all were answered, within the deadline. */
     void awaitAnswered(long count) throws InterruptedException {
-        long deadline = System.nanoTime() + TestJvms.DEADLINE.toNanos();
+        long deadline = System.nanoTime() + WorkerJvms.DEADLINE.toNanos();
         synchronized (answered) {
             while (answered.get() < count) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     throw new AssertionError(answered.get() + " of " + count + " requests answered within "
-                            + TestJvms.DEADLINE + "; failures: " + failures);
+                            + WorkerJvms.DEADLINE + "; failures: " + failures);
                 }
                 answered.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
             }
@@ -68,7 +69,7 @@ final class HttpLoad implements AutoCloseable {
             try {
                 if (socket == null) {
                     socket = new Socket(InetAddress.getLoopbackAddress(), port);
-                    socket.setSoTimeout((int) TestJvms.DEADLINE.toMillis());
+                    socket.setSoTimeout((int) WorkerJvms.DEADLINE.toMillis());
                     in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
                 }
                 OutputStream out = socket.getOutputStream();
@@ -138,7 +139,7 @@ final class HttpLoad implements AutoCloseable {
     public void close() throws InterruptedException {
         stopped = true;
         for (Thread t : clients) {
-            t.join(TestJvms.DEADLINE.toMillis());
+            t.join(WorkerJvms.DEADLINE.toMillis());
         }
     }
 }

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.jcluster.testkit.WorkerJvms;
 
 /**
  * A {@link SupervisedMain} primary running as a JVM of its own, its standard output and error merged
@@ -26,11 +27,11 @@ final class PrimaryJvm implements AutoCloseable {
     PrimaryJvm(Map<String, String> env, List<String> jvmFlags, String scenario) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElseThrow());
-        command.addAll(TestJvms.FAST_JVM);
+        command.addAll(WorkerJvms.FAST_JVM);
         command.add("--enable-native-access=ALL-UNNAMED");
         command.addAll(jvmFlags);
         command.add("-cp");
-        command.add(TestJvms.classPath());
+        command.add(WorkerJvms.classPath());
         command.add(SupervisedMain.class.getName());
         command.add(scenario);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
@@ -59,7 +60,7 @@ final class PrimaryJvm implements AutoCloseable {
 
     /** The next line starting with {@code prefix}; earlier lines are kept in what {@link #awaitExit()} returns. */
     String awaitLine(String prefix) throws InterruptedException {
-        long deadline = System.nanoTime() + TestJvms.DEADLINE.toNanos();
+        long deadline = System.nanoTime() + WorkerJvms.DEADLINE.toNanos();
         while (System.nanoTime() < deadline) {
             String line = lines.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
             if (line == null) {
@@ -70,7 +71,7 @@ final class PrimaryJvm implements AutoCloseable {
                 return line;
             }
         }
-        throw new AssertionError("no line starting with '" + prefix + "' within " + TestJvms.DEADLINE + "; saw " + seen);
+        throw new AssertionError("no line starting with '" + prefix + "' within " + WorkerJvms.DEADLINE + "; saw " + seen);
     }
 
     /** The port the first {@code workers} "port" messages name (workers share it); each worker's pid into {@code pids}. */
@@ -94,10 +95,10 @@ final class PrimaryJvm implements AutoCloseable {
 
     /** Waits for the primary to end, within the deadline, and returns every line it printed. */
     List<String> awaitExit() throws InterruptedException {
-        if (!process.waitFor(TestJvms.DEADLINE.toSeconds(), TimeUnit.SECONDS)
-                || !outputEnded.await(TestJvms.DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
+        if (!process.waitFor(WorkerJvms.DEADLINE.toSeconds(), TimeUnit.SECONDS)
+                || !outputEnded.await(WorkerJvms.DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
             lines.drainTo(seen);
-            throw new AssertionError("the primary did not end within " + TestJvms.DEADLINE + "; it printed " + seen);
+            throw new AssertionError("the primary did not end within " + WorkerJvms.DEADLINE + "; it printed " + seen);
         }
         lines.drainTo(seen);
         seen.forEach(line -> System.out.println("primary " + pid() + "> " + line)); // kept in the test's output file

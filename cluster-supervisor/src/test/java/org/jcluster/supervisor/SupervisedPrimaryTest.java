@@ -16,6 +16,7 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
+import org.jcluster.testkit.WorkerJvms;
 
 /**
  * The supervisor in a primary JVM of its own ({@link SupervisedMain}), configured the way an operator
@@ -56,14 +57,14 @@ class SupervisedPrimaryTest {
                 "-Djcluster.supervisor.shutdown.timeout=20s"), "serve")) {
             int port = primary.sharedPort(2);
             try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                client.setSoTimeout((int) TestJvms.DEADLINE.toMillis());
+                client.setSoTimeout((int) WorkerJvms.DEADLINE.toMillis());
                 BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.US_ASCII));
                 OutputStream out = client.getOutputStream();
                 out.write("request\n".getBytes(StandardCharsets.US_ASCII));
                 assertThat(in.readLine()).startsWith("working ");
 
                 long signalled = System.nanoTime();
-                TestJvms.signal(primary.pid(), "TERM");
+                WorkerJvms.signal(primary.pid(), "TERM");
                 assertThat(primary.awaitLine("event shutdown-started ")).isEqualTo("event shutdown-started SIGTERM 1,2");
                 // The request is still in progress: the worker finishes it after the shutdown began.
                 out.write("finish\n".getBytes(StandardCharsets.US_ASCII));
@@ -88,7 +89,7 @@ class SupervisedPrimaryTest {
             primary.sharedPort(2);
             assumeFalse(primary.ignores(2), "SIGINT is ignored in this test's process tree (a background job of a"
                     + " shell without job control), and a JVM started so never handles it");
-            TestJvms.signal(primary.pid(), "INT");
+            WorkerJvms.signal(primary.pid(), "INT");
             List<String> lines = primary.awaitExit();
             assertThat(primary.process.exitValue()).as("the primary's exit status; it printed %s", lines).isZero();
             assertThat(lines).contains("event shutdown-started SIGINT 1,2", "event shutdown-done 0 killed=");
@@ -105,14 +106,14 @@ class SupervisedPrimaryTest {
             // Worker 1 keeps a non-daemon thread; the worker serving this connection is never told to finish
             // it, so its server never closes. Both must be SIGKILLed at the deadline, and named.
             try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                client.setSoTimeout((int) TestJvms.DEADLINE.toMillis());
+                client.setSoTimeout((int) WorkerJvms.DEADLINE.toMillis());
                 BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.US_ASCII));
                 client.getOutputStream().write("request\n".getBytes(StandardCharsets.US_ASCII));
                 int holder = Integer.parseInt(in.readLine().substring("working ".length()));
                 TreeSet<Integer> stubborn = new TreeSet<>(List.of(1, holder));
 
                 long signalled = System.nanoTime();
-                TestJvms.signal(primary.pid(), "TERM");
+                WorkerJvms.signal(primary.pid(), "TERM");
                 List<String> lines = primary.awaitExit();
                 Duration took = Duration.ofNanos(System.nanoTime() - signalled);
                 assertThat(primary.process.exitValue()).as("the primary's exit status; it printed %s", lines).isEqualTo(1);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.jcluster.supervisor.SupervisorRespawnTest.readyWorkers;
 import static org.jcluster.supervisor.SupervisorRespawnTest.stop;
-import static org.jcluster.supervisor.TestJvms.await;
+import static org.jcluster.testkit.WorkerJvms.await;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,6 +21,7 @@ import jdk.jfr.consumer.RecordingFile;
 import org.jcluster.api.Cluster;
 import org.jcluster.api.ClusterSettings;
 import org.jcluster.api.Worker;
+import org.jcluster.testkit.WorkerJvms;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -37,12 +38,12 @@ class SupervisorFlightRecorderTest {
 
     @BeforeAll
     static void workersRunTestWorkerMain() {
-        cluster.setupPrimary(TestJvms.workersRunning(TestWorkerMain.class).build());
+        cluster.setupPrimary(WorkerJvms.running(TestWorkerMain.class).build());
     }
 
     @Test
     void aReloadIsRecordedAsStartedStepsAndDoneAndOneWhoseReplacementCannotStartAsRolledBack() throws Exception {
-        Supervisor supervisor = Supervisor.create(cluster, TestJvms.inThisJvm().workers(2).crashLoopExits(0).build());
+        Supervisor supervisor = Supervisor.create(cluster, TestSupervisorSettings.inThisJvm().workers(2).crashLoopExits(0).build());
         List<RecordedEvent> events;
         ReloadReport done;
         ReloadReport rolledBack;
@@ -94,7 +95,7 @@ class SupervisorFlightRecorderTest {
 
     @Test
     void aCrashLoopIsRecordedAfterItsRespawnsAndBeforeTheShutdownItCauses() throws Exception {
-        SupervisorSettings settings = TestJvms.inThisJvm().workers(1).restartDelay(Duration.ofMillis(50))
+        SupervisorSettings settings = TestSupervisorSettings.inThisJvm().workers(1).restartDelay(Duration.ofMillis(50))
                 .crashLoopExits(3).crashLoopWindow(Duration.ofSeconds(30)).build();
         Supervisor supervisor = Supervisor.create(cluster, settings);
         List<RecordedEvent> events;
@@ -157,7 +158,7 @@ class SupervisorFlightRecorderTest {
 
     @Test
     void anUnresponsiveWorkerAndARecycledOneAreRecorded() throws Exception {
-        Supervisor supervisor = Supervisor.create(cluster, TestJvms.inThisJvm().workers(2).crashLoopExits(0)
+        Supervisor supervisor = Supervisor.create(cluster, TestSupervisorSettings.inThisJvm().workers(2).crashLoopExits(0)
                 .pingInterval(Duration.ofMillis(200)).pingTimeout(Duration.ofSeconds(1)).replaceUnresponsive(false)
                 .recycleConnections(5).recycleJitter(0).build());
         List<RecordedEvent> events;

@@ -13,6 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.jcluster.testkit.WorkerJvms;
 
 /**
  * Rolling reload, hung workers and recycling, each in a primary JVM of its own ({@link SupervisedMain})
@@ -32,7 +33,7 @@ class SupervisorReloadTest {
             try (HttpLoad load = new HttpLoad(port, 2, 2)) {
                 load.awaitAnswered(200);
                 long before = load.answered();
-                TestJvms.signal(primary.pid(), "HUP");
+                WorkerJvms.signal(primary.pid(), "HUP");
                 assertThat(primary.awaitLine("event reload-started ")).isEqualTo("event reload-started 1 1,2,3,4");
                 assertThat(primary.awaitLine("event reload-done ")).isEqualTo("event reload-done 1 4");
                 duringReload = load.answered() - before;
@@ -40,7 +41,7 @@ class SupervisorReloadTest {
                 assertThat(load.failures()).as("requests that failed during the reload").isEmpty();
             }
             assertThat(duringReload).as("requests answered during the reload").isPositive();
-            TestJvms.signal(primary.pid(), "TERM");
+            WorkerJvms.signal(primary.pid(), "TERM");
             List<String> lines = primary.awaitExit();
             assertThat(primary.process.exitValue()).as("exit status; it printed %s", lines).isZero();
             Map<Integer, Integer> replacementOf = new java.util.HashMap<>(); // "event reload-step <old> <new>"
@@ -82,11 +83,11 @@ class SupervisorReloadTest {
                 "-Djcluster.supervisor.restart.delay=50ms"), "second-crashes-after-listening")) {
             int port = primary.sharedPort(1);
             try (Socket held = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                held.setSoTimeout((int) TestJvms.DEADLINE.toMillis());
+                held.setSoTimeout((int) WorkerJvms.DEADLINE.toMillis());
                 BufferedReader in = new BufferedReader(new InputStreamReader(held.getInputStream(), StandardCharsets.US_ASCII));
                 held.getOutputStream().write("request\n".getBytes(StandardCharsets.US_ASCII));
                 assertThat(in.readLine()).isEqualTo("working 1"); // worker 1 drains until this request is done
-                TestJvms.signal(primary.pid(), "HUP");
+                WorkerJvms.signal(primary.pid(), "HUP");
                 assertThat(primary.awaitLine("exit 2 ")).isEqualTo("exit 2 code 5");
                 assertThat(primary.awaitLine("event respawn-scheduled ")).startsWith("event respawn-scheduled 2 code 5 attempt=1");
                 assertThat(primary.awaitLine("event respawned ")).isEqualTo("event respawned 2 3");
@@ -97,7 +98,7 @@ class SupervisorReloadTest {
             // Its own port: once worker 1 left and worker 2 crashed, nothing listened on the first (port 0 binds anew).
             int newPort = Integer.parseInt(primary.awaitLine("listening 3 ").split(" ")[2]);
             assertThat(request(newPort)).isEqualTo("done 3");
-            TestJvms.signal(primary.pid(), "TERM");
+            WorkerJvms.signal(primary.pid(), "TERM");
             List<String> lines = primary.awaitExit();
             assertThat(lines).contains("event reload-step 1 2", "exit 1 code 0");
             assertThat(primary.process.exitValue()).as("exit status; it printed %s", lines).isZero();
@@ -109,7 +110,7 @@ class SupervisorReloadTest {
         try (PrimaryJvm primary = new PrimaryJvm(Map.of(), List.of("-Djcluster.supervisor.workers=2"),
                 "crash-after-first-two")) {
             int port = primary.sharedPort(2);
-            TestJvms.signal(primary.pid(), "HUP");
+            WorkerJvms.signal(primary.pid(), "HUP");
             String rolledBack = primary.awaitLine("event reload-rolled-back ");
             assertThat(rolledBack).startsWith("event reload-rolled-back 1 ROLLED_BACK Reload 1 rolled back after 0 of 2"
                     + " replacements: worker 3 (pid ").contains("), replacing worker 1, exited (code 3) before it was ready")
@@ -117,7 +118,7 @@ class SupervisorReloadTest {
             for (int i = 0; i < 4; i++) {
                 assertThat(request(port)).matches("done [12]");
             }
-            TestJvms.signal(primary.pid(), "TERM");
+            WorkerJvms.signal(primary.pid(), "TERM");
             List<String> lines = primary.awaitExit();
             assertThat(primary.process.exitValue()).as("exit status; it printed %s", lines).isZero();
             assertThat(lines).as("nothing forked after the failed replacement").noneMatch(l -> l.startsWith("exit 4 "));
@@ -130,13 +131,13 @@ class SupervisorReloadTest {
         try (PrimaryJvm primary = new PrimaryJvm(Map.of(), List.of("-Djcluster.supervisor.workers=2",
                 "-Djcluster.supervisor.ready.signal=true", "-Dtest.signal.ready=true"), "serve")) {
             primary.sharedPort(2);
-            TestJvms.signal(primary.pid(), "HUP");
+            WorkerJvms.signal(primary.pid(), "HUP");
             primary.awaitLine("event reload-started 1 ");
-            TestJvms.signal(primary.pid(), "HUP"); // while the first runs
+            WorkerJvms.signal(primary.pid(), "HUP"); // while the first runs
             assertThat(primary.awaitLine("event reload-done ")).isEqualTo("event reload-done 1 2");
             assertThat(primary.awaitLine("event reload-started ")).isEqualTo("event reload-started 2 3,4");
             assertThat(primary.awaitLine("event reload-done ")).isEqualTo("event reload-done 2 2");
-            TestJvms.signal(primary.pid(), "TERM");
+            WorkerJvms.signal(primary.pid(), "TERM");
             List<String> lines = primary.awaitExit();
             assertThat(lines).filteredOn(l -> l.startsWith("event reload-"))
                     .as("the second reload starts after the first is done, never interleaved")
@@ -151,13 +152,13 @@ class SupervisorReloadTest {
         try (PrimaryJvm primary = new PrimaryJvm(Map.of(), List.of("-Djcluster.supervisor.workers=2",
                 "-Djcluster.supervisor.ready.signal=true", "-Djcluster.supervisor.ready.timeout=2s"), "serve")) {
             int port = primary.sharedPort(2);
-            TestJvms.signal(primary.pid(), "HUP");
+            WorkerJvms.signal(primary.pid(), "HUP");
             assertThat(primary.awaitLine("event reload-rolled-back ")).startsWith("event reload-rolled-back 1 ROLLED_BACK")
                     .contains("worker 3 (pid ").contains("replacing worker 1, was not ready within 2s (it did not call"
                             + " cluster.signalReady(); jcluster.supervisor.ready.timeout");
             assertThat(primary.awaitLine("exit 3 ")).isEqualTo("exit 3 signal SIGKILL");
             assertThat(request(port)).matches("done [12]");
-            TestJvms.signal(primary.pid(), "TERM");
+            WorkerJvms.signal(primary.pid(), "TERM");
             assertThat(primary.awaitExit()).noneMatch(l -> l.startsWith("event respawn"));
             assertThat(primary.process.exitValue()).isZero();
         }
@@ -170,7 +171,7 @@ class SupervisorReloadTest {
                 "-Djcluster.supervisor.ping.interval=200ms", "-Djcluster.supervisor.ping.timeout=1s"), "hang-first")) {
             assertThat(primary.awaitLine("event unresponsive ")).isEqualTo("event unresponsive 1 replacing=true");
             assertThat(primary.awaitLine("exit 1 ")).isEqualTo("exit 1 signal SIGKILL");
-            TestJvms.signal(primary.pid(), "TERM");
+            WorkerJvms.signal(primary.pid(), "TERM");
             List<String> lines = primary.awaitExit();
             // The replacement listens first; then SIGQUIT makes the hung JVM print every thread's stack; then SIGKILL.
             int dump = indexOf(lines, "Full thread dump");
@@ -195,7 +196,7 @@ class SupervisorReloadTest {
                 assertThat(request(port)).isEqualTo("done 1");
             }
             assertThat(primary.awaitLine("event recycled ")).isEqualTo("event recycled 1 2 CONNECTIONS 5 5");
-            TestJvms.signal(primary.pid(), "TERM");
+            WorkerJvms.signal(primary.pid(), "TERM");
             List<String> lines = primary.awaitExit();
             assertThat(indexOf(lines, "listening 2 ")).as("the replacement listens before worker 1 leaves")
                     .isLessThan(indexOf(lines, "event leaving 1 slot 0 recycled connected true"));
@@ -214,7 +215,7 @@ class SupervisorReloadTest {
             String recycled = primary.awaitLine("event recycled ");
             assertThat(recycled).startsWith("event recycled 1 2 RESIDENT_MEMORY ").endsWith(" " + (150L << 20));
             assertThat(Long.parseLong(recycled.split(" ")[5])).as("worker 1's resident set").isGreaterThan(150L << 20);
-            TestJvms.signal(primary.pid(), "TERM");
+            WorkerJvms.signal(primary.pid(), "TERM");
             List<String> lines = primary.awaitExit();
             assertThat(lines).as("its replacement holds no such memory").noneMatch(l -> l.startsWith("event recycled 2 "));
             assertThat(primary.process.exitValue()).isZero();
@@ -229,7 +230,7 @@ class SupervisorReloadTest {
             String recycled = primary.awaitLine("event recycled ");
             assertThat(recycled).startsWith("event recycled 1 2 HEAP ").endsWith(" " + (30L << 20));
             assertThat(Long.parseLong(recycled.split(" ")[5])).as("worker 1's heap after GC").isGreaterThan(40L << 20);
-            TestJvms.signal(primary.pid(), "TERM");
+            WorkerJvms.signal(primary.pid(), "TERM");
             assertThat(primary.awaitExit()).noneMatch(l -> l.startsWith("event recycled 2 "));
             assertThat(primary.process.exitValue()).isZero();
         }
@@ -238,7 +239,7 @@ class SupervisorReloadTest {
     /** One request of SupervisedMain's line protocol: "working N", then "done N". */
     private static String request(int port) throws Exception {
         try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            client.setSoTimeout((int) TestJvms.DEADLINE.toMillis());
+            client.setSoTimeout((int) WorkerJvms.DEADLINE.toMillis());
             BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.US_ASCII));
             client.getOutputStream().write("request\nfinish\n".getBytes(StandardCharsets.US_ASCII));
             in.readLine();

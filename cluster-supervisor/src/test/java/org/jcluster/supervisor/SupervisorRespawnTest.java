@@ -2,7 +2,7 @@ package org.jcluster.supervisor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
-import static org.jcluster.supervisor.TestJvms.await;
+import static org.jcluster.testkit.WorkerJvms.await;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +16,7 @@ import org.jcluster.api.ExitStatus;
 import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerEvent;
 import org.jcluster.supervisor.Timeline.Seen;
+import org.jcluster.testkit.WorkerJvms;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -30,13 +31,13 @@ class SupervisorRespawnTest {
 
     @BeforeAll
     static void workersRunTestWorkerMain() {
-        cluster.setupPrimary(TestJvms.workersRunning(TestWorkerMain.class).build());
+        cluster.setupPrimary(WorkerJvms.running(TestWorkerMain.class).build());
     }
 
     @Test
     void aWorkerKilledFromOutsideIsRespawnedAfterAtLeastItsBackoff() throws Exception {
         Duration delay = Duration.ofMillis(400);
-        Supervisor supervisor = Supervisor.create(cluster, TestJvms.inThisJvm()
+        Supervisor supervisor = Supervisor.create(cluster, TestSupervisorSettings.inThisJvm()
                 .workers(2).restartDelay(delay).crashLoopExits(0).build());
         try (Timeline t = new Timeline(cluster).watch(supervisor)) {
             supervisor.start();
@@ -46,7 +47,7 @@ class SupervisorRespawnTest {
                     .extracting(s -> s.worker().orElseThrow(), SupervisedWorker::restarts)
                     .containsExactlyInAnyOrder(tuple(first.get(0), 0), tuple(first.get(1), 0));
 
-            TestJvms.signal(victim.pid(), "KILL"); // as the kernel's OOM killer would
+            WorkerJvms.signal(victim.pid(), "KILL"); // as the kernel's OOM killer would
             Seen exit = t.await("exit", victim);
             assertThat(exit.detail()).isEqualTo(ExitStatus.ofSignal("SIGKILL"));
             RespawnScheduled scheduled = (RespawnScheduled) t.await("respawn-scheduled", victim).detail();
@@ -79,7 +80,7 @@ class SupervisorRespawnTest {
     void theBackoffGrowsWithEachCrashInARowAndIsForgottenOnceAWorkerStaysUp() throws Exception {
         Duration first = Duration.ofMillis(200);
         Duration stable = Duration.ofMillis(1500);
-        Supervisor supervisor = Supervisor.create(cluster, TestJvms.inThisJvm()
+        Supervisor supervisor = Supervisor.create(cluster, TestSupervisorSettings.inThisJvm()
                 .workers(1).restartDelay(first).restartDelayFactor(2).restartDelayMax(Duration.ofMillis(500))
                 .stableAfter(stable).crashLoopExits(0).build());
         try (Timeline t = new Timeline(cluster).watch(supervisor)) {
@@ -131,7 +132,7 @@ class SupervisorRespawnTest {
     @Test
     void aWorkerTheUserDisconnectsOrKillsIsNotRespawnedWhileOneKilledFromOutsideIs() throws Exception {
         Duration delay = Duration.ofMillis(300);
-        Supervisor supervisor = Supervisor.create(cluster, TestJvms.inThisJvm()
+        Supervisor supervisor = Supervisor.create(cluster, TestSupervisorSettings.inThisJvm()
                 .workers(4).restartDelay(delay).crashLoopExits(0).build());
         try (Timeline t = new Timeline(cluster).watch(supervisor)) {
             supervisor.start();
@@ -154,7 +155,7 @@ class SupervisorRespawnTest {
             // The control: the same supervisor replaces a worker SIGKILLed from outside. Any respawn wrongly
             // scheduled for the three above had the same delay and an earlier start, so it would have been
             // forked before this replacement.
-            TestJvms.signal(w.get(3).pid(), "KILL");
+            WorkerJvms.signal(w.get(3).pid(), "KILL");
             Worker replacement = ((Respawned) t.await("respawned", s -> ((Respawned) s.detail()).previous() == w.get(3))
                     .detail()).worker();
             t.await("message", replacement);
@@ -174,7 +175,7 @@ class SupervisorRespawnTest {
     void aWorkerThatCannotBeForkedStopsTheServiceWithStatus1() {
         String java = cluster.settings().javaCommand().orElseThrow();
         cluster.setupPrimary(ClusterSettings.builder().javaCommand("/nonexistent/bin/java").build());
-        Supervisor supervisor = Supervisor.create(cluster, TestJvms.inThisJvm().workers(2).build());
+        Supervisor supervisor = Supervisor.create(cluster, TestSupervisorSettings.inThisJvm().workers(2).build());
         try (Timeline t = new Timeline(cluster).watch(supervisor)) {
             supervisor.start();
             ShutdownReport report = await(supervisor.whenDone(), "the shutdown's report");

@@ -9,6 +9,7 @@ import org.jcluster.api.Cluster;
 import org.jcluster.api.ClusterEvent;
 import org.jcluster.api.Registration;
 import org.jcluster.api.Worker;
+import org.jcluster.testkit.WorkerJvms;
 
 /**
  * Every cluster and supervisor event of one test, with the {@link System#nanoTime()} at which its
@@ -59,7 +60,7 @@ final class Timeline implements AutoCloseable {
     }
 
     synchronized Seen await(String kind, Predicate<Seen> which) {
-        long deadline = System.nanoTime() + TestJvms.DEADLINE.toNanos();
+        long deadline = System.nanoTime() + WorkerJvms.DEADLINE.toNanos();
         for (;;) {
             for (Seen s : seen) {
                 if (s.kind().equals(kind) && which.test(s)) {
@@ -68,7 +69,7 @@ final class Timeline implements AutoCloseable {
             }
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                throw new AssertionError("no " + kind + " event within " + TestJvms.DEADLINE + "; saw " + seen);
+                throw new AssertionError("no " + kind + " event within " + WorkerJvms.DEADLINE + "; saw " + seen);
             }
             try {
                 wait(Math.max(1, left / 1_000_000));

@@ -2,7 +2,7 @@ package org.jcluster.supervisor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.jcluster.supervisor.TestJvms.await;
+import static org.jcluster.testkit.WorkerJvms.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -18,6 +18,7 @@ import org.jcluster.api.ClusterEvent;
 import org.jcluster.api.ClusterSettings;
 import org.jcluster.api.Registration;
 import org.jcluster.api.Worker;
+import org.jcluster.testkit.WorkerJvms;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +37,7 @@ class WorkerOutputTest {
 
     @Test
     void everyLineOfEveryWorkerArrivesWholeAndPrefixed() {
-        cluster.setupPrimary(TestJvms.workersRunning(PrintingWorkerMain.class)
+        cluster.setupPrimary(WorkerJvms.running(PrintingWorkerMain.class)
                 .silent(true)
                 .build());
         ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
@@ -88,7 +89,7 @@ class WorkerOutputTest {
 
     @Test
     void theSupervisorForwardsEveryWorkersOutputWhenAsked() throws Exception {
-        cluster.setupPrimary(TestJvms.workersRunning(TestWorkerMain.class, "greet")
+        cluster.setupPrimary(WorkerJvms.running(TestWorkerMain.class, "greet")
                 .silent(false) // the supervisor's setting turns it on
                 .build());
         CompletableFuture<String> bothGreeted = new CompletableFuture<>();
@@ -104,7 +105,7 @@ class WorkerOutputTest {
         }, true, StandardCharsets.US_ASCII);
         PrintStream stdout = System.out;
         List<Worker> forked = new CopyOnWriteArrayList<>();
-        Supervisor supervisor = Supervisor.create(cluster, TestJvms.inThisJvm().workers(2).prefixOutput(true).build());
+        Supervisor supervisor = Supervisor.create(cluster, TestSupervisorSettings.inThisJvm().workers(2).prefixOutput(true).build());
         try (Registration forks = cluster.on(ClusterEvent.FORK, forked::add)) {
             System.setOut(capture); // WorkerOutput.forward(worker) writes to System.out as it is at the fork
             supervisor.start();
@@ -156,7 +157,7 @@ class WorkerOutputTest {
 
     @Test
     void anOutputThatIsNotPipedIsRefusedWithTheFix() {
-        cluster.setupPrimary(TestJvms.workersRunning(TestWorkerMain.class)
+        cluster.setupPrimary(WorkerJvms.running(TestWorkerMain.class)
                 .silent(false)
                 .build());
         Worker w = cluster.fork();

@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerEvent;
+import org.jcluster.testkit.WorkerJvms;
 
 /** The primary's end of a {@link ServerAgent} worker: commands out, answers back, with deadlines. */
 final class Agent {
@@ -53,7 +54,7 @@ final class Agent {
 
     /** The next message with this op (or an error), waiting up to the deadline. */
     Map<String, Object> next(String op) {
-        long deadline = System.nanoTime() + TestCluster.DEADLINE.toNanos();
+        long deadline = System.nanoTime() + WorkerJvms.DEADLINE.toNanos();
         synchronized (inbox) {
             while (true) {
                 for (Iterator<Map<String, Object>> it = inbox.iterator(); it.hasNext(); ) {
@@ -65,7 +66,7 @@ final class Agent {
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new AssertionError("worker " + id() + " sent no '" + op + "' within " + TestCluster.DEADLINE
+                    throw new AssertionError("worker " + id() + " sent no '" + op + "' within " + WorkerJvms.DEADLINE
                             + "; it sent " + inbox);
                 }
                 try {

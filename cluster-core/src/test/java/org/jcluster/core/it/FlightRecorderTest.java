@@ -29,6 +29,7 @@ import jdk.jfr.consumer.RecordingStream;
 import org.jcluster.api.ClusterSettings;
 import org.jcluster.api.ExitStatus;
 import org.jcluster.api.Worker;
+import org.jcluster.testkit.WorkerJvms;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -79,7 +80,7 @@ class FlightRecorderTest {
             }
             assertThat(fork.getEndTime()).as("worker %d forked, then online", w.id()).isBeforeOrEqualTo(online.getStartTime());
             assertThat(online.getStartTime()).as("worker %d online, then exited", w.id()).isBeforeOrEqualTo(exit.getStartTime());
-            assertThat(online.getDuration("startup")).isPositive().isLessThan(TestCluster.DEADLINE);
+            assertThat(online.getDuration("startup")).isPositive().isLessThan(WorkerJvms.DEADLINE);
             assertThat(exit.getDuration("uptime")).isGreaterThan(online.getDuration("startup"));
         }
         RecordedEvent exit7 = exits.get(coded.id());
@@ -125,7 +126,7 @@ class FlightRecorderTest {
         assertThat(handOffs).allSatisfy(e -> {
             assertThat(e.getInt("workerId")).isEqualTo(server.id());
             assertThat(e.getString("server")).endsWith(":" + port);
-            assertThat(e.getDuration()).isPositive().isLessThan(TestCluster.DEADLINE);
+            assertThat(e.getDuration()).isPositive().isLessThan(WorkerJvms.DEADLINE);
             assertThat(e.getEventType().getCategoryNames()).containsExactly("jcluster", "Servers");
         });
         assertThat(handOffs).extracting(e -> e.getLong("connectionId")).doesNotHaveDuplicates();

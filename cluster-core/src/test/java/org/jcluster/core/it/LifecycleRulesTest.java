@@ -23,6 +23,7 @@ import org.jcluster.api.ClusterSettings;
 import org.jcluster.api.ExitStatus;
 import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerEvent;
+import org.jcluster.testkit.WorkerJvms;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,7 +53,7 @@ class LifecycleRulesTest {
 
     private static void stop(long pid, String signal) throws Exception {
         Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
-        assertThat(kill.waitFor(TestCluster.DEADLINE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(kill.waitFor(WorkerJvms.DEADLINE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         assertThat(kill.exitValue()).isZero();
     }
 
@@ -504,7 +505,7 @@ class LifecycleRulesTest {
                 racer.start();
             }
             for (Thread racer : racers) {
-                racer.join(TestCluster.DEADLINE.toMillis());
+                racer.join(WorkerJvms.DEADLINE.toMillis());
             }
             assertThat(thrown).isEmpty();
             for (CompletableFuture<ExitStatus> exit : exits) {

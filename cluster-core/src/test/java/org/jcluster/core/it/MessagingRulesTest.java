@@ -20,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import org.jcluster.api.ClusterEvent;
 import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerEvent;
+import org.jcluster.testkit.WorkerJvms;
 import org.junit.jupiter.api.Test;
 
 /** Node rules 24-28: messages, back-pressure and the json value model, through real worker JVMs. */
@@ -85,7 +86,7 @@ class MessagingRulesTest {
             assertThat(await(sent)).isInstanceOf(ClosedChannelException.class);
             assertThat(accepted.isOpen()).as("the sender's copy, closed as keepOpen=false asks").isFalse();
             // The client reads the end only once the copy that waited for the worker is closed too.
-            client.socket().setSoTimeout((int) TestCluster.DEADLINE.toMillis());
+            client.socket().setSoTimeout((int) WorkerJvms.DEADLINE.toMillis());
             assertThat(client.socket().getInputStream().read()).isEqualTo(-1);
         }
     }

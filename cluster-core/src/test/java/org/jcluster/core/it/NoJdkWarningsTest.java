@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.jcluster.testkit.WorkerJvms;
 
 /**
  * A user's program starts silent (issue 11, point 8): a real primary JVM on the JDK running this test
@@ -31,10 +32,10 @@ class NoJdkWarningsTest {
     private Run run(List<String> jvmFlags) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElseThrow());
-        command.addAll(TestCluster.FAST_JVM);
+        command.addAll(WorkerJvms.FAST_JVM);
         command.addAll(jvmFlags);
         command.add("-cp");
-        command.add(TestCluster.workerClassPath());
+        command.add(WorkerJvms.classPath());
         command.add(QuietMain.class.getName());
         Path out = dir.resolve("out.txt");
         Path err = dir.resolve("err.txt");
@@ -42,7 +43,7 @@ class NoJdkWarningsTest {
         builder.environment().put("JCLUSTER_SCHED_POLICY", "rr");
         Process primary = builder.start();
         try {
-            assertThat(primary.waitFor(TestCluster.DEADLINE.toSeconds(), TimeUnit.SECONDS))
+            assertThat(primary.waitFor(WorkerJvms.DEADLINE.toSeconds(), TimeUnit.SECONDS))
                     .as("the primary ends after its worker").isTrue();
             return new Run(primary.exitValue(), read(out), read(err));
         } finally {

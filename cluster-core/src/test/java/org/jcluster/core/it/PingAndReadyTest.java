@@ -21,6 +21,7 @@ import org.jcluster.api.ClusterEvent;
 import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerEvent;
 import org.jcluster.api.WorkerHealth;
+import org.jcluster.testkit.WorkerJvms;
 import org.junit.jupiter.api.Test;
 
 /** Worker.ping (answered by the worker's event thread) and Cluster.signalReady, in real worker JVMs. */
@@ -68,7 +69,7 @@ class PingAndReadyTest {
             w.send("block");
             assertThat(await(blocking)).isEqualTo("blocking");
             CompletableFuture<WorkerHealth> ping = w.ping(Duration.ofMillis(500));
-            assertThatThrownBy(() -> ping.get(TestCluster.DEADLINE.toMillis(), TimeUnit.MILLISECONDS))
+            assertThatThrownBy(() -> ping.get(WorkerJvms.DEADLINE.toMillis(), TimeUnit.MILLISECONDS))
                     .isInstanceOf(ExecutionException.class).cause().isInstanceOf(TimeoutException.class)
                     .hasMessageContaining("worker " + w.id()).hasMessageContaining("did not answer a ping within 500 ms");
         }

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.jcluster.testkit.WorkerJvms;
 
 /**
  * A {@link PrimaryMain} running as a JVM of its own, its standard output and error merged into a queue
@@ -29,11 +30,11 @@ final class PrimaryProcess implements AutoCloseable {
     PrimaryProcess(Map<String, String> env, List<String> jvmFlags, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElseThrow());
-        command.addAll(TestCluster.FAST_JVM);
+        command.addAll(WorkerJvms.FAST_JVM);
         command.add("--enable-native-access=ALL-UNNAMED");
         command.addAll(jvmFlags);
         command.add("-cp");
-        command.add(TestCluster.workerClassPath());
+        command.add(WorkerJvms.classPath());
         command.add(PrimaryMain.class.getName());
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
@@ -67,7 +68,7 @@ final class PrimaryProcess implements AutoCloseable {
 
     /** The next line starting with {@code prefix}; earlier lines are kept in {@link #seen()}. */
     String awaitLine(String prefix) throws InterruptedException {
-        long deadline = System.nanoTime() + TestCluster.DEADLINE.toNanos();
+        long deadline = System.nanoTime() + WorkerJvms.DEADLINE.toNanos();
         while (System.nanoTime() < deadline) {
             String line = lines.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
             if (line == null) {
@@ -78,14 +79,14 @@ final class PrimaryProcess implements AutoCloseable {
                 return line;
             }
         }
-        throw new AssertionError("no line starting with '" + prefix + "' within " + TestCluster.DEADLINE + "; saw " + seen);
+        throw new AssertionError("no line starting with '" + prefix + "' within " + WorkerJvms.DEADLINE + "; saw " + seen);
     }
 
     /** Waits for the primary to end, within the deadline, and returns every line it printed. */
     List<String> awaitExit() throws InterruptedException {
-        if (!process.waitFor(TestCluster.DEADLINE.toSeconds(), TimeUnit.SECONDS)
-                || !outputEnded.await(TestCluster.DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
-            throw new AssertionError("the primary did not end within " + TestCluster.DEADLINE + "; it printed " + seen);
+        if (!process.waitFor(WorkerJvms.DEADLINE.toSeconds(), TimeUnit.SECONDS)
+                || !outputEnded.await(WorkerJvms.DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
+            throw new AssertionError("the primary did not end within " + WorkerJvms.DEADLINE + "; it printed " + seen);
         }
         lines.drainTo(seen);
         return List.copyOf(seen);

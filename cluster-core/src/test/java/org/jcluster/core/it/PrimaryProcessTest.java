@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.jcluster.testkit.WorkerJvms;
 
 /** Rules that need the primary in a JVM of its own: its death (rule 4) and its defaults (rule 40). */
 class PrimaryProcessTest {
@@ -36,7 +37,7 @@ class PrimaryProcessTest {
                 workers.add(ProcessHandle.of(Long.parseLong(pids[i])).orElseThrow());
             }
             end.accept(primary.process);
-            assertThat(primary.process.waitFor(TestCluster.DEADLINE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            assertThat(primary.process.waitFor(WorkerJvms.DEADLINE.toSeconds(), TimeUnit.SECONDS)).isTrue();
             // The requirement itself: each worker is gone within one second of its primary.
             long primaryGone = System.nanoTime();
             long deadline = primaryGone + TimeUnit.SECONDS.toNanos(1);

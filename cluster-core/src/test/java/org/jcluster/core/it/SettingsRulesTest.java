@@ -20,6 +20,7 @@ import org.jcluster.api.ClusterEvent;
 import org.jcluster.api.ClusterSettings;
 
 import org.jcluster.core.internal.primary.PrimaryCluster;
+import org.jcluster.testkit.WorkerJvms;
 import org.junit.jupiter.api.Test;
 
 /** Node rules 40-42: settings, setup events, and what reaches the worker JVM. */
@@ -81,7 +82,7 @@ class SettingsRulesTest {
     @Test
     void rule42_argsCwdAndJvmFlagsReachTheWorker() throws IOException {
         Path cwd = Files.createTempDirectory("jcluster-cwd").toRealPath();
-        List<String> flags = new ArrayList<>(TestCluster.FAST_JVM);
+        List<String> flags = new ArrayList<>(WorkerJvms.FAST_JVM);
         flags.add("-Djcluster.test.flag=from-execArgv");
         try (TestCluster t = new TestCluster(TestCluster.settings("report", "with space", "x").cwd(cwd).execArgv(flags).build())) {
             @SuppressWarnings("unchecked")
@@ -97,7 +98,7 @@ class SettingsRulesTest {
     @Test
     void rule42_aJdwpPortInExecArgvIsRenumberedPerWorker() throws IOException {
         int base = twoFreePorts();
-        List<String> flags = new ArrayList<>(TestCluster.FAST_JVM);
+        List<String> flags = new ArrayList<>(WorkerJvms.FAST_JVM);
         flags.add("-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=127.0.0.1:5005");
         try (TestCluster t = new TestCluster(TestCluster.settings("report").execArgv(flags).debugPort(base).build())) {
             List<String> agents = new ArrayList<>();
@@ -115,7 +116,7 @@ class SettingsRulesTest {
     @Test
     void aFlightRecordingInTheWorkersFlagsGoesToAFileOfEachWorkersOwn(@org.junit.jupiter.api.io.TempDir Path dir)
             throws Exception {
-        List<String> flags = new ArrayList<>(TestCluster.FAST_JVM);
+        List<String> flags = new ArrayList<>(WorkerJvms.FAST_JVM);
         flags.add("-XX:StartFlightRecording:filename=" + dir.resolve("shop.jfr") + ",dumponexit=true");
         try (TestCluster t = new TestCluster(TestCluster.settings("idle").execArgv(flags).build())) {
             for (int i = 0; i < 2; i++) {

@@ -46,6 +46,7 @@ import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerEvent;
 import org.jcluster.api.WorkerState;
 import org.jcluster.core.internal.primary.PrimaryCluster;
+import org.jcluster.testkit.WorkerJvms;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,8 +69,8 @@ class SharedServersTest {
 
     static String hit(InetSocketAddress address) throws IOException {
         try (Socket s = new Socket()) {
-            s.setSoTimeout((int) TestCluster.DEADLINE.toMillis());
-            s.connect(address, (int) TestCluster.DEADLINE.toMillis());
+            s.setSoTimeout((int) WorkerJvms.DEADLINE.toMillis());
+            s.connect(address, (int) WorkerJvms.DEADLINE.toMillis());
             return readLine(s.getInputStream());
         }
     }
@@ -319,7 +320,7 @@ class SharedServersTest {
 
     /** The limit is checked when a connection arrives; a held one that was closed frees its place soon after. */
     private static void awaitServed(int port, int worker) throws IOException {
-        long deadline = System.nanoTime() + TestCluster.DEADLINE.toNanos();
+        long deadline = System.nanoTime() + WorkerJvms.DEADLINE.toNanos();
         String line;
         while ((line = hit(port)) == null) {
             assertThat(System.nanoTime()).as("served again before the deadline").isLessThan(deadline);
@@ -372,7 +373,7 @@ class SharedServersTest {
     /** A connected client socket whose reads end at the test's deadline. */
     private static Socket connect(int port) throws IOException {
         Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
-        s.setSoTimeout((int) TestCluster.DEADLINE.toMillis());
+        s.setSoTimeout((int) WorkerJvms.DEADLINE.toMillis());
         return s;
     }
 
@@ -387,7 +388,7 @@ class SharedServersTest {
             Map<String, Object> second = b.must(op("udp", "type", "udp4", "host", "127.0.0.1", "port", 0));
             assertThat(second.get("localAddress")).isEqualTo(first.get("localAddress"));
             try (DatagramChannel client = DatagramChannel.open()) {
-                client.socket().setSoTimeout((int) TestCluster.DEADLINE.toMillis());
+                client.socket().setSoTimeout((int) WorkerJvms.DEADLINE.toMillis());
                 SocketAddress to = new InetSocketAddress("127.0.0.1", port(first));
                 for (int i = 0; i < 5; i++) {
                     client.send(StandardCharsets.UTF_8.encode("ping"), to);
@@ -456,7 +457,7 @@ class SharedServersTest {
 
     private static String udpAnswer(InetSocketAddress to) {
         try (DatagramChannel client = DatagramChannel.open()) {
-            client.socket().setSoTimeout((int) TestCluster.DEADLINE.toMillis());
+            client.socket().setSoTimeout((int) WorkerJvms.DEADLINE.toMillis());
             client.connect(to);
             client.write(StandardCharsets.UTF_8.encode("ping"));
             byte[] in = new byte[64];
@@ -504,7 +505,7 @@ class SharedServersTest {
             Agent a = Agent.start(t);
             int port = port(a.must(listen(0, "hold", true)));
             try (Socket held = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                held.setSoTimeout((int) TestCluster.DEADLINE.toMillis());
+                held.setSoTimeout((int) WorkerJvms.DEADLINE.toMillis());
                 assertThat(workerOf(readLine(held.getInputStream()))).isEqualTo(a.id());
                 CompletableFuture<Void> gone = TestCluster.goneOf(a.worker);
                 a.worker.disconnect();
@@ -523,7 +524,7 @@ class SharedServersTest {
 
     /** Connects until refused: the server's close reaches the kernel shortly after the disconnect. */
     private static void awaitRefused(int port) throws IOException {
-        long deadline = System.nanoTime() + TestCluster.DEADLINE.toNanos();
+        long deadline = System.nanoTime() + WorkerJvms.DEADLINE.toNanos();
         while (System.nanoTime() < deadline) {
             try {
                 String line = hit(port);
@@ -535,7 +536,7 @@ class SharedServersTest {
             }
             Thread.onSpinWait();
         }
-        throw new AssertionError("port " + port + " still served connections " + TestCluster.DEADLINE + " after the disconnect");
+        throw new AssertionError("port " + port + " still served connections " + WorkerJvms.DEADLINE + " after the disconnect");
     }
 
     // ---- a worker SIGKILLed under load ----
@@ -582,7 +583,7 @@ class SharedServersTest {
             victim.worker.kill("SIGKILL");
             assertThat(await(exit).signal()).contains("SIGKILL");
             for (Future<?> run : runs) {
-                run.get(TestCluster.DEADLINE.toSeconds() * 2, TimeUnit.SECONDS);
+                run.get(WorkerJvms.DEADLINE.toSeconds() * 2, TimeUnit.SECONDS);
             }
             pool.shutdown();
             System.out.println("rr under SIGKILL: served " + served + ", lost in flight to the dead worker: " + lost.get());
@@ -717,7 +718,7 @@ class SharedServersTest {
             Agent a = Agent.start(t);
             int port = port(a.must(listen(0, "sendBack", true, "keepOpen", keepOpen)));
             try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                client.setSoTimeout((int) TestCluster.DEADLINE.toMillis());
+                client.setSoTimeout((int) WorkerJvms.DEADLINE.toMillis());
                 Object[] got = await(received);
                 assertThat(got[0]).isSameAs(a.worker);
                 assertThat(got[1]).isEqualTo(Map.of("op", "connection", "server", 1L));

@@ -21,6 +21,7 @@ import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerHealth;
 import org.jcluster.api.WorkerState;
 import org.jcluster.api.WorkerStats;
+import org.jcluster.testkit.WorkerJvms;
 import org.junit.jupiter.api.Test;
 
 /** Worker.stats and Cluster.stats: the figures match what happened, in real worker JVMs. */
@@ -207,7 +208,7 @@ class StatsTest {
 
     /** The one server's figures, once they satisfy {@code settled}; fails after the deadline. */
     private static ServerStats awaitServer(TestCluster t, Predicate<ServerStats> settled) {
-        long deadline = System.nanoTime() + TestCluster.DEADLINE.toNanos();
+        long deadline = System.nanoTime() + WorkerJvms.DEADLINE.toNanos();
         ServerStats last = null;
         while (System.nanoTime() < deadline) {
             last = single(await(t.cluster.stats(TIMEOUT)).servers());
@@ -216,6 +217,6 @@ class StatsTest {
             }
             LockSupport.parkNanos(20_000_000L);
         }
-        throw new AssertionError("the server's figures did not settle within " + TestCluster.DEADLINE + ": " + last);
+        throw new AssertionError("the server's figures did not settle within " + WorkerJvms.DEADLINE + ": " + last);
     }
 }

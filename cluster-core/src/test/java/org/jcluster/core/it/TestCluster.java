@@ -1,11 +1,7 @@
 package org.jcluster.core.it;
 
-import java.io.File;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +10,7 @@ import org.jcluster.api.ClusterSettings;
 import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerEvent;
 import org.jcluster.core.internal.primary.PrimaryCluster;
+import org.jcluster.testkit.WorkerJvms;
 
 /**
  * A fresh primary for one test (not the JVM-wide Cluster.get(), so tests do not share workers or
@@ -21,10 +18,6 @@ import org.jcluster.core.internal.primary.PrimaryCluster;
  * whatever workers are left and waits for them to be gone.
  */
 final class TestCluster implements AutoCloseable {
-    static final Duration DEADLINE = Duration.ofSeconds(30);
-    /** Flags that make a worker JVM start faster; the tests care about behaviour, not peak speed. */
-    static final List<String> FAST_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-Xss512k");
-
     final PrimaryCluster cluster = new PrimaryCluster();
 
     TestCluster(String scenario, String... args) {
@@ -66,26 +59,7 @@ final class TestCluster implements AutoCloseable {
         List<String> all = new ArrayList<>();
         all.add(scenario);
         all.addAll(List.of(args));
-        return ClusterSettings.builder()
-                .exec(WorkerMain.class.getName())
-                .classPath(workerClassPath())
-                .modulePath("")
-                .execArgv(FAST_JVM)
-                .args(all);
-    }
-
-    /** Everything this test JVM can see, flattened onto a class path for the worker JVMs. */
-    static String workerClassPath() {
-        Set<String> entries = new LinkedHashSet<>();
-        for (String property : List.of("jcluster.test.classes", "jcluster.test.main.classes", "jdk.module.path",
-                "java.class.path")) {
-            String value = System.getProperty(property);
-            if (value != null && !value.isEmpty()) {
-                entries.addAll(List.of(value.split(File.pathSeparator)));
-            }
-        }
-        entries.removeIf(String::isEmpty);
-        return String.join(File.pathSeparator, entries);
+        return WorkerJvms.running(WorkerMain.class, all.toArray(String[]::new));
     }
 
     Worker fork() {
@@ -94,19 +68,13 @@ final class TestCluster implements AutoCloseable {
 
     /** Waits for a future completed by an event listener. */
     static <T> T await(CompletableFuture<T> future) {
-        try {
-            return future.get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new AssertionError("no event within " + DEADLINE, e);
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
+        return WorkerJvms.await(future, "event");
     }
 
     static void await(CountDownLatch latch) {
         try {
-            if (!latch.await(DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
-                throw new AssertionError("no event within " + DEADLINE + " (" + latch.getCount() + " missing)");
+            if (!latch.await(WorkerJvms.DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
+                throw new AssertionError("no event within " + WorkerJvms.DEADLINE + " (" + latch.getCount() + " missing)");
             }
         } catch (InterruptedException e) {
             throw new AssertionError(e);

@@ -1,7 +1,7 @@
 package org.jcluster.metrics.micrometer;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.jcluster.metrics.micrometer.TestWorkers.await;
+import static org.jcluster.testkit.WorkerJvms.await;
 
 import java.time.Duration;
 import java.util.List;

@@ -19,6 +19,8 @@ import java.util.function.BooleanSupplier;
 
 import org.jcluster.api.Worker;
 import org.jcluster.api.spi.PendingConnection;
+import org.jcluster.testkit.TestConnection;
+import org.jcluster.testkit.TestWorkers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -10,6 +10,9 @@ import java.util.concurrent.TimeUnit;
 import org.jcluster.api.Worker;
 import org.jcluster.api.spi.ConnectionDispatcher;
 import org.jcluster.api.spi.PendingConnection;
+import org.jcluster.testkit.RecordingContext;
+import org.jcluster.testkit.TestConnection;
+import org.jcluster.testkit.TestWorkers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -231,7 +234,7 @@ class RoundRobinDispatcherTest {
 
     @Test
     void aWorkerThatCannotTakeAConnectionIsSkippedAndNotTriedAgain() {
-        context.channelClosed.add(w1);
+        context.cannotTake.add(w1);
         dispatcher.workerJoined(w1);
         dispatcher.workerJoined(w2);
         dispatcher.workerJoined(w3);
@@ -243,15 +246,15 @@ class RoundRobinDispatcherTest {
 
         // It can listen again later (workerLeft, then workerJoined), or even be joined again without
         // the leave, as a fresh life.
-        context.channelClosed.remove(w1);
+        context.cannotTake.remove(w1);
         dispatcher.workerJoined(w1);
         assertThat(context.last()).hasToString("c3->worker 1");
     }
 
     @Test
     void severalWorkersInARowThatCannotTakeAreAllSkipped() {
-        context.channelClosed.add(w1);
-        context.channelClosed.add(w2);
+        context.cannotTake.add(w1);
+        context.cannotTake.add(w2);
         dispatcher.workerJoined(w1);
         dispatcher.workerJoined(w2);
         dispatcher.workerJoined(w3);

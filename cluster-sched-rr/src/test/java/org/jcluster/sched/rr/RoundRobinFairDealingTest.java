@@ -20,6 +20,9 @@ import java.util.function.Supplier;
 import org.jcluster.api.Worker;
 import org.jcluster.api.spi.ConnectionDispatcher;
 import org.jcluster.api.spi.PendingConnection;
+import org.jcluster.testkit.RecordingContext;
+import org.jcluster.testkit.TestConnection;
+import org.jcluster.testkit.TestWorkers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -536,7 +539,7 @@ class RoundRobinFairDealingTest {
 
         // Workers that left are not counted: w1 joins again level with w2, the only one listening (its
         // channel is closed, but no hand-off to it has failed yet, so it still listens).
-        context.channelClosed.add(w2);
+        context.cannotTake.add(w2);
         d.workerLeft(w3);
         d.workerLeft(w1);
         d.workerJoined(w1); // 5, the least of the live w2 (5)

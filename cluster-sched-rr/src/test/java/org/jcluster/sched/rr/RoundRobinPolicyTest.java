@@ -7,6 +7,7 @@ import java.lang.module.ModuleDescriptor;
 import org.jcluster.api.spi.SchedulingPolicy;
 import org.jcluster.api.spi.SchedulingPolicyProvider;
 import org.jcluster.api.spi.ServiceLookup;
+import org.jcluster.testkit.RecordingContext;
 import org.junit.jupiter.api.Test;
 
 class RoundRobinPolicyTest {

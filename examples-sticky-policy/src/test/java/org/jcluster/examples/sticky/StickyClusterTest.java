@@ -1,16 +1,16 @@
 package org.jcluster.examples.sticky;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.jcluster.testkit.WorkerJvms.DEADLINE;
+import static org.jcluster.testkit.WorkerJvms.await;
 
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -21,14 +21,12 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import org.jcluster.api.Cluster;
 import org.jcluster.api.ClusterEvent;
-import org.jcluster.api.ClusterSettings;
 import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerEvent;
+import org.jcluster.testkit.WorkerJvms;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,9 +38,6 @@ import org.junit.jupiter.api.Test;
  * <p>{@code Cluster.get()} is one per JVM: this class holds the JVM's one cluster, in one test.
  */
 class StickyClusterTest {
-    private static final Duration DEADLINE = Duration.ofSeconds(30);
-    /** Flags that make a worker JVM start faster; the test cares about behaviour, not peak speed. */
-    private static final List<String> FAST_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m");
     private static final int WORKERS = 3;
     private static final int SOURCES = 8;
     private static final int CONNECTIONS_PER_SOURCE = 4;
@@ -52,13 +47,7 @@ class StickyClusterTest {
         Cluster cluster = Cluster.get();
         assertThat(cluster.isPrimary()).isTrue();
         cluster.schedulingPolicy(StickyPolicyProvider.NAME);
-        cluster.setupPrimary(ClusterSettings.builder()
-                .exec(StickyWorkerMain.class.getName())
-                .classPath(workerClassPath())
-                .modulePath("")
-                .execArgv(FAST_JVM)
-                .args(List.of())
-                .build());
+        cluster.setupPrimary(WorkerJvms.running(StickyWorkerMain.class).build());
         assertThat(cluster.schedulingPolicy()).isEqualTo("sticky");
 
         Map<Integer, CompletableFuture<Integer>> ports = new ConcurrentHashMap<>();
@@ -172,14 +161,6 @@ class StickyClusterTest {
         return CompletableFuture.allOf(disconnected, exited);
     }
 
-    private static <T> T await(CompletableFuture<T> future, String what) throws Exception {
-        try {
-            return future.get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            throw new AssertionError("no " + what + " within " + DEADLINE, e);
-        }
-    }
-
     /** After a failure: no worker may outlive the test. */
     private static void killLeft(Cluster cluster) throws Exception {
         List<CompletableFuture<Void>> exits = new ArrayList<>();
@@ -195,23 +176,5 @@ class StickyClusterTest {
         for (CompletableFuture<Void> exit : exits) {
             await(exit, "a worker's exit");
         }
-    }
-
-    /**
-     * Everything this test JVM can see, flattened onto a class path for the worker JVMs (as
-     * cluster-core's tests do): under surefire's module path the test classes are patched into this
-     * module and named by no path property, so the pom passes their directory as a system property.
-     */
-    private static String workerClassPath() {
-        Set<String> entries = new LinkedHashSet<>();
-        for (String property : List.of("jcluster.test.classes", "jcluster.test.main.classes", "jdk.module.path",
-                "java.class.path")) {
-            String value = System.getProperty(property);
-            if (value != null && !value.isEmpty()) {
-                entries.addAll(List.of(value.split(File.pathSeparator)));
-            }
-        }
-        entries.removeIf(String::isEmpty);
-        return String.join(File.pathSeparator, entries);
     }
 }

@@ -24,6 +24,7 @@ import org.jcluster.api.Registration;
 import org.jcluster.api.Worker;
 import org.jcluster.api.spi.DispatchContext;
 import org.jcluster.api.spi.PendingConnection;
+import org.jcluster.testkit.TestWorkers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -233,7 +234,7 @@ class StickyDispatcherConcurrencyTest {
     void underConcurrentCallsEachConnectionIsFirstHandedToItsClientsFirstChoiceAndSettledOnce() throws Exception {
         SimulatedPrimary primary = new SimulatedPrimary();
         primary.dispatcher = new StickyDispatcher(primary);
-        List<Worker> workers = List.of(new TestWorker(1), new TestWorker(2), new TestWorker(3));
+        List<Worker> workers = List.of(TestWorkers.worker(1), TestWorkers.worker(2), TestWorkers.worker(3));
         for (Worker w : workers) {
             primary.join(w);
             primary.serve(w, 10);
@@ -259,11 +260,11 @@ class StickyDispatcherConcurrencyTest {
     void aWorkerJoiningAndLeavingMeanwhileNeverStrandsLeaksOrDoublesAConnection() throws Exception {
         SimulatedPrimary primary = new SimulatedPrimary();
         primary.dispatcher = new StickyDispatcher(primary);
-        for (Worker w : List.of(new TestWorker(1), new TestWorker(2), new TestWorker(3))) {
+        for (Worker w : List.of(TestWorkers.worker(1), TestWorkers.worker(2), TestWorkers.worker(3))) {
             primary.join(w);
             primary.serve(w, 5);
         }
-        Worker flaky = new TestWorker(4);
+        Worker flaky = TestWorkers.worker(4);
         primary.serve(flaky, 5);
         int n = 2 * 4000;
         CountDownLatch done = new CountDownLatch(n);

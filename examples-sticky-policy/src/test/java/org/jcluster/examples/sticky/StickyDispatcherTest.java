@@ -15,14 +15,17 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import org.jcluster.api.Worker;
+import org.jcluster.testkit.RecordingContext;
+import org.jcluster.testkit.TestConnection;
+import org.jcluster.testkit.TestWorkers;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The sticky algorithm, one call at a time, through the SPI as the primary would drive it. */
 class StickyDispatcherTest {
-    private final Worker w1 = new TestWorker(1);
-    private final Worker w2 = new TestWorker(2);
-    private final Worker w3 = new TestWorker(3);
+    private final Worker w1 = TestWorkers.worker(1);
+    private final Worker w2 = TestWorkers.worker(2);
+    private final Worker w3 = TestWorkers.worker(3);
     private RecordingContext context;
     private StickyDispatcher dispatcher;
     private long nextId;
@@ -136,15 +139,15 @@ class StickyDispatcherTest {
         TestConnection a = accept(ip);
         TestConnection b = accept(ip);
         TestConnection c = accept(ip);
-        assertThat(context.handed()).containsExactly(a + "->2");
+        assertThat(context.handed()).containsExactly(a + "->worker 2");
         assertThat(dispatcher.queuedFor(w2)).containsExactly(b, c);
         assertThat(dispatcher.unansweredBy(w2)).contains(a);
 
         dispatcher.connectionAcknowledged(w2, a);
-        assertThat(context.handed()).containsExactly(a + "->2", b + "->2");
+        assertThat(context.handed()).containsExactly(a + "->worker 2", b + "->worker 2");
         dispatcher.connectionAcknowledged(w2, b);
         dispatcher.connectionAcknowledged(w2, c);
-        assertThat(context.handed()).containsExactly(a + "->2", b + "->2", c + "->2");
+        assertThat(context.handed()).containsExactly(a + "->worker 2", b + "->worker 2", c + "->worker 2");
         assertThat(dispatcher.queuedFor(w2)).isEmpty();
         assertThat(dispatcher.unansweredBy(w2)).isEmpty();
     }
@@ -201,9 +204,9 @@ class StickyDispatcherTest {
 
         dispatcher.workerJoined(w3);
         assertThat(dispatcher.waitingCount()).isZero();
-        assertThat(context.handed()).containsExactly(a + "->3");
+        assertThat(context.handed()).containsExactly(a + "->worker 3");
         dispatcher.connectionAcknowledged(w3, a);
-        assertThat(context.handed()).containsExactly(a + "->3", b + "->3");
+        assertThat(context.handed()).containsExactly(a + "->worker 3", b + "->worker 3");
         assertThat(a.isClosed() || b.isClosed()).isFalse();
     }
 
@@ -214,17 +217,17 @@ class StickyDispatcherTest {
         TestConnection a = accept(ip);
         TestConnection b = accept(ip);
         TestConnection c = accept(ip);
-        assertThat(context.handed()).containsExactly(a + "->1");
+        assertThat(context.handed()).containsExactly(a + "->worker 1");
 
         dispatcher.workerLeft(w1);
-        assertThat(context.handed()).containsExactly(a + "->1", b + "->3");
+        assertThat(context.handed()).containsExactly(a + "->worker 1", b + "->worker 3");
         assertThat(dispatcher.queuedFor(w3)).containsExactly(c);
         assertThat(dispatcher.unansweredCount()).isEqualTo(1); // b; a was written off
         assertThat(a.isClosed()).as("the primary closes a lost connection, not the dispatcher").isFalse();
 
         dispatcher.connectionAcknowledged(w1, a); // a late answer changes nothing
         dispatcher.connectionAcknowledged(w3, b);
-        assertThat(context.handed()).containsExactly(a + "->1", b + "->3", c + "->3");
+        assertThat(context.handed()).containsExactly(a + "->worker 1", b + "->worker 3", c + "->worker 3");
     }
 
     @Test
@@ -233,7 +236,7 @@ class StickyDispatcherTest {
         String ip = clientRanking(1, 2);
         context.cannotTake.add(w1);
         TestConnection a = accept(ip);
-        assertThat(context.attempts).extracting(Object::toString).containsExactly(a + "->1 (not taken)", a + "->2");
+        assertThat(context.attempts).extracting(Object::toString).containsExactly(a + "->worker 1 (not taken)", a + "->worker 2");
 
         // Worker 1 is out of this dispatcher until it joins again, whatever its clients.
         context.cannotTake.clear();
@@ -290,7 +293,7 @@ class StickyDispatcherTest {
         assertThat(a.isClosed()).isFalse();
         dispatcher.connectionRefused(w3, a);
         assertThat(a.closes).hasValue(1);
-        assertThat(context.handed()).containsExactly(a + "->2", a + "->1", a + "->3");
+        assertThat(context.handed()).containsExactly(a + "->worker 2", a + "->worker 1", a + "->worker 3");
         assertThat(dispatcher.refusalRecords()).isZero();
         assertThat(dispatcher.unansweredCount()).isZero();
     }
@@ -301,10 +304,10 @@ class StickyDispatcherTest {
         String ip = clientRanking(2, 1);
         TestConnection a = accept(ip);
         TestConnection b = accept(ip);
-        assertThat(context.handed()).containsExactly(a + "->2");
+        assertThat(context.handed()).containsExactly(a + "->worker 2");
 
         dispatcher.connectionRefused(w2, a);
-        assertThat(context.handed()).containsExactly(a + "->2", a + "->1", b + "->2");
+        assertThat(context.handed()).containsExactly(a + "->worker 2", a + "->worker 1", b + "->worker 2");
         dispatcher.connectionAcknowledged(w1, a);
         dispatcher.connectionAcknowledged(w2, b);
         assertThat(dispatcher.refusalRecords()).isZero();
@@ -352,7 +355,7 @@ class StickyDispatcherTest {
             dispatcher.connectionRefused(context.workerOf(c), c);
         }
         assertThat(c.closes).hasValue(1);
-        assertThat(context.handed().subList(7, 10)).containsExactly(c + "->2", c + "->3", c + "->1");
+        assertThat(context.handed().subList(7, 10)).containsExactly(c + "->worker 2", c + "->worker 3", c + "->worker 1");
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.util.List;
 import org.jcluster.api.spi.SchedulingPolicy;
 import org.jcluster.api.spi.SchedulingPolicyProvider;
 import org.jcluster.api.spi.ServiceLookup;
+import org.jcluster.testkit.RecordingContext;
 import org.junit.jupiter.api.Test;
 
 /** The policy as ServiceLoader and the primary see it: found by name, a dispatcher per server. */

@@ -1,13 +1,13 @@
-package org.jcluster.sched.rr;
+package org.jcluster.testkit;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiPredicate;
@@ -20,14 +20,15 @@ import org.jcluster.api.spi.DispatchContext;
 import org.jcluster.api.spi.PendingConnection;
 
 /**
- * A single-threaded primary for the deterministic tests: records every hand-off attempt, in order, and
- * answers false for workers whose channel the test closed. Scheduled tasks are recorded, not run on a
- * thread of their own: the test runs them between its calls ({@link #runDueTimers()}, {@link
- * #runTimersWhenDue(long)}), so they too come in turn with the dispatcher's calls, as the SPI promises,
- * and a test decides when.
+ * The primary as a dispatcher sees it, for deterministic single-threaded tests: records every hand-off
+ * attempt in order, and answers false for workers the test marked as unable to take connections.
+ * Scheduled tasks are recorded, not run on a thread of their own: the test runs them between its calls
+ * ({@link #runDueTimers()}, {@link #runTimersWhenDue(long)}), so they too come in turn with the
+ * dispatcher's calls, as the SPI promises, and the test decides when.
  */
-final class RecordingContext implements DispatchContext {
-    record HandOff(Worker worker, PendingConnection connection, boolean taken) {
+public final class RecordingContext implements DispatchContext {
+    /** One hand-off attempt, shown as "c1->worker 2", with " (not taken)" when it failed. */
+    public record HandOff(Worker worker, PendingConnection connection, boolean taken) {
         @Override
         public String toString() {
             return connection + "->" + worker + (taken ? "" : " (not taken)");
@@ -35,9 +36,9 @@ final class RecordingContext implements DispatchContext {
     }
 
     /** A task the dispatcher scheduled; {@code due} on the {@link System#nanoTime()} clock. */
-    static final class Timer implements Registration {
-        final Duration delay;
-        final long due;
+    public static final class Timer implements Registration {
+        public final Duration delay;
+        public final long due;
         final Runnable task;
         boolean removed;
         boolean ran;
@@ -49,7 +50,7 @@ final class RecordingContext implements DispatchContext {
         }
 
         /** Not run yet, and not removed: it will run when due. */
-        boolean pending() {
+        public boolean pending() {
             return !removed && !ran;
         }
 
@@ -64,14 +65,15 @@ final class RecordingContext implements DispatchContext {
         }
     }
 
-    final List<HandOff> attempts = new ArrayList<>();
+    public final List<HandOff> attempts = new ArrayList<>();
     /** Taken hand-offs not yet answered, for tests that play the workers' replies in order. */
-    final Deque<HandOff> unanswered = new ArrayDeque<>();
-    final Set<Worker> channelClosed = ConcurrentHashMap.newKeySet();
-    /** Decides whether a hand-off is taken; by default, unless the worker's channel is closed. */
-    BiPredicate<Worker, PendingConnection> taker = (w, c) -> !channelClosed.contains(w);
+    public final Deque<HandOff> unanswered = new ArrayDeque<>();
+    /** Workers whose hand-offs answer false (their channel closed, say). */
+    public final Set<Worker> cannotTake = new HashSet<>();
+    /** Decides whether a hand-off is taken; by default, unless the worker is in {@link #cannotTake}. */
+    public BiPredicate<Worker, PendingConnection> taker = (w, c) -> !cannotTake.contains(w);
     /** Every task scheduled, in the order asked, whatever became of it. */
-    final List<Timer> timers = new ArrayList<>();
+    public final List<Timer> timers = new ArrayList<>();
 
     @Override
     public ListenAddress address() {
@@ -97,7 +99,7 @@ final class RecordingContext implements DispatchContext {
     }
 
     /** The scheduled tasks that will run when due: neither run nor removed. */
-    List<Timer> pendingTimers() {
+    public List<Timer> pendingTimers() {
         return timers.stream().filter(Timer::pending).toList();
     }
 
@@ -106,7 +108,7 @@ final class RecordingContext implements DispatchContext {
      * returns how many ran. A task removed by one that runs before it does not run; one scheduled by a
      * task that runs here waits for the next call of this method.
      */
-    int runDueTimers() {
+    public int runDueTimers() {
         long now = System.nanoTime();
         List<Timer> due = pendingTimers().stream().filter(t -> t.due - now <= 0)
                 .sorted(Comparator.comparingLong(t -> t.due - now)).toList();
@@ -126,7 +128,7 @@ final class RecordingContext implements DispatchContext {
      * The wait is for the clock to reach that time, nothing else; it fails if that is beyond
      * {@code deadlineNanos} from now, or if nothing is pending.
      */
-    int runTimersWhenDue(long deadlineNanos) {
+    public int runTimersWhenDue(long deadlineNanos) {
         long deadline = System.nanoTime() + deadlineNanos;
         long due = pendingTimers().stream().mapToLong(t -> t.due).min()
                 .orElseThrow(() -> new AssertionError("no scheduled task is pending: " + timers));
@@ -141,11 +143,23 @@ final class RecordingContext implements DispatchContext {
     }
 
     /** The successful hand-offs, as "cN->worker M". */
-    List<String> handed() {
+    public List<String> handed() {
         return attempts.stream().filter(HandOff::taken).map(HandOff::toString).toList();
     }
 
-    HandOff last() {
+    /** The last hand-off attempt. */
+    public HandOff last() {
         return attempts.get(attempts.size() - 1);
+    }
+
+    /** The worker the last successful hand-off of {@code connection} went to. */
+    public Worker workerOf(PendingConnection connection) {
+        for (int i = attempts.size() - 1; i >= 0; i--) {
+            HandOff h = attempts.get(i);
+            if (h.connection() == connection && h.taken()) {
+                return h.worker();
+            }
+        }
+        throw new AssertionError(connection + " was never handed off; attempts: " + attempts);
     }
 }
