@@ -6,6 +6,7 @@ import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -214,7 +215,7 @@ final class ControlCommands {
     static final class DurationConverter implements picocli.CommandLine.ITypeConverter<Duration> {
         @Override
         public Duration convert(String text) {
-            String t = text.trim().toLowerCase(java.util.Locale.ROOT);
+            String t = text.trim().toLowerCase(Locale.ROOT);
             try {
                 if (t.startsWith("p")) {
                     return Duration.parse(text.trim());

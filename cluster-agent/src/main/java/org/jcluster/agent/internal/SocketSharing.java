@@ -8,6 +8,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.net.BindException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.ProtocolFamily;
 import java.net.ServerSocket;
@@ -192,7 +193,7 @@ final class SocketSharing implements Function<Object[], Object> {
                 share = server;
                 copy = server.listeningChannel().orElseThrow(); // always present under "none"
             } else {
-                AddressType type = inet4 || address instanceof java.net.Inet4Address && !address.isAnyLocalAddress()
+                AddressType type = inet4 || address instanceof Inet4Address && !address.isAnyLocalAddress()
                         ? AddressType.UDP4 : AddressType.UDP6;
                 ClusterDatagramSocket socket = cluster.bindDatagram(new DatagramOptions(type, host, port, false));
                 share = socket;

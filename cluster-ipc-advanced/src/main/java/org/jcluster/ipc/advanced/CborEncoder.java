@@ -7,11 +7,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
+import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.TemporalAccessor;
 import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Date;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -342,9 +344,9 @@ final class CborEncoder {
 
     private static EncodeRefusal cannotCarry(Object v) {
         String hint = "";
-        if (v instanceof java.util.Date) {
+        if (v instanceof Date) {
             hint = " Send date.toInstant().";
-        } else if (v instanceof java.time.ZonedDateTime) {
+        } else if (v instanceof ZonedDateTime) {
             hint = " Send zonedDateTime.toOffsetDateTime().";
         } else if (v instanceof Optional<?>) {
             hint = " Send the optional's value, or null.";
