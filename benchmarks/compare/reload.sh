@@ -11,7 +11,7 @@
 #
 # Prints one line per case (medians over the rounds; counts summed):
 #   reload <jcluster|pm2> <keepalive|close> reloads=<n> errors=<socket errors + non-2xx> timeouts=<n>
-#     rps=<during reloads> rps_steady=<without> reload_ms=<median per worker>
+#     rps=<during reloads> rps_steady=<without> reload_ms=<median per worker> start_cpu_ms=<median>
 #   crash <jcluster|pm2> mode=<keepalive|close> errors=<n> replace_ms=<ms>
 # errors: wrk's connect, read and write errors plus its non-2xx responses; timeouts: wrk's (no answer
 # within its 2 s). rps: wrk's requests/s over a run of SECONDS_PER_RUN during which the cluster is
@@ -26,6 +26,10 @@
 #     time to EVENTS_FILE): the replacement's start to its predecessor's exit. Not `pm2 reload`'s wall
 #     time divided by the workers, which adds the CLI's own start and its round trips to PM2's daemon
 #     (~0.2 s of 0.9 s measured idle); that figure is printed with VERBOSE=1.
+# start_cpu_ms, per replacement: the CPU time (user + system) the new worker had used when it listened,
+# what its start took from the cpu the serving workers share (jcluster: the demo's "on N ms of CPU", the
+# JDK's ProcessHandle.Info of the worker at its LISTENING event; PM2: node's process.cpuUsage() in its
+# `listening` callback, written to EVENTS_FILE). Median over the case's replacements.
 # crash: a wrk run of CRASH_SECONDS in CRASH_MODE, during which one worker gets SIGKILL (2 s in);
 # replace_ms: from the kill to the moment its replacement listens (jcluster: the demo's "listening
 # worker N" line for the respawned worker; PM2: the replacement's `listening` event), the point from
@@ -264,6 +268,16 @@ jcluster_steps() {
   tail -n +"$1" "$demo_log" | sed -nE 's/.*reload +worker [0-9]+ replaced worker [0-9]+ in ([0-9]+) ms.*/\1/p'
 }
 
+# jcluster_start_cpu FROM_LINE: the CPU (ms) each replacement had used when it listened.
+jcluster_start_cpu() {
+  tail -n +"$1" "$demo_log" | sed -nE 's/.*reload +worker [0-9]+ replaced worker [0-9]+ in [0-9]+ ms .*, on ([0-9]+) ms of CPU\).*/\1/p'
+}
+
+# pm2_start_cpu FROM_LINE: the same for PM2's workers: every `listening` from that line on is a replacement's.
+pm2_start_cpu() {
+  tail -n +"$1" "$pm2_events" | sed -nE 's/^listening .* cpu=([0-9]+).*/\1/p'
+}
+
 # pm2_steps FROM_LINE: per replaced worker, from its replacement's start to its exit, in the events from
 # that line on. A replacement starts before its predecessor is stopped, and keeps its PM2 id. A worker
 # still there kill_timeout after its SIGINT is SIGKILLed by PM2 and writes no exit: its exit is taken as
@@ -381,7 +395,7 @@ current_demo_workers() {
 # ---- the run ----
 
 if [ "$build_demo" = 1 ]; then use_cds; fi
-declare -A rps_r rps_s errs touts nreloads steps crash_e crash_ms
+declare -A rps_r rps_s errs touts nreloads steps start_cpu crash_e crash_ms
 order=($systems)
 for ((round = 1; round <= rounds; round++)); do
   # Alternate which system goes first.
@@ -402,8 +416,10 @@ for ((round = 1; round <= rounds; round++)); do
       nreloads[$key]=$(( ${nreloads[$key]:-0} + n ))
       these=$("${system}_steps" "$from" | tr '\n' ' ')
       steps[$key]="${steps[$key]:-} $these"
+      cpus=$("${system}_start_cpu" "$from" | tr '\n' ' ')
+      start_cpu[$key]="${start_cpu[$key]:-} $cpus"
       [ -z "$verbose" ] || echo "  (round $round $key: steady $(echo "${rps_s[$key]}" | awk '{ print $NF }')" \
-        "reloading $rps errors=$e timeouts=$t reloads=$n per-worker ms: $these)" >&2
+        "reloading $rps errors=$e timeouts=$t reloads=$n per-worker ms: $these; CPU ms until listening: $cpus)" >&2
     done
     crash_run "$system"
     e=$crash_errors; ms=$crash_replace_ms
@@ -419,7 +435,8 @@ for system in $systems; do
     key="$system $mode"
     echo "reload $system $mode reloads=${nreloads[$key]} errors=${errs[$key]} timeouts=${touts[$key]}" \
       "rps=$(echo "${rps_r[$key]}" | median) rps_steady=$(echo "${rps_s[$key]}" | median)" \
-      "reload_ms=$(echo "${steps[$key]}" | median | grep . || echo n/a)"
+      "reload_ms=$(echo "${steps[$key]}" | median | grep . || echo n/a)" \
+      "start_cpu_ms=$(echo "${start_cpu[$key]}" | median | grep . || echo n/a)"
   done
 done
 for system in $systems; do

@@ -12,9 +12,10 @@
 //
 // Knobs (environment): PORT (8080). EVENTS_FILE: when set, each process appends one line per event,
 // `<event> id=<pm_id> pid=<pid> t=<ms since the epoch>`: `start` (t = the process's start,
-// performance.timeOrigin), `listening`, `stopping` (the SIGINT), `exit` (none when PM2 SIGKILLs it at
-// kill_timeout). reload.sh reads the per-worker reload time (a replacement's start to its
-// predecessor's exit) and a crashed worker's replacement time from them.
+// performance.timeOrigin), `listening` (with ` cpu=<ms>`, the CPU used until then), `stopping` (the
+// SIGINT), `exit` (none when PM2 SIGKILLs it at kill_timeout). reload.sh reads the per-worker reload
+// time (a replacement's start to its predecessor's exit), the CPU a replacement's start took, and a
+// crashed worker's replacement time from them.
 const fs = require('node:fs');
 const http = require('node:http');
 const knobs = require('./knobs');
@@ -24,8 +25,8 @@ const eventsFile = process.env.EVENTS_FILE;
 // PM2 gives each instance an id that its replacement keeps (the old one is renamed _old_<id> in PM2's list).
 const id = process.env.pm_id ?? process.env.NODE_APP_INSTANCE ?? '?';
 
-function note(event, t) {
-  if (eventsFile) fs.appendFileSync(eventsFile, `${event} id=${id} pid=${process.pid} t=${Math.round(t)}\n`);
+function note(event, t, extra = '') {
+  if (eventsFile) fs.appendFileSync(eventsFile, `${event} id=${id} pid=${process.pid} t=${Math.round(t)}${extra}\n`);
 }
 note('start', performance.timeOrigin);
 
@@ -39,7 +40,11 @@ server.on('error', (error) => {
   console.error(`pm2-hello ${id} cannot listen on port ${port}: ${error.code} (${error.message})`);
   process.exit(1);
 });
-server.listen(port, () => note('listening', Date.now()));
+// cpu: the milliseconds of CPU (user + system) this process had used when it listened: what its start cost.
+server.listen(port, () => {
+  const used = process.cpuUsage();
+  note('listening', Date.now(), ` cpu=${Math.round((used.user + used.system) / 1000)}`);
+});
 
 process.on('SIGINT', () => {
   if (closing) return;

@@ -3,6 +3,7 @@ package org.jcluster.examples;
 import java.io.IOException;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -113,6 +114,8 @@ public final class Demo {
         private final Cluster cluster;
         private final DemoOptions options;
         private final AtomicInteger listening = new AtomicInteger();
+        /** Each worker's CPU time (ms) when it first listened: what starting one cost. Event thread only. */
+        private final Map<Integer, Long> cpuWhenListening = new HashMap<>();
         private Supervisor supervisor;
         /**
          * Why the main thread should end the demo: --seconds elapsing, a worker's listen error, the last
@@ -163,6 +166,8 @@ public final class Demo {
             });
             cluster.on(ClusterEvent.ONLINE, w -> log("online    worker " + w.id()));
             cluster.on(ClusterEvent.LISTENING, (w, address) -> {
+                w.process().flatMap(p -> p.info().totalCpuDuration())
+                        .ifPresent(cpu -> cpuWhenListening.putIfAbsent(w.id(), cpu.toMillis()));
                 log("listening worker " + w.id() + " on " + address.describe());
                 if (listening.incrementAndGet() == workers) {
                     log("all " + workers + " workers listening: curl http://localhost:" + address.port() + "/");
@@ -181,8 +186,11 @@ public final class Demo {
                 }
             });
             cluster.on(ClusterEvent.DISCONNECT, w -> log("disconnect worker " + w.id()));
-            cluster.on(ClusterEvent.EXIT, (w, status) -> log("exit      worker " + w.id() + " with " + status
-                    + (w.exitedAfterDisconnect().orElse(false) ? " (after disconnect)" : "")));
+            cluster.on(ClusterEvent.EXIT, (w, status) -> {
+                cpuWhenListening.remove(w.id());
+                log("exit      worker " + w.id() + " with " + status
+                        + (w.exitedAfterDisconnect().orElse(false) ? " (after disconnect)" : ""));
+            });
             logSupervisorEvents();
 
             log("primary pid " + ProcessHandle.current().pid() + ": policy " + cluster.schedulingPolicy()
@@ -232,10 +240,13 @@ public final class Demo {
             supervisor.on(SupervisorEvent.SHUTDOWN_DONE, e -> log("shutdown  done: " + e.message()));
             supervisor.on(SupervisorEvent.RELOAD_STARTED, e -> log("reload    " + e.number() + " started: replacing "
                     + ids(e.workers()) + " one at a time"));
-            // reload.sh takes each worker's reload time from this line.
-            supervisor.on(SupervisorEvent.RELOAD_STEP, e -> log("reload    worker " + e.replacement().id()
-                    + " replaced worker " + e.replaced().id() + " in " + e.took().toMillis() + " ms (ready after "
-                    + e.readyAfter().toMillis() + " ms)"));
+            // reload.sh takes each worker's reload time, and the CPU its start took, from this line.
+            supervisor.on(SupervisorEvent.RELOAD_STEP, e -> {
+                Long cpu = cpuWhenListening.get(e.replacement().id());
+                log("reload    worker " + e.replacement().id() + " replaced worker " + e.replaced().id() + " in "
+                        + e.took().toMillis() + " ms (ready after " + e.readyAfter().toMillis() + " ms"
+                        + (cpu == null ? "" : ", on " + cpu + " ms of CPU") + ")");
+            });
             supervisor.on(SupervisorEvent.RELOAD_DONE, e -> log("reload    done: " + e.message()));
             supervisor.on(SupervisorEvent.RELOAD_ROLLED_BACK, e -> {
                 if (e.outcome() == ReloadReport.Outcome.STOPPED) {

@@ -176,8 +176,9 @@ class DemoTest {
             assertThat(primary.exitValue()).as("primary's exit code; output %s", text).isEqualTo(0);
             assertThat(text).contains("reload    1 started: replacing workers ", "reload    done: Reload 1 done")
                     .doesNotContain("rolled back");
-            assertThat(out.seen.stream().filter(line -> line.matches(".*reload +worker \\d+ replaced worker \\d+ in \\d+ ms.*")))
-                    .as("one step per worker; output %s", text).hasSize(2);
+            assertThat(out.seen.stream().filter(line -> line.matches(".*reload +worker \\d+ replaced worker \\d+ in \\d+ ms"
+                    + " \\(ready after \\d+ ms, on [1-9]\\d* ms of CPU\\)")))
+                    .as("one step per worker, with the CPU its replacement's start took; output %s", text).hasSize(2);
             for (Client client : clients) {
                 assertThat(client.failures).as("%s client's failed requests; output %s", client.mode(), text).isEmpty();
                 System.out.printf("%s client (policy %s): %d answered, %d retried as RFC 9112 allows%n", client.mode(),
