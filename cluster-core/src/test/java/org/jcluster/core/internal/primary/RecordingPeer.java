@@ -2,13 +2,13 @@ package org.jcluster.core.internal.primary;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.lang.reflect.Proxy;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import org.jcluster.api.Worker;
 import org.jcluster.core.internal.protocol.InternalMessage;
 import org.jcluster.core.internal.transport.Descriptor;
+import org.jcluster.testkit.TestWorkers;
 
 /**
  * A worker's channel as the primary's shared servers see it: records every message sent to it, and
@@ -18,16 +18,9 @@ final class RecordingPeer implements ServerPeer {
     final Worker worker;
     final LinkedBlockingQueue<InternalMessage> sent = new LinkedBlockingQueue<>();
 
-    /** @param id the stand-in worker's id; a proxy, so that it keeps compiling while Worker grows */
+    /** @param id the stand-in worker's id */
     RecordingPeer(int id) {
-        this.worker = (Worker) Proxy.newProxyInstance(Worker.class.getClassLoader(), new Class<?>[] {Worker.class},
-                (proxy, method, args) -> switch (method.getName()) {
-                    case "id" -> id;
-                    case "hashCode" -> System.identityHashCode(proxy);
-                    case "equals" -> proxy == args[0];
-                    case "toString" -> "worker " + id;
-                    default -> throw new UnsupportedOperationException(method.getName() + " on a test worker");
-                });
+        this.worker = TestWorkers.worker(id);
     }
 
     @Override
