@@ -29,7 +29,8 @@
 # start_cpu_ms, per replacement: the CPU time (user + system) the new worker had used when it listened,
 # what its start took from the cpu the serving workers share (jcluster: the demo's "on N ms of CPU", the
 # JDK's ProcessHandle.Info of the worker at its LISTENING event; PM2: node's process.cpuUsage() in its
-# `listening` callback, written to EVENTS_FILE). Median over the case's replacements.
+# `listening` callback, written to EVENTS_FILE). Median over the case's replacements. jcluster's includes
+# the demo's 200-request warm-up, run before it listens; PM2's hello world warms nothing up.
 # crash: a wrk run of CRASH_SECONDS in CRASH_MODE, during which one worker gets SIGKILL (2 s in);
 # replace_ms: from the kill to the moment its replacement listens (jcluster: the demo's "listening
 # worker N" line for the respawned worker; PM2: the replacement's `listening` event), the point from

@@ -37,24 +37,18 @@ class LifecycleRulesTest {
             List<Throwable> errors = new CopyOnWriteArrayList<>();
             w.on(WorkerEvent.ERROR, errors::add);
             TestCluster.roundTrip(w, "up"); // connected and reading
-            stop(w.pid(), "STOP");
+            WorkerJvms.signal(w.pid(), "STOP");
             for (int i = 0; i < 16; i++) {
                 w.send("unread " + i); // stays in the stopped worker's receive queue
             }
             CompletableFuture<ExitStatus> exit = exitOf(w);
             CompletableFuture<Void> disconnect = new CompletableFuture<>();
             w.on(WorkerEvent.DISCONNECT, () -> disconnect.complete(null));
-            stop(w.pid(), "KILL"); // the kernel resets the channel: the worker died with bytes unread
+            WorkerJvms.signal(w.pid(), "KILL"); // the kernel resets the channel: the worker died with bytes unread
             assertThat(await(exit)).isEqualTo(ExitStatus.ofSignal("SIGKILL"));
             await(disconnect);
             assertThat(errors).as("a killed worker's channel ends as Node's child's does: no error").isEmpty();
         }
-    }
-
-    private static void stop(long pid, String signal) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
-        assertThat(kill.waitFor(WorkerJvms.DEADLINE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-        assertThat(kill.exitValue()).isZero();
     }
 
     @Test

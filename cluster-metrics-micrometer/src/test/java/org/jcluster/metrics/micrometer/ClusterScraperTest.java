@@ -32,7 +32,7 @@ class ClusterScraperTest {
             throws Exception {
         Worker a = null;
         Worker b = null;
-        try (TestWorkers workers = new TestWorkers(cluster)) {
+        try (MetersWorkers workers = new MetersWorkers(cluster)) {
             a = cluster.fork();
             b = cluster.fork();
             workers.await(a, "ready");
@@ -96,8 +96,8 @@ class ClusterScraperTest {
             assertThat(value(left, "jcluster_worker_messages_sent_total", Map.of("worker", Integer.toString(b.id()))))
                     .as("the primary's own figures of it are still there").isEqualTo(2);
         } finally {
-            TestWorkers.end(cluster, a);
-            TestWorkers.end(cluster, b);
+            MetersWorkers.end(cluster, a);
+            MetersWorkers.end(cluster, b);
         }
     }
 
@@ -106,7 +106,7 @@ class ClusterScraperTest {
         Worker a = null;
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         WorkerStatsBinder binder = WorkerStatsBinder.of(cluster, Duration.ofMinutes(10)); // refreshed when asked
-        try (TestWorkers workers = new TestWorkers(cluster)) {
+        try (MetersWorkers workers = new MetersWorkers(cluster)) {
             assertThat(cluster.schedulingPolicy()).isEqualTo("rr");
             a = cluster.fork();
             workers.await(a, "ready");
@@ -144,7 +144,7 @@ class ClusterScraperTest {
                     .tag("worker", Integer.toString(a.id())).functionCounter().count()).isEqualTo(3);
         } finally {
             binder.close();
-            TestWorkers.end(cluster, a);
+            MetersWorkers.end(cluster, a);
         }
     }
 

@@ -31,7 +31,7 @@ class SupervisedScrapeTest {
 
     @Test
     void eachSlotsCounterContinuesAcrossAReloadAndNoCumulativeSeriesGoesDown() throws Exception {
-        try (TestWorkers workers = new TestWorkers(cluster)) {
+        try (MetersWorkers workers = new MetersWorkers(cluster)) {
             Supervisor supervisor = Supervisor.create(cluster, SupervisorSettings.builder()
                     .overridesFrom(new Properties(), Map.of()).handleSignals(false).exitAfterShutdown(false)
                     .workers(2).build());
@@ -84,7 +84,7 @@ class SupervisedScrapeTest {
     }
 
     /** Waits for both slots' workers to be ready, then has them count {@code n1} and {@code n2}. */
-    private static List<Worker> count(TestWorkers workers, Supervisor supervisor, int n1, int n2) throws Exception {
+    private static List<Worker> count(MetersWorkers workers, Supervisor supervisor, int n1, int n2) throws Exception {
         List<Worker> ready = readyWorkers(workers, supervisor);
         ready.get(0).send("count " + n1);
         ready.get(1).send("count " + n2);
@@ -97,7 +97,7 @@ class SupervisedScrapeTest {
      * The slots' workers, in slot order, once each said "ready". The supervisor forks a slot's worker before
      * it answers a snapshot asked after start(), and a reload ends with the replacements in their slots.
      */
-    private static List<Worker> readyWorkers(TestWorkers workers, Supervisor supervisor) throws Exception {
+    private static List<Worker> readyWorkers(MetersWorkers workers, Supervisor supervisor) throws Exception {
         List<Worker> slots = new ArrayList<>();
         for (SupervisedWorker position : await(supervisor.workers(), "the supervisor's slots")) {
             slots.add(position.worker().orElseThrow(() -> new AssertionError("slot " + position.slot() + " has no worker: "

@@ -27,7 +27,7 @@ class WorkerStatsBinderTest {
         Worker b = null;
         // A refresh only when the test asks for one.
         WorkerStatsBinder binder = WorkerStatsBinder.of(cluster, Duration.ofMinutes(10));
-        try (TestWorkers workers = new TestWorkers(cluster)) {
+        try (MetersWorkers workers = new MetersWorkers(cluster)) {
             a = cluster.fork();
             b = cluster.fork();
             workers.await(a, "ready");
@@ -51,7 +51,7 @@ class WorkerStatsBinderTest {
                     "jcluster_worker_messages_sent counter", "jcluster_worker_resident_memory_bytes gauge",
                     "jcluster_worker_cpu_seconds counter", "jcluster_workers gauge");
 
-            TestWorkers.end(cluster, b);
+            MetersWorkers.end(cluster, b);
             await(binder.refresh(), "a refresh after a worker left");
             assertThat(registry.find("jcluster.worker.messages.received").tag("worker", Integer.toString(b.id())).meters())
                     .isEmpty();
@@ -60,8 +60,8 @@ class WorkerStatsBinderTest {
             assertThat(registry.find("jcluster.worker.messages.received").meters()).isEmpty();
         } finally {
             binder.close();
-            TestWorkers.end(cluster, a);
-            TestWorkers.end(cluster, b);
+            MetersWorkers.end(cluster, a);
+            MetersWorkers.end(cluster, b);
         }
     }
 

@@ -18,6 +18,7 @@ import org.jcluster.api.Worker;
 import org.jcluster.testkit.RecordingContext;
 import org.jcluster.testkit.TestConnection;
 import org.jcluster.testkit.TestWorkers;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,6 +35,11 @@ class StickyDispatcherTest {
     void setUp() {
         context = new RecordingContext();
         dispatcher = (StickyDispatcher) new StickyPolicy().newDispatcher(context);
+    }
+
+    @AfterEach
+    void nothingWasScheduled() {
+        assertThat(context.timers).as("the sticky policy keeps no timer").isEmpty();
     }
 
     private TestConnection accept(String ip) {

@@ -19,12 +19,12 @@ import org.jcluster.testkit.WorkerJvms;
  * Worker JVMs running {@link MetersWorkerMain}, and the messages they send, kept per worker for the test
  * to wait on. Every wait has {@link WorkerJvms#DEADLINE}.
  */
-final class TestWorkers implements AutoCloseable {
+final class MetersWorkers implements AutoCloseable {
 
     private final Map<Integer, List<Object>> messages = new HashMap<>(); // guarded by itself
     private final Registration listener;
 
-    TestWorkers(Cluster cluster) {
+    MetersWorkers(Cluster cluster) {
         cluster.setupPrimary(WorkerJvms.running(MetersWorkerMain.class).build());
         listener = cluster.on(ClusterEvent.MESSAGE, (worker, message) -> {
             synchronized (messages) {
