@@ -4,9 +4,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import org.jcluster.api.ClusterSettings;
+import org.jcluster.api.ExitStatus;
 import org.jcluster.api.Worker;
 import org.jcluster.api.WorkerEvent;
 import org.jcluster.core.internal.primary.PrimaryCluster;
@@ -29,7 +32,7 @@ final class TestCluster implements AutoCloseable {
     }
 
     /** An embedder's cluster: its executor is installed before anything (setup included) emits an event. */
-    TestCluster(ClusterSettings settings, java.util.concurrent.Executor eventExecutor) {
+    TestCluster(ClusterSettings settings, Executor eventExecutor) {
         cluster.eventExecutor(eventExecutor);
         cluster.setupPrimary(settings);
     }
@@ -39,7 +42,7 @@ final class TestCluster implements AutoCloseable {
         return agents(policy, b -> { });
     }
 
-    static TestCluster agents(String policy, java.util.function.Consumer<ClusterSettings.Builder> more) {
+    static TestCluster agents(String policy, Consumer<ClusterSettings.Builder> more) {
         ClusterSettings.Builder b = settings("agent").exec(ServerAgent.class.getName()).args(List.of());
         more.accept(b);
         return new TestCluster(policy, b.build());
@@ -59,7 +62,7 @@ final class TestCluster implements AutoCloseable {
         List<String> all = new ArrayList<>();
         all.add(scenario);
         all.addAll(List.of(args));
-        return WorkerJvms.running(WorkerMain.class, all.toArray(String[]::new));
+        return WorkerJvms.running(WorkerMain.class).args(all);
     }
 
     Worker fork() {
@@ -82,8 +85,8 @@ final class TestCluster implements AutoCloseable {
     }
 
     /** Resolves once the worker's exit event has been delivered. */
-    static CompletableFuture<org.jcluster.api.ExitStatus> exitOf(Worker worker) {
-        CompletableFuture<org.jcluster.api.ExitStatus> exit = new CompletableFuture<>();
+    static CompletableFuture<ExitStatus> exitOf(Worker worker) {
+        CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
         worker.once(WorkerEvent.EXIT, exit::complete);
         return exit;
     }
